@@ -1,0 +1,139 @@
+import { requireTensor } from './artifacts'
+import { RecForgeError } from './errors'
+import { nnz, type Interactions } from './interactions'
+import { topK } from './topk'
+import type { FitOptions, ModelArtifacts, RecommendOptions, Recommender, ScoredItems } from './types'
+import { IdVocabulary, type Vocabulary } from './vocabulary'
+
+/** What a fitted model remembers of its training data: vocabularies and each user's seen items. */
+export interface SeenItems {
+  readonly users: Vocabulary
+  readonly items: Vocabulary
+  readonly indptr: Int32Array
+  readonly indices: Int32Array
+}
+
+/**
+ * The shared part of every recommender: fitted-state checks, user/item range checks, seen-item
+ * exclusion, top-k selection and saving the vocabularies. A model implements `fitModel`,
+ * `scoreAll` and its own tensors; `score`/`recommend` come for free.
+ */
+export abstract class BaseRecommender<Config extends object> implements Recommender<Config> {
+  abstract readonly name: string
+  readonly config: Readonly<Config>
+  protected seen: SeenItems | undefined
+
+  constructor(config: Config) {
+    this.config = Object.freeze({ ...config })
+  }
+
+  get fitted(): boolean {
+    return this.seen !== undefined
+  }
+
+  /** Number of items in the training catalogue. */
+  get numItems(): number {
+    return this.requireFitted().items.size
+  }
+
+  /** Number of users in training. */
+  get numUsers(): number {
+    return this.requireFitted().users.size
+  }
+
+  /** Users and items vocabularies of the training data. */
+  get vocabularies(): { users: Vocabulary; items: Vocabulary } {
+    const s = this.requireFitted()
+    return { users: s.users, items: s.items }
+  }
+
+  async fit(data: Interactions, opts: FitOptions = {}): Promise<void> {
+    if (nnz(data) === 0) throw new RecForgeError('EMPTY_INPUT', `${this.name}: cannot fit on empty interactions (${data.users.size} users, ${data.items.size} items, 0 entries)`)
+    await this.fitModel(data, opts)
+    this.seen = { users: data.users, items: data.items, indptr: data.indptr, indices: data.indices.subarray(0, nnz(data)) }
+  }
+
+  /** Trains on `data`. Called by `fit` after input checks; `this.seen` is set after it returns. */
+  protected abstract fitModel(data: Interactions, opts: FitOptions): Promise<void>
+
+  /** Writes the score of every catalogue item for `user` into `out` (length = numItems). */
+  protected abstract scoreAll(user: number, out: Float32Array): void
+
+  protected requireFitted(): SeenItems {
+    if (!this.seen) throw new RecForgeError('NOT_FITTED', `${this.name}: call fit() or load() before scoring`)
+    return this.seen
+  }
+
+  protected checkUser(user: number): void {
+    const s = this.requireFitted()
+    if (!Number.isInteger(user) || user < 0 || user >= s.users.size) {
+      throw new RecForgeError('UNKNOWN_ID', `${this.name}: user index ${user} is outside 0..${s.users.size - 1}`)
+    }
+  }
+
+  protected checkItems(items: Int32Array): void {
+    const n = this.requireFitted().items.size
+    for (let j = 0; j < items.length; j++) {
+      const i = items[j]!
+      if (i < 0 || i >= n) throw new RecForgeError('UNKNOWN_ID', `${this.name}: item index ${i} is outside 0..${n - 1}`)
+    }
+  }
+
+  /** The items `user` interacted with in training (a view). */
+  seenItems(user: number): Int32Array {
+    this.checkUser(user)
+    const s = this.seen!
+    return s.indices.subarray(s.indptr[user]!, s.indptr[user + 1]!)
+  }
+
+  score(user: number, items: Int32Array): Float32Array {
+    this.checkUser(user)
+    this.checkItems(items)
+    const all = new Float32Array(this.numItems)
+    this.scoreAll(user, all)
+    const out = new Float32Array(items.length)
+    for (let j = 0; j < items.length; j++) out[j] = all[items[j]!]!
+    return out
+  }
+
+  recommend(user: number, opts: RecommendOptions = {}): ScoredItems {
+    this.checkUser(user)
+    const k = opts.k ?? 10
+    if (!Number.isInteger(k) || k < 0) throw new RecForgeError('INVALID_ARGUMENT', `k must be a non-negative integer; got ${k}`)
+    const exclude: Int32Array[] = []
+    if (opts.excludeSeen ?? true) exclude.push(this.seenItems(user))
+    if (opts.exclude) exclude.push(opts.exclude)
+    if (opts.candidates) {
+      this.checkItems(opts.candidates)
+      return topK(this.score(user, opts.candidates), k, { candidates: opts.candidates, exclude })
+    }
+    const all = new Float32Array(this.numItems)
+    this.scoreAll(user, all)
+    return topK(all, k, { exclude })
+  }
+
+  abstract save(): Promise<ModelArtifacts>
+
+  /** Artifacts shared by every model: vocabularies (in meta) and seen items (tensors). */
+  protected baseArtifacts(): { meta: Record<string, unknown>; tensors: Record<string, Int32Array> } {
+    const s = this.requireFitted()
+    return {
+      meta: { users: [...s.users.ids()], items: [...s.items.ids()] },
+      tensors: { seenIndptr: s.indptr, seenIndices: s.indices },
+    }
+  }
+
+  /** Restores what {@link baseArtifacts} saved. */
+  protected restoreBase(a: ModelArtifacts): void {
+    const meta = a.meta ?? {}
+    if (!Array.isArray(meta.users) || !Array.isArray(meta.items)) {
+      throw new RecForgeError('PARSE_ERROR', `${this.name}: artifacts lack the user and item vocabularies`)
+    }
+    this.seen = {
+      users: IdVocabulary.fromJSON(meta.users as string[]),
+      items: IdVocabulary.fromJSON(meta.items as string[]),
+      indptr: requireTensor(a, 'seenIndptr', Int32Array),
+      indices: requireTensor(a, 'seenIndices', Int32Array),
+    }
+  }
+}

@@ -1,0 +1,141 @@
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+
+/** One measured case of a benchmark suite. */
+export interface BenchCase {
+  /** A short, stable name, e.g. `ALS fit, 1M synthetic, 64 factors`. */
+  name: string
+  /** Runs once; returns extra measured figures (recall, RMSE, peak memory...) to report beside the time. */
+  run: () => Promise<Record<string, number> | void> | Record<string, number> | void
+  /** Runs before each repetition, untimed. */
+  setup?: () => Promise<void> | void
+  /** How many timed repetitions. Defaults to `5`. */
+  repeat?: number
+  /** Untimed warm-up runs. Defaults to `1`. */
+  warmup?: number
+}
+
+export interface BenchRow {
+  name: string
+  repeat: number
+  medianSeconds: number
+  minSeconds: number
+  maxSeconds: number
+  /** Medians of the figures each run returned. */
+  figures: Record<string, number>
+}
+
+export interface BenchReport {
+  suite: string
+  command: string
+  date: string
+  machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; platform: string }
+  rows: BenchRow[]
+  notes?: string[]
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
+}
+
+/** Machine description written next to every result. */
+export function machineInfo(): BenchReport['machine'] {
+  const cpus = os.cpus()
+  return {
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model ?? 'unknown',
+    memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+  }
+}
+
+/**
+ * Runs a suite: each case `warmup` times untimed, then `repeat` times timed; reports medians.
+ * Writes `bench/results/<suite>.json` and `.md` at the repository root (atomically) and prints the table.
+ */
+export async function runSuite(suite: string, cases: BenchCase[], opts: { command: string; notes?: string[]; resultsDir?: string }): Promise<BenchReport> {
+  const rows: BenchRow[] = []
+  for (const c of cases) {
+    const repeat = c.repeat ?? 5
+    for (let i = 0; i < (c.warmup ?? 1); i++) {
+      await c.setup?.()
+      await c.run()
+    }
+    const times: number[] = []
+    const figs: Record<string, number[]> = {}
+    for (let i = 0; i < repeat; i++) {
+      await c.setup?.()
+      const t0 = process.hrtime.bigint()
+      const out = await c.run()
+      times.push(Number(process.hrtime.bigint() - t0) / 1e9)
+      if (out) for (const [k, v] of Object.entries(out)) (figs[k] ??= []).push(v)
+    }
+    const row: BenchRow = {
+      name: c.name,
+      repeat,
+      medianSeconds: median(times),
+      minSeconds: Math.min(...times),
+      maxSeconds: Math.max(...times),
+      figures: Object.fromEntries(Object.entries(figs).map(([k, v]) => [k, median(v)])),
+    }
+    rows.push(row)
+    process.stderr.write(`[${suite}] ${row.name}: median ${row.medianSeconds.toFixed(4)} s ${JSON.stringify(row.figures)}\n`)
+  }
+  const report: BenchReport = { suite, command: opts.command, date: new Date().toISOString(), machine: machineInfo(), rows, notes: opts.notes }
+  writeReport(report, opts.resultsDir)
+  return report
+}
+
+/** Renders a report as a Markdown table. */
+export function toMarkdown(r: BenchReport): string {
+  const figKeys = [...new Set(r.rows.flatMap((row) => Object.keys(row.figures)))]
+  const head = `| case | median s | min s | max s | runs |${figKeys.map((k) => ` ${k} |`).join('')}`
+  const sep = `|---|---:|---:|---:|---:|${figKeys.map(() => '---:|').join('')}`
+  const fmt = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(1) : Math.abs(x) >= 1 ? x.toFixed(3) : x.toPrecision(3))
+  const lines = r.rows.map(
+    (row) => `| ${row.name} | ${fmt(row.medianSeconds)} | ${fmt(row.minSeconds)} | ${fmt(row.maxSeconds)} | ${row.repeat} |${figKeys.map((k) => ` ${row.figures[k] === undefined ? '' : fmt(row.figures[k]!)} |`).join('')}`,
+  )
+  const m = r.machine
+  return [
+    `### ${r.suite}`,
+    '',
+    `Command: \`${r.command}\` — ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, ${r.date.slice(0, 10)}.`,
+    '',
+    head,
+    sep,
+    ...lines,
+    ...(r.notes?.length ? ['', ...r.notes.map((n) => `- ${n}`)] : []),
+    '',
+  ].join('\n')
+}
+
+function findRoot(): string {
+  let dir = process.cwd()
+  for (;;) {
+    if (existsSync(path.join(dir, 'pnpm-workspace.yaml'))) return dir
+    const up = path.dirname(dir)
+    if (up === dir) return process.cwd()
+    dir = up
+  }
+}
+
+function writeReport(r: BenchReport, resultsDir?: string): void {
+  const dir = resultsDir ?? path.join(findRoot(), 'bench', 'results')
+  mkdirSync(dir, { recursive: true })
+  for (const [ext, text] of [['json', JSON.stringify(r, null, 2) + '\n'], ['md', toMarkdown(r)]] as const) {
+    const file = path.join(dir, `${r.suite}.${ext}`)
+    const tmp = `${file}.${process.pid}.tmp`
+    writeFileSync(tmp, text)
+    renameSync(tmp, file)
+  }
+  process.stdout.write(toMarkdown(r) + '\n')
+}
+
+/** Peak resident memory of this process so far, in MiB. */
+export function peakRssMiB(): number {
+  return process.resourceUsage().maxRSS / 1024
+}
