@@ -34,6 +34,8 @@ export interface ModelDefinition {
   readonly task: ModelTask
   /** Whether fit needs timestamps (sequence models). Defaults to `false`. */
   readonly needsTimestamps?: boolean
+  /** Whether fit needs item side information (`FitOptions.itemInfo`). Defaults to `false`. */
+  readonly needsItemInfo?: boolean
   readonly params: Readonly<Record<string, ParamSpec>>
   create(params: ParamValues): Recommender<object>
   load(artifacts: ModelArtifacts): Promise<Recommender<object>>

@@ -1,4 +1,5 @@
 import type { Interactions } from './interactions'
+import type { ItemSideInfo } from './side'
 
 /** Items ranked best first, with their scores (parallel arrays). */
 export interface ScoredItems {
@@ -31,6 +32,10 @@ export interface RunOptions {
 export interface FitOptions extends RunOptions {
   /** Overrides the model's configured seed for this fit. */
   seed?: number
+  /** Item side information (titles, genres, tags) for content-aware models; others ignore it. */
+  itemInfo?: ItemSideInfo
+  /** Free text per user index (e.g. a profile description) for content-aware models. */
+  userText?: readonly (string | undefined)[]
 }
 
 /** Options for {@link Recommender.recommend}. */
