@@ -1,0 +1,64 @@
+import { RecForgeError, resolveParams, type ModelRegistry } from '@recforge/core'
+import { evaluatePrepared, prepareSplits, type EvaluateOutput } from './evaluate'
+import { ProgressReporter, formatNumber } from './progress'
+
+export interface DemoOptions {
+  /** Defaults to `builtin`. */
+  data: string
+  /** Defaults to `holdout-full`. */
+  protocol: string
+  /** Models to compare. Defaults to every registered ranking model in {@link DEFAULT_DEMO_MODELS} that is present. */
+  models?: string[]
+  k: number
+  seed: number
+  json: boolean
+  quiet: boolean
+}
+
+/** The models the main job compares when none are named, in table order. */
+export const DEFAULT_DEMO_MODELS = ['pop', 'itemknn', 'ease', 'als', 'bpr', 'mf', 'neumf', 'content', 'hybrid'] as const
+
+/** Renders evaluation outputs as an aligned text table (quality and time). */
+export function comparisonTable(rows: readonly EvaluateOutput[]): string {
+  if (!rows.length) return ''
+  const keys = [...new Set(rows.flatMap((r) => Object.keys(r.metrics)))]
+  const header = ['model', ...keys, 'fit s', 'eval s']
+  const body = rows.map((r) => [r.model, ...keys.map((k) => (r.metrics[k] === undefined ? '' : formatNumber(r.metrics[k]!))), formatNumber(r.timing.fitSeconds), formatNumber(r.timing.evalSeconds)])
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)))
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n')
+}
+
+/**
+ * The main job: load the dataset once, split it once, then fit and evaluate each model under the
+ * same protocol, and print a comparison table (or one JSON array with `--json`).
+ */
+export async function runDemo(opts: DemoOptions, registry: ModelRegistry): Promise<EvaluateOutput[]> {
+  const reporter = new ProgressReporter('recforge', opts.quiet || opts.json)
+  const names = opts.models ?? DEFAULT_DEMO_MODELS.filter((m) => registry.has(m))
+  for (const n of names) registry.get(n)
+  if (!names.length) throw new RecForgeError('INVALID_ARGUMENT', 'no models to compare')
+  reporter.log(`Loading ${opts.data} and splitting it by ${opts.protocol} (seed ${opts.seed})...`)
+  const prepared = await prepareSplits({ data: opts.data, model: names[0]!, protocol: opts.protocol, seed: opts.seed, onProgress: reporter.onProgress })
+  const rows: EvaluateOutput[] = []
+  for (const name of names) {
+    const def = registry.get(name)
+    const modelReporter = new ProgressReporter(name, opts.quiet || opts.json)
+    const row = await evaluatePrepared(registry, name, resolveParams(def, {}), prepared, {
+      protocol: opts.protocol,
+      k: opts.k,
+      seed: opts.seed,
+      onProgress: modelReporter.onProgress,
+      log: (m) => modelReporter.log(m),
+    })
+    modelReporter.log(`${name}: ${Object.entries(row.metrics).slice(0, 3).map(([k, v]) => `${k}=${formatNumber(v)}`).join(' ')} (fit ${formatNumber(row.timing.fitSeconds)} s)`)
+    rows.push(row)
+  }
+  if (opts.json) process.stdout.write(JSON.stringify(rows) + '\n')
+  else {
+    const first = rows[0]!
+    process.stdout.write(`\n${first.dataset}, protocol ${first.protocol}, k=${first.k}, seed ${first.seed}; ${first.usersEvaluated} users evaluated\n\n`)
+    process.stdout.write(comparisonTable(rows) + '\n')
+  }
+  return rows
+}

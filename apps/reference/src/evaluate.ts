@@ -1,0 +1,190 @@
+import { RecForgeError, resolveParams, type EvalSplit, type ItemSideInfo, type ModelRegistry, type ParamValues, type ProgressEvent } from '@recforge/core'
+import { givenSplit, loadDataset, splitProtocol, type LoadOptions, type Protocol } from '@recforge/data'
+import { aggregateResults, evaluateSplit, type SplitResult } from '@recforge/metrics'
+import { resolveDataSpec } from './datasets'
+import { backendOf } from './models'
+import { VERSION } from './version'
+
+/** The protocols of EVAL.md. */
+export const PROTOCOLS = ['rating-holdout', 'rating-folds', 'loo-sampled', 'holdout-full', 'temporal-full', 'given', 'replay'] as const
+export type ProtocolName = (typeof PROTOCOLS)[number]
+const RATING_PROTOCOLS = new Set<string>(['rating-holdout', 'rating-folds'])
+
+/** Column options shared by `csv:` data and the `given` protocol's files. */
+export interface ColumnOptions {
+  userCol?: string
+  itemCol?: string
+  ratingCol?: string
+  timeCol?: string
+  sep?: string
+}
+
+export interface EvaluateArgs {
+  /** `--data` spec (EVAL.md); `builtin` means the app's ml-latest-small. */
+  data?: string
+  model: string
+  protocol: string
+  /** Defaults to `10`. */
+  k?: number
+  /** Defaults to `42`. */
+  seed?: number
+  /** `--set key=value` overrides, as strings. */
+  set?: Record<string, string>
+  /** `--min-rating r` for holdout-full / temporal-full. */
+  minRating?: number
+  /** `--train` / `--test` files for the `given` protocol. */
+  train?: string
+  test?: string
+  columns?: ColumnOptions
+  onProgress?: (e: ProgressEvent) => void
+  log?: (message: string) => void
+  signal?: AbortSignal
+}
+
+/** The one JSON object `recforge evaluate --json` prints (keys fixed by EVAL.md). */
+export interface EvaluateOutput {
+  dataset: string
+  protocol: string
+  model: string
+  params: ParamValues
+  seed: number
+  k: number
+  metrics: Record<string, number>
+  folds: Record<string, number>[]
+  usersEvaluated: number
+  usersSkipped: number
+  unseenUsers?: number
+  unseenItems?: number
+  timing: { fitSeconds: number; evalSeconds: number }
+  backend: string
+  version: string
+}
+
+const seconds = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e9
+const round = (x: number, digits = 6) => Math.round(x * 10 ** digits) / 10 ** digits
+
+function loadOptions(args: EvaluateArgs): LoadOptions {
+  const c = args.columns ?? {}
+  return {
+    ...(c.userCol ? { userCol: c.userCol } : {}),
+    ...(c.itemCol ? { itemCol: c.itemCol } : {}),
+    ...(c.ratingCol ? { ratingCol: c.ratingCol } : {}),
+    ...(c.timeCol ? { timeCol: c.timeCol } : {}),
+    ...(c.sep ? { sep: c.sep } : {}),
+    ...(args.onProgress ? { onProgress: args.onProgress } : {}),
+    ...(args.signal ? { signal: args.signal } : {}),
+  }
+}
+
+/** Loads the data and cuts the splits a protocol asks for. */
+export async function prepareSplits(args: EvaluateArgs): Promise<PreparedSplits> {
+  const seed = args.seed ?? 42
+  if (args.protocol === 'given') {
+    if (!args.train || !args.test) throw new RecForgeError('INVALID_ARGUMENT', 'protocol "given" needs --train <file> and --test <file>')
+    const opts = loadOptions(args)
+    const train = await loadDataset(args.train.includes(':') && !args.train.startsWith('/') ? args.train : `csv:${args.train}`, opts)
+    const test = await loadDataset(args.test.includes(':') && !args.test.startsWith('/') ? args.test : `csv:${args.test}`, opts)
+    return { dataset: train.name, splits: [givenSplit(train, test)], ...(train.itemInfo ? { itemInfo: train.itemInfo } : {}) }
+  }
+  if (!args.data) throw new RecForgeError('INVALID_ARGUMENT', `--data is required (e.g. --data builtin or --data movielens-latest:<dir>); see \`recforge datasets\``)
+  const ds = await loadDataset(resolveDataSpec(args.data), loadOptions(args))
+  for (const r of ds.reports) {
+    const skipped = Object.entries(r.skipped)
+    if (skipped.length) args.log?.(`${r.file}: kept ${r.rowsKept} of ${r.rowsRead} rows; skipped ${skipped.map(([why, n]) => `${n} (${why})`).join(', ')}`)
+    for (const w of r.warnings) args.log?.(`${r.file}: ${w}`)
+  }
+  const splits = splitProtocol(ds, args.protocol as Protocol, { seed })
+  return { dataset: ds.name, splits, ...(ds.itemInfo ? { itemInfo: ds.itemInfo } : {}) }
+}
+
+/**
+ * `recforge evaluate`: load, split by a named protocol, fit on each training part, evaluate on
+ * the held-out part, and report the EVAL.md JSON object.
+ *
+ * @throws RecForgeError INVALID_ARGUMENT for an unknown protocol, a rating protocol with a ranking-only model, or bad `--set` values.
+ */
+export async function runEvaluate(args: EvaluateArgs, registry: ModelRegistry): Promise<EvaluateOutput> {
+  if (!(PROTOCOLS as readonly string[]).includes(args.protocol)) {
+    throw new RecForgeError('INVALID_ARGUMENT', `unknown protocol "${args.protocol}"; expected one of ${PROTOCOLS.join(', ')}`)
+  }
+  if (args.protocol === 'replay') {
+    const { runReplay } = await import('./replay')
+    return runReplay(args)
+  }
+  const k = args.k ?? 10
+  const seed = args.seed ?? 42
+  if (!Number.isInteger(k) || k < 1) throw new RecForgeError('INVALID_ARGUMENT', `--k must be a positive integer; got ${args.k}`)
+  const def = registry.get(args.model)
+  const params = resolveParams(def, args.set ?? {})
+  if (RATING_PROTOCOLS.has(args.protocol) && def.task === 'ranking') {
+    const raters = registry
+      .list()
+      .filter((d) => d.task !== 'ranking')
+      .map((d) => d.name)
+    throw new RecForgeError(
+      'INVALID_ARGUMENT',
+      `model "${def.name}" ranks items and does not predict ratings, so protocol "${args.protocol}" (rmse, mae) does not apply; use a ranking protocol (loo-sampled, holdout-full, temporal-full) or a rating model (${raters.join(', ')})`,
+    )
+  }
+  return evaluatePrepared(registry, def.name, params, await prepareSplits(args), { ...args, k, seed })
+}
+
+/** Data loaded and split once, reusable across models (`recforge demo`, `compare`). */
+export interface PreparedSplits {
+  dataset: string
+  splits: EvalSplit[]
+  itemInfo?: ItemSideInfo
+}
+
+/** Fits and evaluates one model on already prepared splits. */
+export async function evaluatePrepared(
+  registry: ModelRegistry,
+  model: string,
+  params: ParamValues,
+  prepared: PreparedSplits,
+  args: Pick<EvaluateArgs, 'minRating' | 'onProgress' | 'log' | 'signal' | 'protocol'> & { k: number; seed: number },
+): Promise<EvaluateOutput> {
+  const { k, seed } = args
+  const def = registry.get(model)
+  const { dataset, splits, itemInfo } = prepared
+  if (def.needsItemInfo && !itemInfo) {
+    throw new RecForgeError('INVALID_ARGUMENT', `model "${def.name}" needs item text (titles, genres, tags), and dataset "${dataset}" has none; use a dataset with item metadata`)
+  }
+  const results: SplitResult[] = []
+  let fitSeconds = 0
+  let evalSeconds = 0
+  for (const split of splits) {
+    const m = def.create(params)
+    args.log?.(`${def.name}: fitting on ${split.protocol} fold ${split.fold + 1}/${splits.length}`)
+    const t0 = process.hrtime.bigint()
+    await m.fit(split.train, {
+      seed,
+      ...(itemInfo ? { itemInfo } : {}),
+      ...(args.onProgress ? { onProgress: args.onProgress } : {}),
+      ...(args.signal ? { signal: args.signal } : {}),
+    })
+    fitSeconds += seconds(t0)
+    const t1 = process.hrtime.bigint()
+    results.push(evaluateSplit(m, split, { k, ...(args.minRating !== undefined ? { minRating: args.minRating } : {}), ...(args.onProgress ? { onProgress: args.onProgress } : {}) }))
+    evalSeconds += seconds(t1)
+  }
+  const agg = aggregateResults(results)
+  const roundAll = (m: Record<string, number>) => Object.fromEntries(Object.entries(m).map(([key, v]) => [key, round(v)]))
+  return {
+    dataset,
+    protocol: args.protocol,
+    model: def.name,
+    params,
+    seed,
+    k,
+    metrics: roundAll(agg.metrics),
+    folds: results.map((r) => roundAll(r.metrics)),
+    usersEvaluated: agg.usersEvaluated,
+    usersSkipped: agg.usersSkipped,
+    ...(agg.unseenUsers !== undefined ? { unseenUsers: agg.unseenUsers } : {}),
+    ...(agg.unseenItems !== undefined ? { unseenItems: agg.unseenItems } : {}),
+    timing: { fitSeconds: round(fitSeconds / splits.length, 3), evalSeconds: round(evalSeconds / splits.length, 3) },
+    backend: await backendOf(def),
+    version: VERSION,
+  }
+}

@@ -1,0 +1,6 @@
+export { runEvaluate, evaluatePrepared, prepareSplits, PROTOCOLS } from './evaluate'
+export type { EvaluateArgs, EvaluateOutput, PreparedSplits, ColumnOptions, ProtocolName } from './evaluate'
+export { runDemo, comparisonTable, DEFAULT_DEMO_MODELS } from './demo'
+export type { DemoOptions } from './demo'
+export { createRegistry, backendOf } from './models'
+export { builtinDatasetSpec, builtinDataDir, knownDatasets, resolveDataSpec } from './datasets'

@@ -1,0 +1,20 @@
+import { ModelRegistry, type ModelDefinition } from '@recforge/core'
+import { baselinesModels } from '@recforge/baselines'
+
+/** Packages whose models run on TensorFlow.js; their `backend` is the chosen tfjs backend. */
+const TENSORFLOW_PACKAGES = new Set(['@recforge/ncf', '@recforge/sequential', '@recforge/gan'])
+
+/** Every model the reference app knows, by registry name. */
+export function createRegistry(): ModelRegistry {
+  const registry = new ModelRegistry()
+  const lists: readonly (readonly ModelDefinition[])[] = [baselinesModels]
+  for (const list of lists) registry.register(...list)
+  return registry
+}
+
+/** Where a model computes: `typescript` for pure typed-array models, else the TensorFlow.js backend name. */
+export async function backendOf(def: ModelDefinition): Promise<string> {
+  if (!TENSORFLOW_PACKAGES.has(def.package)) return 'typescript'
+  const { initBackend } = await import('@recforge/tf')
+  return (await initBackend()).name
+}
