@@ -30,7 +30,9 @@ export type {
   SearchResult,
   VectorIndex,
   EvalSplit,
+  IncrementalRecommender,
 } from './types'
+export { isIncremental } from './types'
 export { topK } from './topk'
 export { crc32, encodeArtifacts, decodeArtifacts, requireTensor, checkArtifacts } from './artifacts'
 export { BaseRecommender } from './recommender'

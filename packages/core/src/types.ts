@@ -136,3 +136,19 @@ export interface EvalSplit {
   /** Test interactions whose item has no training data. */
   readonly unseenItems?: number
 }
+
+/**
+ * Recommenders that take new feedback without retraining (the serving feedback loop).
+ * The reference app's `POST /feedback` and cold-start paths use these when a model has them.
+ */
+export interface IncrementalRecommender {
+  /** Recommends for a user unseen in training from their interactions (fold-in, no retraining). */
+  recommendNewUser(items: Int32Array, values: Float32Array | undefined, opts?: RecommendOptions): ScoredItems
+  /** Applies new interactions of a known user to the model (e.g. recompute their factors). */
+  partialFitUser?(user: number, items: Int32Array, values: Float32Array): void
+}
+
+/** True when `model` implements {@link IncrementalRecommender}. */
+export function isIncremental(model: object): model is IncrementalRecommender {
+  return typeof (model as Partial<IncrementalRecommender>).recommendNewUser === 'function'
+}
