@@ -1,0 +1,5 @@
+export { CFGAN } from './cfgan'
+export type { CFGANConfig } from './cfgan'
+export { IRGAN } from './irgan'
+export type { IRGANConfig } from './irgan'
+export { ganModels, cfganModel, irganModel } from './registry'
