@@ -41,9 +41,13 @@ Lists every registered model with its task, package and parameters (type, defaul
   datasets: `Usage: recforge datasets [--json]
 
 Lists the dataset specs --data accepts.`,
-  demo: `Usage: recforge demo [--data builtin] [--protocol holdout-full] [--models pop,itemknn,ease] [--k 10] [--seed 42] [--json]
+  demo: `Usage: recforge demo [--data builtin] [--protocol holdout-full] [--models pop,itemknn,ease] [--k 10] [--seed 42]
+                   [--model-dir .recforge/models] [--host 127.0.0.1] [--port 8080] [--no-serve] [--json]
 
-Evaluates several models under one protocol on the built-in dataset and prints a comparison table.`,
+The main job: loads the dataset (the built-in MovieLens latest-small by default), trains and
+evaluates several models under one protocol with progress on stderr, prints a comparison table,
+saves the models, and starts the HTTP API and web page (unless --no-serve), printing its URL.
+Admin routes need RECFORGE_API_KEY in the environment.`,
 }
 
 function parseSets(values: string[] | undefined): Record<string, string> {
@@ -100,6 +104,10 @@ async function main(argv: string[]): Promise<number> {
       'time-col': { type: 'string' },
       sep: { type: 'string' },
       quiet: { type: 'boolean', short: 'q' },
+      'no-serve': { type: 'boolean' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+      'model-dir': { type: 'string' },
     },
   })
   if (values.help) {
@@ -176,6 +184,10 @@ async function main(argv: string[]): Promise<number> {
           seed: parseIntFlag('seed', values.seed, 42),
           json,
           quiet: Boolean(values.quiet),
+          serve: !values['no-serve'],
+          ...(values.host ? { host: values.host } : {}),
+          ...(values.port !== undefined ? { port: parseIntFlag('port', values.port, 8080) } : {}),
+          ...(values['model-dir'] ? { modelDir: values['model-dir'] } : {}),
         },
         registry,
       )

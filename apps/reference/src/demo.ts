@@ -1,4 +1,8 @@
-import { RecForgeError, resolveParams, type ModelRegistry } from '@recforge/core'
+import { RecForgeError, resolveParams, type ModelRegistry, type Recommender } from '@recforge/core'
+import { startServing } from './serve'
+import type { ReportData } from './server'
+import type { ServedModel } from './service'
+import { defaultModelDir, saveModels } from './store'
 import { evaluatePrepared, prepareSplits, type EvaluateOutput } from './evaluate'
 import { ProgressReporter, formatNumber } from './progress'
 
@@ -13,6 +17,14 @@ export interface DemoOptions {
   seed: number
   json: boolean
   quiet: boolean
+  /** Start the server after the comparison. Defaults to `true` in the CLI. */
+  serve?: boolean
+  /** Defaults to `127.0.0.1`. */
+  host?: string
+  /** Defaults to `8080`; `0` picks a free port. */
+  port?: number
+  /** Where models are saved. Defaults to `.recforge/models`. */
+  modelDir?: string
 }
 
 /** The models the main job compares when none are named, in table order. */
@@ -41,16 +53,23 @@ export async function runDemo(opts: DemoOptions, registry: ModelRegistry): Promi
   reporter.log(`Loading ${opts.data} and splitting it by ${opts.protocol} (seed ${opts.seed})...`)
   const prepared = await prepareSplits({ data: opts.data, model: names[0]!, protocol: opts.protocol, seed: opts.seed, onProgress: reporter.onProgress })
   const rows: EvaluateOutput[] = []
+  const served: ServedModel[] = []
   for (const name of names) {
     const def = registry.get(name)
     const modelReporter = new ProgressReporter(name, opts.quiet || opts.json)
-    const row = await evaluatePrepared(registry, name, resolveParams(def, {}), prepared, {
+    const params = resolveParams(def, {})
+    let fitted: Recommender<object> | undefined
+    const row = await evaluatePrepared(registry, name, params, prepared, {
       protocol: opts.protocol,
       k: opts.k,
       seed: opts.seed,
       onProgress: modelReporter.onProgress,
       log: (m) => modelReporter.log(m),
+      onFitted: (m) => {
+        fitted ??= m
+      },
     })
+    served.push({ name, model: fitted!, params, metrics: row.metrics, trainedAt: new Date().toISOString() })
     modelReporter.log(`${name}: ${Object.entries(row.metrics).slice(0, 3).map(([k, v]) => `${k}=${formatNumber(v)}`).join(' ')} (fit ${formatNumber(row.timing.fitSeconds)} s)`)
     rows.push(row)
   }
@@ -59,6 +78,27 @@ export async function runDemo(opts: DemoOptions, registry: ModelRegistry): Promi
     const first = rows[0]!
     process.stdout.write(`\n${first.dataset}, protocol ${first.protocol}, k=${first.k}, seed ${first.seed}; ${first.usersEvaluated} users evaluated\n\n`)
     process.stdout.write(comparisonTable(rows) + '\n')
+  }
+  const modelDir = opts.modelDir ?? defaultModelDir()
+  await saveModels(modelDir, prepared.dataset, served, opts.protocol)
+  reporter.log(`Saved ${served.length} models to ${modelDir}`)
+  if (opts.serve) {
+    const report: ReportData = { dataset: prepared.dataset, protocol: opts.protocol, rows }
+    const { url } = await startServing({
+      registry,
+      prepared,
+      models: served,
+      report,
+      ...(opts.host ? { host: opts.host } : {}),
+      ...(opts.port !== undefined ? { port: opts.port } : {}),
+      ...(process.env.RECFORGE_API_KEY ? { apiKey: process.env.RECFORGE_API_KEY } : {}),
+      log: (m) => reporter.log(m),
+      onRetrained: async (models) => {
+        await saveModels(modelDir, prepared.dataset, models, opts.protocol)
+      },
+    })
+    process.stderr.write(`\nRecForge is serving ${served.map((m) => m.name).join(', ')} at ${url} (Ctrl+C to stop)\n`)
+    if (!opts.json) process.stdout.write(`\nServing at ${url}\n`)
   }
   return rows
 }

@@ -1,4 +1,4 @@
-import { RecForgeError, resolveParams, type EvalSplit, type ItemSideInfo, type ModelRegistry, type ParamValues, type ProgressEvent } from '@recforge/core'
+import { RecForgeError, resolveParams, type EvalSplit, type Recommender, type ItemSideInfo, type ModelRegistry, type ParamValues, type ProgressEvent } from '@recforge/core'
 import { givenSplit, loadDataset, splitProtocol, type LoadOptions, type Protocol } from '@recforge/data'
 import { aggregateResults, evaluateSplit, type SplitResult } from '@recforge/metrics'
 import { resolveDataSpec } from './datasets'
@@ -142,7 +142,12 @@ export async function evaluatePrepared(
   model: string,
   params: ParamValues,
   prepared: PreparedSplits,
-  args: Pick<EvaluateArgs, 'minRating' | 'onProgress' | 'log' | 'signal' | 'protocol'> & { k: number; seed: number },
+  args: Pick<EvaluateArgs, 'minRating' | 'onProgress' | 'log' | 'signal' | 'protocol'> & {
+    k: number
+    seed: number
+    /** Called with each fitted model and its split (e.g. to keep the last one for serving). */
+    onFitted?: (model: Recommender<object>, split: EvalSplit) => void
+  },
 ): Promise<EvaluateOutput> {
   const { k, seed } = args
   const def = registry.get(model)
@@ -167,6 +172,7 @@ export async function evaluatePrepared(
     const t1 = process.hrtime.bigint()
     results.push(evaluateSplit(m, split, { k, ...(args.minRating !== undefined ? { minRating: args.minRating } : {}), ...(args.onProgress ? { onProgress: args.onProgress } : {}) }))
     evalSeconds += seconds(t1)
+    args.onFitted?.(m, split)
   }
   const agg = aggregateResults(results)
   const roundAll = (m: Record<string, number>) => Object.fromEntries(Object.entries(m).map(([key, v]) => [key, round(v)]))

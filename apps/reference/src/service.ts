@@ -5,6 +5,7 @@ import {
   topK,
   type Interactions,
   type ItemSideInfo,
+  type ParamValues,
   type Recommender,
   type ScoredItems,
 } from '@recforge/core'
@@ -18,6 +19,8 @@ export interface ServedModel {
   /** Quality figures from the last evaluation, shown by `GET /models`. */
   readonly metrics?: Readonly<Record<string, number>>
   readonly trainedAt: string
+  /** The registry parameters it was created with (for retraining). */
+  readonly params?: ParamValues
 }
 
 /** One recommended item in an API answer. */
@@ -88,9 +91,9 @@ export class RecService {
   private models = new Map<string, ServedModel>()
   private updaters = new Map<string, LiveUpdater>()
   private explainers = new Map<string, Explainer>()
-  readonly users: IdVocabulary
-  private readonly trainUsers: number
-  private readonly popularity: Int32Array
+  users: IdVocabulary
+  private trainUsers: number
+  private popularity: Int32Array
   /** Items each user interacted with after training (known and new users alike). */
   private readonly live = new Map<number, { items: number[]; values: number[] }>()
   /** Free text new users gave about themselves (for text-aware cold start). */
@@ -116,6 +119,21 @@ export class RecService {
       this.model(opts.ab.b)
       this.ab = opts.ab
     }
+  }
+
+  /**
+   * Swaps in models retrained on {@link currentInteractions}: the new data becomes the training
+   * data and live feedback that it already contains is cleared. A/B counters carry on.
+   */
+  rebase(data: Interactions, models: readonly ServedModel[]): void {
+    if (data.users.size < this.users.size) throw new RecForgeError('INVALID_ARGUMENT', `rebase: the new data has ${data.users.size} users; the service knows ${this.users.size}`)
+    this.opts.data = data
+    this.users = new IdVocabulary(data.users.ids())
+    this.trainUsers = data.users.size
+    this.popularity = itemCounts(data)
+    this.live.clear()
+    this.lastShown.clear()
+    this.setModels(models)
   }
 
   /** Replaces the served models (after a retrain or reload); live feedback is replayed into the new ones. */

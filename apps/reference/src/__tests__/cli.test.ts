@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest'
+import { runCli } from './helpers'
+
+const REQUIRED = ['dataset', 'protocol', 'model', 'params', 'seed', 'metrics', 'folds', 'timing', 'backend', 'version'] as const
+
+describe('recforge evaluate', () => {
+  it('prints exactly one JSON object with the EVAL.md keys, and the same seed gives the same numbers', async () => {
+    const args = ['evaluate', '--data', 'synthetic:small', '--model', 'itemknn', '--protocol', 'holdout-full', '--seed', '7', '--json']
+    const a = await runCli(args)
+    expect(a.code, a.stderr).toBe(0)
+    const lines = a.stdout.trim().split('\n')
+    expect(lines).toHaveLength(1)
+    const out = JSON.parse(lines[0]!)
+    for (const key of REQUIRED) expect(out).toHaveProperty(key)
+    expect(out.protocol).toBe('holdout-full')
+    expect(out.model).toBe('itemknn')
+    expect(out.seed).toBe(7)
+    for (const key of ['precision@10', 'recall@10', 'ndcg@10', 'map@10', 'mrr@10', 'hr@10', 'coverage@10', 'novelty@10']) expect(out.metrics).toHaveProperty(key)
+    expect(out.metrics['ndcg@10']).toBeGreaterThan(0)
+    expect(out.usersEvaluated).toBeGreaterThan(0)
+    expect(typeof out.timing.fitSeconds).toBe('number')
+    expect(out.backend).toBe('typescript')
+    const b = await runCli(args)
+    expect(JSON.parse(b.stdout).metrics).toEqual(out.metrics)
+  }, 120_000)
+
+  it('runs pop on the built-in MovieLens dataset', async () => {
+    const r = await runCli(['evaluate', '--data', 'builtin', '--model', 'pop', '--protocol', 'holdout-full', '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    const out = JSON.parse(r.stdout)
+    expect(out.dataset).toBe('movielens-latest')
+    expect(out.usersEvaluated + out.usersSkipped).toBe(610)
+    expect(out.metrics['hr@10']).toBeGreaterThan(0.2)
+  }, 120_000)
+
+  it('explains bad input on stderr with exit code 2 and prints nothing on stdout', async () => {
+    const cases: [string[], RegExp][] = [
+      [['evaluate', '--data', 'synthetic:small', '--model', 'nope', '--protocol', 'holdout-full', '--json'], /unknown model "nope"/],
+      [['evaluate', '--data', 'synthetic:small', '--model', 'pop', '--protocol', 'bogus', '--json'], /unknown protocol "bogus"/],
+      [['evaluate', '--data', 'synthetic:small', '--model', 'itemknn', '--protocol', 'holdout-full', '--set', 'nosuch=1', '--json'], /has no parameter "nosuch"/],
+      [['evaluate', '--data', 'synthetic:small', '--model', 'pop', '--protocol', 'rating-holdout', '--json'], /does not predict ratings/],
+      [['evaluate', '--model', 'pop', '--protocol', 'holdout-full'], /--data is required/],
+      [['evaluate', '--data', 'csv:/nonexistent/file.csv', '--model', 'pop', '--protocol', 'holdout-full'], /nonexistent/],
+      [['frobnicate'], /unknown command/],
+      [['evaluate', '--bogus-flag'], /bogus-flag/],
+    ]
+    for (const [args, re] of cases) {
+      const r = await runCli(args)
+      expect(r.code, args.join(' ')).toBe(2)
+      expect(r.stderr).toMatch(re)
+      expect(r.stdout).toBe('')
+    }
+  }, 120_000)
+})
+
+describe('recforge models and datasets', () => {
+  it('lists registered models with parameters and defaults', async () => {
+    const r = await runCli(['models', '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    const list = JSON.parse(r.stdout) as { name: string; params: Record<string, { default: unknown }> }[]
+    const names = list.map((m) => m.name)
+    for (const n of ['pop', 'itemknn', 'ease']) expect(names).toContain(n)
+    for (const m of list) for (const p of Object.values(m.params)) expect(p).toHaveProperty('default')
+  })
+  it('lists dataset specs and finds the built-in data', async () => {
+    const r = await runCli(['datasets', '--json'])
+    const list = JSON.parse(r.stdout) as { spec: string; available?: boolean }[]
+    expect(list.find((d) => d.spec === 'builtin')?.available).toBe(true)
+  })
+  it('prints help for every command', async () => {
+    for (const c of ['evaluate', 'models', 'datasets', 'demo']) {
+      const r = await runCli([c, '--help'])
+      expect(r.code).toBe(0)
+      expect(r.stdout).toMatch(/Usage: recforge/)
+    }
+  })
+})

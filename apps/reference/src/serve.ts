@@ -1,0 +1,72 @@
+import type { AddressInfo } from 'node:net'
+import { resolveParams, type ModelRegistry } from '@recforge/core'
+import { createServer, type ReportData } from './server'
+import { RecService, type ServedModel } from './service'
+import type { PreparedSplits } from './evaluate'
+import { ProgressReporter } from './progress'
+
+export interface StartOptions {
+  registry: ModelRegistry
+  /** The data the models were (or will be) trained on; its first split's training part is served. */
+  prepared: PreparedSplits
+  models: ServedModel[]
+  /** Defaults to `127.0.0.1`. */
+  host?: string
+  /** `0` picks a free port. Defaults to `8080`. */
+  port?: number
+  ab?: { a: string; b: string }
+  apiKey?: string
+  report?: ReportData
+  log?: (message: string) => void
+  /** Called after a successful retrain, e.g. to save the new models. */
+  onRetrained?: (models: ServedModel[]) => Promise<void>
+  reload?: () => Promise<ServedModel[]>
+}
+
+/** Fits fresh models of the same names on `service.currentInteractions()` and swaps them in. */
+export async function retrainService(service: RecService, registry: ModelRegistry, seed = 42, log?: (m: string) => void): Promise<ServedModel[]> {
+  const data = service.currentInteractions()
+  const models: ServedModel[] = []
+  for (const m of service.listModels()) {
+    const def = registry.get(m.name)
+    const params = resolveParams(def, service.model(m.name).params ?? {})
+    const fresh = def.create(params)
+    const reporter = new ProgressReporter(m.name, !log)
+    await fresh.fit(data, { seed, ...(service.opts.itemInfo ? { itemInfo: service.opts.itemInfo } : {}), onProgress: reporter.onProgress })
+    models.push({ name: m.name, model: fresh, params, trainedAt: new Date().toISOString() })
+    log?.(`retrained ${m.name} on ${data.indptr[data.users.size]} interactions`)
+  }
+  service.rebase(data, models)
+  return models
+}
+
+/** Starts the HTTP server over served models; resolves with its URL once it listens. */
+export async function startServing(opts: StartOptions): Promise<{ url: string; close: () => Promise<void>; service: RecService }> {
+  const split = opts.prepared.splits[0]!
+  const service = new RecService({
+    data: split.train,
+    ...(opts.prepared.itemInfo ? { itemInfo: opts.prepared.itemInfo } : {}),
+    models: opts.models,
+    ...(opts.ab ? { ab: opts.ab } : {}),
+  })
+  const app = createServer({
+    service,
+    ...(opts.apiKey ? { apiKey: opts.apiKey } : {}),
+    ...(opts.report ? { report: opts.report } : {}),
+    retrain: async () => {
+      const models = await retrainService(service, opts.registry, 42, opts.log)
+      await opts.onRetrained?.(models)
+    },
+    ...(opts.reload
+      ? {
+          reload: async () => {
+            service.setModels(await opts.reload!())
+          },
+        }
+      : {}),
+  })
+  await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 8080 })
+  const addr = app.server.address() as AddressInfo
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address
+  return { url: `http://${host}:${addr.port}/`, close: () => app.close(), service }
+}
