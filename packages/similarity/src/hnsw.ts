@@ -1,0 +1,638 @@
+import { Random, RecForgeError, checkArtifacts, checkNumber, decodeArtifacts, encodeArtifacts, requireTensor, type Metric, type SearchResult, type VectorIndex } from '@recforge/core'
+import { readBytes, writeBytesAtomic } from './internal/io'
+import { dot, l2sq, normalizeInPlace } from './internal/kernels'
+import { checkBatch, checkDimensions, checkK, checkKeys, checkMetric, checkQuery } from './internal/validate'
+
+const FORMAT = 'hnsw-index'
+const FORMAT_VERSION = 1
+
+/** Options for {@link HnswIndex}. */
+export interface HnswIndexOptions {
+  /** Vector length. */
+  dimensions: number
+  /** Distance measure (smaller is closer). Defaults to `'cosine'`. */
+  metric?: Metric
+  /** Links per node on upper layers; layer 0 keeps `2 * M`. Defaults to `16`. */
+  M?: number
+  /** Candidate list size while inserting; larger builds slower and searches better. Defaults to `200`. */
+  efConstruction?: number
+  /** Candidate list size while searching (raised to `k` when smaller). Defaults to `64`. */
+  efSearch?: number
+  /**
+   * Fill link lists that the selection heuristic left short with the nearest pruned candidates
+   * (the paper's `keepPrunedConnections`); keeps the graph connected on duplicate-heavy data and
+   * inner-product spaces. Defaults to `true`.
+   */
+  keepPrunedConnections?: boolean
+  /** Seed for the random layer assignment. Defaults to `42`. */
+  seed?: number
+  /** Initial capacity in vectors; grows by doubling. Defaults to `1024`. */
+  capacity?: number
+}
+
+const EMPTY: SearchResult = { keys: new Int32Array(0), distances: new Float32Array(0) }
+
+/**
+ * Approximate nearest-neighbour search with a hierarchical navigable small-world graph
+ * (Malkov & Yashunin 2018) kept in typed arrays: flat link lists per layer, an epoch-stamped
+ * visited set and binary heaps on typed arrays, so a search allocates only its result.
+ * Removal marks a node deleted (it still routes searches, never appears in results); re-adding a
+ * key inserts a fresh node. Filters apply during the layer-0 search, as in hnswlib.
+ *
+ * @example
+ * ```ts
+ * const index = new HnswIndex({ dimensions: 64, metric: 'cosine', M: 16, efConstruction: 200 })
+ * index.add(keys, vectors)
+ * index.efSearch = 64
+ * const { keys: top, distances } = index.search(query, 10, (key) => !seen.has(key))
+ * ```
+ */
+export class HnswIndex implements VectorIndex {
+  readonly dimensions: number
+  readonly metric: Metric
+  readonly M: number
+  readonly efConstruction: number
+  /** Candidate list size while searching; may be changed at any time. */
+  efSearch: number
+  private readonly seed: number
+  private readonly keepPruned: boolean
+  private readonly M0: number
+  private readonly mL: number
+  private readonly ip: boolean
+  private rng: Random
+  private data: Float32Array
+  private keyOf: Int32Array
+  private levels: Uint8Array
+  private deleted: Uint8Array
+  private links0: Int32Array
+  private upper: (Int32Array | undefined)[] = []
+  private readonly slotOf = new Map<number, number>()
+  private count = 0
+  private live = 0
+  private entry = -1
+  private maxLevel = -1
+  // search scratch, reused by every call
+  private visited: Uint32Array
+  private epoch = 0
+  private candD = new Float32Array(256)
+  private candI = new Int32Array(256)
+  private candN = 0
+  private resD = new Float32Array(256)
+  private resI = new Int32Array(256)
+  private resN = 0
+  private selD = new Float32Array(256)
+  private selI = new Int32Array(256)
+  private readonly pick: Int32Array
+  private readonly qbuf: Float32Array
+
+  /** @throws RecForgeError INVALID_ARGUMENT for bad dimensions, metric or parameters. */
+  constructor(opts: HnswIndexOptions) {
+    this.dimensions = checkDimensions(opts?.dimensions, 'HnswIndex')
+    this.metric = checkMetric(opts.metric ?? 'cosine', 'HnswIndex')
+    this.M = checkNumber('M', opts.M ?? 16, { integer: true, min: 2, max: 255 })
+    this.efConstruction = checkNumber('efConstruction', opts.efConstruction ?? 200, { integer: true, min: 1 })
+    this.efSearch = checkNumber('efSearch', opts.efSearch ?? 64, { integer: true, min: 1 })
+    this.seed = checkNumber('seed', opts.seed ?? 42, { integer: true })
+    this.keepPruned = opts.keepPrunedConnections ?? true
+    this.M0 = this.M * 2
+    this.mL = 1 / Math.log(this.M)
+    this.ip = this.metric !== 'l2'
+    this.rng = new Random(this.seed)
+    const cap = Math.max(1, Math.floor(opts.capacity ?? 1024))
+    this.data = new Float32Array(cap * this.dimensions)
+    this.keyOf = new Int32Array(cap)
+    this.levels = new Uint8Array(cap)
+    this.deleted = new Uint8Array(cap)
+    this.links0 = new Int32Array(cap * (this.M0 + 1))
+    this.visited = new Uint32Array(cap)
+    this.pick = new Int32Array(this.M0 + 1)
+    this.qbuf = new Float32Array(this.dimensions)
+  }
+
+  /** Number of live (not removed) vectors. */
+  get size(): number {
+    return this.live
+  }
+
+  /** Nodes in the graph, removed ones included (they keep routing until the index is rebuilt). */
+  get nodes(): number {
+    return this.count
+  }
+
+  /** True when `key` is stored and not removed. */
+  has(key: number): boolean {
+    return this.slotOf.has(key)
+  }
+
+  /**
+   * Inserts row-major vectors under `keys`, one at a time into the graph. An existing key is
+   * removed first, so its new vector replaces the old one.
+   *
+   * @throws RecForgeError DIMENSION_MISMATCH when `vectors.length !== keys.length * dimensions`;
+   * INVALID_ARGUMENT for NaN or infinite components.
+   */
+  add(keys: Int32Array, vectors: Float32Array): void {
+    const d = this.dimensions
+    checkBatch(keys, vectors, d, 'HnswIndex.add')
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!
+      const old = this.slotOf.get(key)
+      if (old !== undefined) this.markDeleted(old)
+      if (this.count === this.keyOf.length) this.grow()
+      const slot = this.count++
+      this.data.set(vectors.subarray(i * d, i * d + d), slot * d)
+      if (this.metric === 'cosine') normalizeInPlace(this.data, slot * d, d)
+      this.keyOf[slot] = key
+      this.slotOf.set(key, slot)
+      this.live++
+      this.insert(slot)
+    }
+  }
+
+  /**
+   * Removes `keys` (unknown keys are ignored). Nodes are marked deleted: they stay in the graph
+   * for routing but never appear in results.
+   *
+   * @throws RecForgeError INVALID_ARGUMENT when `keys` is not an Int32Array.
+   */
+  remove(keys: Int32Array): void {
+    checkKeys(keys, 'HnswIndex.remove')
+    for (const key of keys) {
+      const slot = this.slotOf.get(key)
+      if (slot !== undefined) this.markDeleted(slot)
+    }
+  }
+
+  /**
+   * The `k` approximate nearest neighbours of `query`, nearest first. `filter(key)` returning
+   * false leaves a key out; the graph is still traversed through it.
+   *
+   * @example
+   * ```ts
+   * index.search(q, 10, (key) => key % 2 === 0)
+   * ```
+   * @throws RecForgeError DIMENSION_MISMATCH for a query of the wrong length; INVALID_ARGUMENT for NaN or a bad `k`.
+   */
+  search(query: Float32Array, k: number, filter?: (key: number) => boolean): SearchResult {
+    checkQuery(query, this.dimensions, 'HnswIndex.search')
+    checkK(k, 'HnswIndex.search')
+    if (this.live === 0 || k === 0) return EMPTY
+    const q = this.qbuf
+    q.set(query)
+    if (this.metric === 'cosine') normalizeInPlace(q, 0, this.dimensions)
+    const ep = this.descend(q, this.entry, this.maxLevel, 0)
+    const ef = Math.max(this.efSearch, k)
+    this.searchLayer(q, ep, ef, 0, true, filter)
+    // pop the max-heap: worst first
+    const n = Math.min(k, this.resN)
+    while (this.resN > n) this.popRes()
+    const keys = new Int32Array(n)
+    const distances = new Float32Array(n)
+    const shift = this.metric === 'cosine' ? 1 : 0
+    for (let j = n - 1; j >= 0; j--) {
+      keys[j] = this.keyOf[this.resI[0]!]!
+      distances[j] = this.resD[0]! + shift
+      this.popRes()
+    }
+    return { keys, distances }
+  }
+
+  /**
+   * Serialises the graph and vectors (checksummed, versioned) with `encodeArtifacts` from `@recforge/core`.
+   *
+   * @example
+   * ```ts
+   * const again = HnswIndex.fromBytes(await index.save())
+   * ```
+   */
+  async save(): Promise<Uint8Array> {
+    return this.toBytes()
+  }
+
+  /** Synchronous {@link HnswIndex.save}. */
+  toBytes(): Uint8Array {
+    const n = this.count
+    const upperOffsets = new Int32Array(n + 1)
+    for (let i = 0; i < n; i++) upperOffsets[i + 1] = upperOffsets[i]! + (this.upper[i]?.length ?? 0)
+    const upperLinks = new Int32Array(upperOffsets[n]!)
+    for (let i = 0; i < n; i++) {
+      const u = this.upper[i]
+      if (u) upperLinks.set(u, upperOffsets[i]!)
+    }
+    return encodeArtifacts({
+      model: FORMAT,
+      formatVersion: FORMAT_VERSION,
+      config: { dimensions: this.dimensions, metric: this.metric, M: this.M, efConstruction: this.efConstruction, efSearch: this.efSearch, seed: this.seed, keepPrunedConnections: this.keepPruned },
+      meta: { entry: this.entry, maxLevel: this.maxLevel, nodes: n, live: this.live },
+      tensors: {
+        keys: this.keyOf.subarray(0, n),
+        vectors: this.data.subarray(0, n * this.dimensions),
+        levels: this.levels.subarray(0, n),
+        deleted: this.deleted.subarray(0, n),
+        links0: this.links0.subarray(0, n * (this.M0 + 1)),
+        upperOffsets,
+        upperLinks,
+      },
+    })
+  }
+
+  /**
+   * Writes the index to `file` atomically (temporary file, fsync, rename).
+   *
+   * @throws RecForgeError IO_ERROR when the file cannot be written.
+   */
+  async saveFile(file: string): Promise<void> {
+    await writeBytesAtomic(file, this.toBytes())
+  }
+
+  /**
+   * Rebuilds an index from {@link HnswIndex.save} bytes.
+   *
+   * @example
+   * ```ts
+   * const index = await HnswIndex.load(bytes)
+   * ```
+   * @throws RecForgeError PARSE_ERROR, CHECKSUM_MISMATCH or UNSUPPORTED_VERSION for bad bytes.
+   */
+  static async load(bytes: Uint8Array): Promise<HnswIndex> {
+    return HnswIndex.fromBytes(bytes)
+  }
+
+  /** Synchronous {@link HnswIndex.load}. @throws RecForgeError PARSE_ERROR, CHECKSUM_MISMATCH or UNSUPPORTED_VERSION. */
+  static fromBytes(bytes: Uint8Array, source = 'hnsw index'): HnswIndex {
+    const a = decodeArtifacts(bytes, source)
+    checkArtifacts(a, FORMAT, FORMAT_VERSION)
+    const c = a.config
+    const n = a.meta?.['nodes'] as number
+    const index = new HnswIndex({
+      dimensions: c['dimensions'] as number,
+      metric: c['metric'] as Metric,
+      M: c['M'] as number,
+      efConstruction: c['efConstruction'] as number,
+      efSearch: c['efSearch'] as number,
+      seed: c['seed'] as number,
+      keepPrunedConnections: c['keepPrunedConnections'] !== false,
+      capacity: Math.max(1, n),
+    })
+    const keys = requireTensor(a, 'keys', Int32Array)
+    const vectors = requireTensor(a, 'vectors', Float32Array)
+    const levels = requireTensor(a, 'levels', Uint8Array)
+    const deleted = requireTensor(a, 'deleted', Uint8Array)
+    const links0 = requireTensor(a, 'links0', Int32Array)
+    const upperOffsets = requireTensor(a, 'upperOffsets', Int32Array)
+    const upperLinks = requireTensor(a, 'upperLinks', Int32Array)
+    const d = index.dimensions
+    if (keys.length !== n || vectors.length !== n * d || levels.length !== n || deleted.length !== n || links0.length !== n * (index.M0 + 1) || upperOffsets.length !== n + 1) {
+      throw new RecForgeError('PARSE_ERROR', `${source}: tensor sizes do not match ${n} nodes of ${d} dimensions`)
+    }
+    index.data.set(vectors)
+    index.keyOf.set(keys)
+    index.levels.set(levels)
+    index.deleted.set(deleted)
+    index.links0.set(links0)
+    for (let i = 0; i < n; i++) {
+      const s = upperOffsets[i]!
+      const e = upperOffsets[i + 1]!
+      if (e > s) index.upper[i] = upperLinks.slice(s, e)
+      if (!deleted[i]) index.slotOf.set(keys[i]!, i)
+    }
+    index.count = n
+    index.live = index.slotOf.size
+    index.entry = a.meta?.['entry'] as number
+    index.maxLevel = a.meta?.['maxLevel'] as number
+    // continue the level stream deterministically for later inserts
+    index.rng = new Random(index.seed + n)
+    return index
+  }
+
+  /**
+   * Loads an index written by {@link HnswIndex.saveFile}, verifying its checksum.
+   *
+   * @throws RecForgeError IO_ERROR when unreadable; CHECKSUM_MISMATCH when corrupt.
+   */
+  static async loadFile(file: string): Promise<HnswIndex> {
+    return HnswIndex.fromBytes(await readBytes(file), file)
+  }
+
+  private markDeleted(slot: number): void {
+    if (this.deleted[slot]) return
+    this.deleted[slot] = 1
+    this.slotOf.delete(this.keyOf[slot]!)
+    this.live--
+  }
+
+  private grow(): void {
+    const cap = this.keyOf.length * 2
+    const grow = <T extends Float32Array | Int32Array | Uint8Array | Uint32Array>(old: T, size: number, make: (n: number) => T): T => {
+      const a = make(size)
+      a.set(old)
+      return a
+    }
+    this.data = grow(this.data, cap * this.dimensions, (n) => new Float32Array(n))
+    this.keyOf = grow(this.keyOf, cap, (n) => new Int32Array(n))
+    this.levels = grow(this.levels, cap, (n) => new Uint8Array(n))
+    this.deleted = grow(this.deleted, cap, (n) => new Uint8Array(n))
+    this.links0 = grow(this.links0, cap * (this.M0 + 1), (n) => new Int32Array(n))
+    this.visited = grow(this.visited, cap, (n) => new Uint32Array(n))
+  }
+
+  /** Internal distance: 1 - cos for cosine is stored as -dot (the 1 is added on output). */
+  private dist(q: Float32Array, qo: number, slot: number): number {
+    const d = this.dimensions
+    return this.ip ? -dot(q, qo, this.data, slot * d, d) : l2sq(q, qo, this.data, slot * d, d)
+  }
+
+  private randomLevel(): number {
+    const u = 1 - this.rng.float()
+    return Math.min(64, Math.floor(-Math.log(u) * this.mL))
+  }
+
+  /** Greedy walk from `ep` down to layer `stop + 1`; returns the closest node found. */
+  private descend(q: Float32Array, ep: number, from: number, stop: number, qo = 0): number {
+    let cur = ep
+    let curD = this.dist(q, qo, cur)
+    const stride = this.M + 1
+    for (let l = from; l > stop; l--) {
+      let changed = true
+      while (changed) {
+        changed = false
+        const arr = this.upper[cur]!
+        const base = (l - 1) * stride
+        const cnt = arr[base]!
+        for (let j = 1; j <= cnt; j++) {
+          const e = arr[base + j]!
+          const dd = this.dist(q, qo, e)
+          if (dd < curD) {
+            curD = dd
+            cur = e
+            changed = true
+          }
+        }
+      }
+    }
+    return cur
+  }
+
+  /**
+   * Best-first search of one layer from `ep`. Leaves the `ef` best accepted nodes in the result
+   * max-heap (`resD`/`resI`). With `forQuery`, deleted and filtered-out nodes are walked but not kept.
+   */
+  private searchLayer(q: Float32Array, ep: number, ef: number, level: number, forQuery: boolean, filter?: (key: number) => boolean, qo = 0): void {
+    if (++this.epoch === 0xffffffff) {
+      this.visited.fill(0)
+      this.epoch = 1
+    }
+    const epoch = this.epoch
+    const visited = this.visited
+    if (this.resD.length < ef + 1) {
+      this.resD = new Float32Array(ef * 2 + 1)
+      this.resI = new Int32Array(ef * 2 + 1)
+    }
+    this.candN = 0
+    this.resN = 0
+    const deleted = this.deleted
+    const keyOf = this.keyOf
+    const d0 = this.dist(q, qo, ep)
+    visited[ep] = epoch
+    this.pushCand(d0, ep)
+    if (!forQuery || (!deleted[ep] && (!filter || filter(keyOf[ep]!)))) this.pushRes(d0, ep)
+    const links0 = this.links0
+    const s0 = this.M0 + 1
+    const s1 = this.M + 1
+    const data = this.data
+    const dims = this.dimensions
+    const ip = this.ip
+    while (this.candN > 0) {
+      const cd = this.candD[0]!
+      const c = this.candI[0]!
+      if (this.resN >= ef && cd > this.resD[0]!) break
+      this.popCand()
+      let arr: Int32Array
+      let base: number
+      if (level === 0) {
+        arr = links0
+        base = c * s0
+      } else {
+        arr = this.upper[c]!
+        base = (level - 1) * s1
+      }
+      const cnt = arr[base]!
+      for (let j = 1; j <= cnt; j++) {
+        const e = arr[base + j]!
+        if (visited[e] === epoch) continue
+        visited[e] = epoch
+        const dd = ip ? -dot(q, qo, data, e * dims, dims) : l2sq(q, qo, data, e * dims, dims)
+        if (this.resN < ef || dd < this.resD[0]!) {
+          this.pushCand(dd, e)
+          if (!forQuery || (!deleted[e] && (!filter || filter(keyOf[e]!)))) {
+            this.pushRes(dd, e)
+            if (this.resN > ef) this.popRes()
+          }
+        }
+      }
+    }
+  }
+
+  private insert(slot: number): void {
+    const level = this.randomLevel()
+    this.levels[slot] = level
+    const M = this.M
+    if (level > 0) this.upper[slot] = new Int32Array(level * (M + 1))
+    else this.upper[slot] = undefined
+    this.links0[slot * (this.M0 + 1)] = 0
+    if (this.entry < 0) {
+      this.entry = slot
+      this.maxLevel = level
+      return
+    }
+    const d = this.dimensions
+    const q = this.data
+    const qo = slot * d
+    let ep = this.entry
+    if (this.maxLevel > level) ep = this.descend(q, ep, this.maxLevel, level, qo)
+    for (let l = Math.min(level, this.maxLevel); l >= 0; l--) {
+      this.searchLayer(q, ep, this.efConstruction, l, false, undefined, qo)
+      // drain the max-heap into ascending order
+      const n = this.resN
+      if (this.selD.length < n) {
+        this.selD = new Float32Array(n * 2)
+        this.selI = new Int32Array(n * 2)
+      }
+      for (let j = n - 1; j >= 0; j--) {
+        this.selD[j] = this.resD[0]!
+        this.selI[j] = this.resI[0]!
+        this.popRes()
+      }
+      ep = this.selI[0]!
+      const chosen = this.heuristic(this.selD, this.selI, n, M)
+      // our own links at this layer
+      const [arr, base] = this.linksOf(slot, l)
+      arr[base] = chosen
+      for (let j = 0; j < chosen; j++) arr[base + 1 + j] = this.pick[j]!
+      // back links
+      const cap = l === 0 ? this.M0 : M
+      // read our own list: connect() reuses this.pick
+      for (let j = 0; j < chosen; j++) this.connect(arr[base + 1 + j]!, slot, l, cap)
+    }
+    if (level > this.maxLevel) {
+      this.entry = slot
+      this.maxLevel = level
+    }
+  }
+
+  private linksOf(slot: number, l: number): [Int32Array, number] {
+    return l === 0 ? [this.links0, slot * (this.M0 + 1)] : [this.upper[slot]!, (l - 1) * (this.M + 1)]
+  }
+
+  /** Adds `to` to the link list of `from` at layer `l`, pruning with the heuristic on overflow. */
+  private connect(from: number, to: number, l: number, cap: number): void {
+    const [arr, base] = this.linksOf(from, l)
+    const cnt = arr[base]!
+    if (cnt < cap) {
+      arr[base + 1 + cnt] = to
+      arr[base] = cnt + 1
+      return
+    }
+    // gather the current links plus the new one, sorted by distance from `from`
+    const d = this.dimensions
+    const fo = from * d
+    const m = cnt + 1
+    const sd = this.candD.length >= m ? this.candD : new Float32Array(m)
+    const si = this.candI.length >= m ? this.candI : new Int32Array(m)
+    for (let j = 0; j < m; j++) {
+      const e = j < cnt ? arr[base + 1 + j]! : to
+      si[j] = e
+      sd[j] = this.dist(this.data, fo, e)
+    }
+    // insertion sort: m is at most 2M + 1
+    for (let j = 1; j < m; j++) {
+      const kd = sd[j]!
+      const ki = si[j]!
+      let p = j - 1
+      while (p >= 0 && sd[p]! > kd) {
+        sd[p + 1] = sd[p]!
+        si[p + 1] = si[p]!
+        p--
+      }
+      sd[p + 1] = kd
+      si[p + 1] = ki
+    }
+    const chosen = this.heuristic(sd, si, m, cap)
+    arr[base] = chosen
+    for (let j = 0; j < chosen; j++) arr[base + 1 + j] = this.pick[j]!
+  }
+
+  /**
+   * The neighbour-selection heuristic (HNSW paper, algorithm 4): walking candidates nearest
+   * first, keep one only if it is closer to the base than to every neighbour kept so far.
+   * Writes the kept nodes to `this.pick`; returns how many.
+   */
+  private heuristic(sd: Float32Array, si: Int32Array, n: number, max: number): number {
+    if (n <= max) {
+      for (let j = 0; j < n; j++) this.pick[j] = si[j]!
+      return n
+    }
+    const d = this.dimensions
+    const data = this.data
+    let kept = 0
+    for (let j = 0; j < n && kept < max; j++) {
+      const e = si[j]!
+      const de = sd[j]!
+      let good = true
+      for (let r = 0; r < kept; r++) {
+        if (this.dist(data, e * d, this.pick[r]!) < de) {
+          good = false
+          break
+        }
+      }
+      if (good) {
+        this.pick[kept++] = e
+        si[j] = -1
+      }
+    }
+    if (this.keepPruned) for (let j = 0; j < n && kept < max; j++) if (si[j]! >= 0) this.pick[kept++] = si[j]!
+    return kept
+  }
+
+  // ---- binary heaps on typed arrays: candidates (min by distance), results (max by distance)
+
+  private pushCand(dd: number, id: number): void {
+    if (this.candN === this.candD.length) {
+      const nd = new Float32Array(this.candN * 2)
+      nd.set(this.candD)
+      this.candD = nd
+      const ni = new Int32Array(this.candN * 2)
+      ni.set(this.candI)
+      this.candI = ni
+    }
+    const D = this.candD
+    const I = this.candI
+    let i = this.candN++
+    while (i > 0) {
+      const p = (i - 1) >> 1
+      if (D[p]! <= dd) break
+      D[i] = D[p]!
+      I[i] = I[p]!
+      i = p
+    }
+    D[i] = dd
+    I[i] = id
+  }
+
+  private popCand(): void {
+    const D = this.candD
+    const I = this.candI
+    const n = --this.candN
+    if (n === 0) return
+    const dd = D[n]!
+    const id = I[n]!
+    let i = 0
+    for (;;) {
+      let c = 2 * i + 1
+      if (c >= n) break
+      if (c + 1 < n && D[c + 1]! < D[c]!) c++
+      if (D[c]! >= dd) break
+      D[i] = D[c]!
+      I[i] = I[c]!
+      i = c
+    }
+    D[i] = dd
+    I[i] = id
+  }
+
+  private pushRes(dd: number, id: number): void {
+    const D = this.resD
+    const I = this.resI
+    let i = this.resN++
+    while (i > 0) {
+      const p = (i - 1) >> 1
+      if (D[p]! >= dd) break
+      D[i] = D[p]!
+      I[i] = I[p]!
+      i = p
+    }
+    D[i] = dd
+    I[i] = id
+  }
+
+  private popRes(): void {
+    const D = this.resD
+    const I = this.resI
+    const n = --this.resN
+    if (n === 0) return
+    const dd = D[n]!
+    const id = I[n]!
+    let i = 0
+    for (;;) {
+      let c = 2 * i + 1
+      if (c >= n) break
+      if (c + 1 < n && D[c + 1]! > D[c]!) c++
+      if (D[c]! <= dd) break
+      D[i] = D[c]!
+      I[i] = I[c]!
+      i = c
+    }
+    D[i] = dd
+    I[i] = id
+  }
+}
