@@ -114,5 +114,21 @@ export function initBackend(opts: InitBackendOptions = {}): Promise<BackendInfo>
   return current
 }
 
+/**
+ * The backend already chosen in this process, or the automatic choice of {@link initBackend} when
+ * none was made yet. Models call this before training, so a backend forced earlier (by the app
+ * or a test) stays in place instead of being replaced by the automatic choice.
+ *
+ * @example
+ * ```ts
+ * await initBackend({ backend: 'cpu' })
+ * (await ensureBackend()).name // 'tensorflow-cpu'
+ * ```
+ * @throws RecForgeError BACKEND_UNAVAILABLE when no backend can start.
+ */
+export function ensureBackend(opts: InitBackendOptions = {}): Promise<BackendInfo> {
+  return current ?? initBackend(opts)
+}
+
 /** The tfjs-core module RecForge's models use (the same instance the backend was set on). */
 export { tf }

@@ -8,7 +8,8 @@ let registered = false
  * The stock gradient goes through `UnsortedSegmentSum`, which the wasm backend lacks and the cpu
  * backend runs extremely slowly; without this, no embedding model trains on those backends.
  * Gathers along axis 0 without batch dimensions (the embedding case) use `scatterND`, which sums
- * rows for repeated indices; any other gather keeps the original gradient. Idempotent.
+ * rows for repeated indices; any other gather keeps the original gradient. Also registers the
+ * gradient of `GatherNd` (which tfjs-core lacks) as a `scatterND`, so {@link gatherRows} trains. Idempotent.
  *
  * @example
  * ```ts
@@ -39,6 +40,19 @@ export function registerGatherGradient(): void {
             const rows = tf.reshape(dyT, [n, ...x.shape.slice(1)])
             return tf.scatterND(idx, rows, x.shape)
           }),
+        indices: () => tf.zerosLike(indices),
+      }
+    },
+  })
+  // tfjs-core has no GatherNd gradient; the embedding lookups of `gatherRows` need one.
+  tf.registerGradient({
+    kernelName: 'GatherNd',
+    inputsToSave: ['params', 'indices'],
+    gradFunc: (dy, saved) => {
+      const [params, indices] = saved as [tf.Tensor, tf.Tensor]
+      const dyT = Array.isArray(dy) ? dy[0]! : dy
+      return {
+        params: () => tf.scatterND(indices, dyT, params.shape),
         indices: () => tf.zerosLike(indices),
       }
     },

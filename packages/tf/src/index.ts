@@ -1,3 +1,6 @@
-export { initBackend, tf } from './backend'
+export { initBackend, ensureBackend, tf } from './backend'
 export type { BackendName, BackendInfo, InitBackendOptions } from './backend'
 export { registerGatherGradient } from './gather'
+export { gatherRows, sigmoidCrossEntropy, glorotUniform } from './ops'
+export { Batcher, takeRows, EarlyStopping, ScalarMean, trainEpochs } from './training'
+export type { TrainEpochsOptions, TrainEpochsResult } from './training'
