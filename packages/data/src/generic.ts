@@ -1,0 +1,290 @@
+import { stat } from 'node:fs/promises'
+import path from 'node:path'
+import { InteractionsBuilder, parseError, RecForgeError, throwIfAborted } from '@recforge/core'
+import { forEachLine } from './lines'
+import { sniffSeparator, toNumber, toTimestamp } from './internal/fields'
+import { readTable, RowReport, type ColumnRef } from './internal/table'
+import type { Dataset, LoadOptions, LoadReport } from './types'
+
+/** Header names tried, in order, when no column option is given. */
+export const DEFAULT_COLUMNS: Readonly<{ user: readonly string[]; item: readonly string[]; rating: readonly string[]; time: readonly string[] }> = {
+  user: ['userId', 'user_id', 'user', 'uid', 'userID', 'visitorid', 'customer_id'],
+  item: ['itemId', 'item_id', 'item', 'movieId', 'movie_id', 'book_id', 'iid', 'itemid', 'product_id'],
+  rating: ['rating', 'score', 'value', 'weight', 'stars'],
+  time: ['timestamp', 'time', 'ts', 'date', 'datetime'],
+}
+
+function colRef(name: string | undefined, fallback: readonly string[]): ColumnRef | readonly string[] {
+  return name === undefined ? fallback : name
+}
+
+async function firstLine(file: string): Promise<string> {
+  let first: string | undefined
+  const ac = new AbortController()
+  try {
+    await forEachLine(
+      file,
+      (l) => {
+        if (first === undefined) {
+          first = l
+          ac.abort()
+        }
+      },
+      { signal: ac.signal, chunkSize: 1 << 16 },
+    )
+  } catch (e) {
+    if (!(e instanceof RecForgeError && e.code === 'ABORTED')) throw e
+  }
+  return first ?? ''
+}
+
+/**
+ * Loads interactions from a delimited text file (CSV, TSV, `::` or any separator) with RFC-4180
+ * quoting, with or without a header. Columns are found by the column options, else by the
+ * {@link DEFAULT_COLUMNS} names, else by position (user, item, rating, time).
+ *
+ * @example
+ * ```ts
+ * const ds = await loadDelimited('events.tsv', { userCol: 'visitor', itemCol: 'product', timeCol: 'ts' })
+ * ```
+ * @throws RecForgeError IO_ERROR when the file cannot be read; INVALID_ARGUMENT for a column the header lacks; PARSE_ERROR naming file, line and text for malformed rows, an empty file, or non-UTF-8 bytes.
+ */
+export async function loadDelimited(file: string, opts: LoadOptions = {}): Promise<Dataset> {
+  const ext = path.extname(file).toLowerCase()
+  let sep = opts.sep
+  if (sep === '') throw new RecForgeError('INVALID_ARGUMENT', 'option "sep" is empty; give a separator such as "," or "\\t"')
+  if (sep === undefined) sep = ext === '.tsv' || ext === '.tab' ? '\t' : ext === '.csv' ? ',' : sniffSeparator(await firstLine(file))
+  const b = new InteractionsBuilder({ timestamps: true, capacity: 1 << 16 })
+  const report = await readTable(
+    {
+      file,
+      sep,
+      header: opts.header ?? 'auto',
+      quoted: true,
+      encoding: 'utf-8',
+      user: colRef(opts.userCol, DEFAULT_COLUMNS.user),
+      item: colRef(opts.itemCol, DEFAULT_COLUMNS.item),
+      rating: colRef(opts.ratingCol, DEFAULT_COLUMNS.rating),
+      time: colRef(opts.timeCol, DEFAULT_COLUMNS.time),
+      ...(opts.eventCol !== undefined ? { event: opts.eventCol } : {}),
+      ...(opts.eventWeights ? { eventWeights: opts.eventWeights } : {}),
+      requireRating: opts.ratingCol !== undefined,
+      requireTime: opts.timeCol !== undefined,
+      onBadRow: opts.onBadRow ?? 'error',
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    },
+    b,
+  )
+  return { name: 'csv', interactions: b.build(), reports: [report] }
+}
+
+function pickKey(keys: readonly string[], name: string | undefined, fallback: readonly string[], what: string, file: string, required: boolean): string | undefined {
+  if (name !== undefined) {
+    if (keys.includes(name)) return name
+    if (!required) return undefined
+    throw new RecForgeError('INVALID_ARGUMENT', `${file}: no ${what} column "${name}"; found ${keys.map((k) => JSON.stringify(k)).join(', ')}`)
+  }
+  const lower = keys.map((k) => k.toLowerCase())
+  for (const c of fallback) {
+    const i = lower.indexOf(c.toLowerCase())
+    if (i >= 0) return keys[i]
+  }
+  if (required) throw new RecForgeError('INVALID_ARGUMENT', `${file}: no ${what} column found; looked for ${fallback.join(', ')} among ${keys.map((k) => JSON.stringify(k)).join(', ')}; name it with the ${what}Col option`)
+  return undefined
+}
+
+function cellNumber(v: unknown): number {
+  if (typeof v === 'number') return v
+  if (typeof v === 'bigint') return Number(v)
+  if (typeof v === 'string') return toNumber(v.trim())
+  return Number.NaN
+}
+
+function cellTime(v: unknown): number {
+  if (v instanceof Date) return v.getTime() / 1000
+  if (typeof v === 'string') return toTimestamp(v.trim())
+  return cellNumber(v)
+}
+
+function cellId(v: unknown): string | undefined {
+  if (typeof v === 'string') return v.length ? v : undefined
+  if (typeof v === 'number' || typeof v === 'bigint') return String(v)
+  return undefined
+}
+
+/** Pushes one row's cells; returns a bad-row reason or nothing. */
+function pushCells(
+  b: InteractionsBuilder,
+  u: unknown,
+  i: unknown,
+  r: unknown,
+  t: unknown,
+  e: unknown,
+  has: { rating: boolean; time: boolean; event: boolean },
+  weights: Readonly<Record<string, number>> | undefined,
+): string | undefined {
+  const uid = cellId(u)
+  const iid = cellId(i)
+  if (uid === undefined || iid === undefined) return u === undefined || u === null || i === undefined || i === null || u === '' || i === '' ? 'missing id' : 'bad id'
+  let value = 1
+  if (has.event) {
+    const w = typeof e === 'string' ? weights![e] : undefined
+    if (w === undefined) return 'unknown event'
+    value = w
+  } else if (has.rating) {
+    if (r === undefined || r === null || r === '') return 'missing value'
+    value = cellNumber(r)
+    if (!Number.isFinite(value)) return 'bad number'
+  }
+  let ts = 0
+  if (has.time) {
+    if (t === undefined || t === null || t === '') return 'missing value'
+    ts = cellTime(t)
+    if (!Number.isFinite(ts)) return 'bad timestamp'
+  }
+  b.push(uid, iid, value, ts)
+  return undefined
+}
+
+/**
+ * Loads interactions from JSON Lines: one JSON object per line with user, item and optional
+ * rating / time fields (found like {@link loadDelimited}'s columns). Blank lines are counted and skipped.
+ *
+ * @example
+ * ```ts
+ * const ds = await loadJsonl('events.jsonl', { userCol: 'user', itemCol: 'sku' })
+ * ```
+ * @throws RecForgeError PARSE_ERROR naming file, line and text for a line that is not a JSON object or lacks a field; IO_ERROR when unreadable.
+ */
+export async function loadJsonl(file: string, opts: LoadOptions = {}): Promise<Dataset> {
+  const rr = new RowReport(file, opts.onBadRow ?? 'error')
+  const report = rr.report
+  const b = new InteractionsBuilder({ timestamps: true, capacity: 1 << 16 })
+  let cols: { user: string; item: string; rating: string | undefined; time: string | undefined; event: string | undefined } | undefined
+  const weights = opts.eventWeights
+  const res = await forEachLine(
+    file,
+    (line, lineNo) => {
+      report.rowsRead++
+      if (line.trim().length === 0) {
+        report.skipped['blank line'] = (report.skipped['blank line'] ?? 0) + 1
+        return
+      }
+      let obj: unknown
+      try {
+        obj = JSON.parse(line)
+      } catch {
+        return rr.bad('bad JSON', 'expected one JSON object per line', lineNo, line)
+      }
+      if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) return rr.bad('bad JSON', 'expected a JSON object', lineNo, line)
+      const o = obj as Record<string, unknown>
+      if (!cols) {
+        const keys = Object.keys(o)
+        cols = {
+          user: pickKey(keys, opts.userCol, DEFAULT_COLUMNS.user, 'user', file, true)!,
+          item: pickKey(keys, opts.itemCol, DEFAULT_COLUMNS.item, 'item', file, true)!,
+          rating: pickKey(keys, opts.ratingCol, DEFAULT_COLUMNS.rating, 'rating', file, opts.ratingCol !== undefined),
+          time: pickKey(keys, opts.timeCol, DEFAULT_COLUMNS.time, 'time', file, opts.timeCol !== undefined),
+          event: opts.eventCol === undefined ? undefined : pickKey(keys, opts.eventCol, [], 'event', file, true),
+        }
+        if (cols.event !== undefined && !weights) throw new RecForgeError('INVALID_ARGUMENT', `${file}: eventCol is set but eventWeights is not; give a weight per event type`)
+      }
+      const why = pushCells(b, o[cols.user], o[cols.item], cols.rating === undefined ? undefined : o[cols.rating], cols.time === undefined ? undefined : o[cols.time], cols.event === undefined ? undefined : o[cols.event], { rating: cols.rating !== undefined, time: cols.time !== undefined, event: cols.event !== undefined }, weights)
+      if (why) return rr.bad(why, `expected fields ${[cols.user, cols.item, cols.rating, cols.time].filter(Boolean).join(', ')} with ids and numbers`, lineNo, line)
+      report.rowsKept++
+    },
+    { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) },
+  )
+  if (res.bytes === 0) throw parseError('the file is empty; expected one JSON object per line', { file, line: 1 })
+  if (report.rowsKept === 0 && report.rowsRead === Object.values(report.skipped).reduce((a, x) => a + x, 0) && report.skipped['blank line'] === report.rowsRead) {
+    throw parseError('the file has only blank lines; expected one JSON object per line', { file, line: 1 })
+  }
+  return { name: 'csv', interactions: b.build(), reports: [report] }
+}
+
+/**
+ * Loads interactions from a Parquet file with hyparquet, one row group at a time, reading only
+ * the user, item, rating and time columns (found like {@link loadDelimited}'s columns).
+ * Bad cells are reported by row number (`line` in the error is the 1-based row).
+ *
+ * @example
+ * ```ts
+ * const ds = await loadParquet('ratings.parquet')
+ * ```
+ * @throws RecForgeError IO_ERROR when unreadable; PARSE_ERROR when the file is not Parquet or a cell is bad; INVALID_ARGUMENT for a missing column.
+ */
+export async function loadParquet(file: string, opts: LoadOptions = {}): Promise<Dataset> {
+  const { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema } = await import('hyparquet')
+  try {
+    await stat(file)
+  } catch (e) {
+    throw new RecForgeError('IO_ERROR', `cannot read ${file}: ${(e as Error).message}`, { cause: e })
+  }
+  const buf = await asyncBufferFromFile(file)
+  if (buf.byteLength === 0) throw parseError('the file is empty; expected a Parquet file', { file })
+  let metadata: Awaited<ReturnType<typeof parquetMetadataAsync>>
+  try {
+    metadata = await parquetMetadataAsync(buf)
+  } catch (e) {
+    throw parseError(`not a readable Parquet file (${(e as Error).message})`, { file }, e)
+  }
+  const keys = parquetSchema(metadata).children.map((c) => c.element.name)
+  const uc = pickKey(keys, opts.userCol, DEFAULT_COLUMNS.user, 'user', file, true)!
+  const ic = pickKey(keys, opts.itemCol, DEFAULT_COLUMNS.item, 'item', file, true)!
+  const rc = pickKey(keys, opts.ratingCol, DEFAULT_COLUMNS.rating, 'rating', file, opts.ratingCol !== undefined)
+  const tc = pickKey(keys, opts.timeCol, DEFAULT_COLUMNS.time, 'time', file, opts.timeCol !== undefined)
+  const ec = opts.eventCol === undefined ? undefined : pickKey(keys, opts.eventCol, [], 'event', file, true)
+  if (ec !== undefined && !opts.eventWeights) throw new RecForgeError('INVALID_ARGUMENT', `${file}: eventCol is set but eventWeights is not; give a weight per event type`)
+  const columns = [uc, ic, rc, tc, ec].filter((c): c is string => c !== undefined)
+  const total = Number(metadata.num_rows)
+  const rr = new RowReport(file, opts.onBadRow ?? 'error')
+  const report: LoadReport = rr.report
+  const b = new InteractionsBuilder({ timestamps: true, capacity: Math.max(16, total) })
+  const has = { rating: rc !== undefined, time: tc !== undefined, event: ec !== undefined }
+  let start = 0
+  for (const rg of metadata.row_groups) {
+    throwIfAborted(opts.signal, `reading ${file}`)
+    const n = Number(rg.num_rows)
+    const end = start + n
+    const data: Record<string, unknown[]> = {}
+    for (const c of columns) data[c] = new Array<unknown>(n)
+    try {
+      await parquetRead({
+        file: buf,
+        metadata,
+        columns,
+        rowStart: start,
+        rowEnd: end,
+        onChunk: (chunk) => {
+          const dst = data[chunk.columnName]
+          if (!dst) return
+          const src = chunk.columnData as ArrayLike<unknown>
+          for (let j = 0; j < src.length; j++) {
+            const row = chunk.rowStart + j
+            if (row >= start && row < end) dst[row - start] = src[j]
+          }
+        },
+      })
+    } catch (e) {
+      throw parseError(`cannot decode rows ${start}..${end - 1} (${(e as Error).message})`, { file }, e)
+    }
+    const du = data[uc]!
+    const di = data[ic]!
+    const dr = rc === undefined ? undefined : data[rc]
+    const dt = tc === undefined ? undefined : data[tc]
+    const de = ec === undefined ? undefined : data[ec]
+    for (let j = 0; j < n; j++) {
+      report.rowsRead++
+      const why = pushCells(b, du[j], di[j], dr?.[j], dt?.[j], de?.[j], has, opts.eventWeights)
+      if (why) {
+        rr.bad(why, `expected ids in ${uc}, ${ic}${rc ? ` and a number in ${rc}` : ''}${tc ? `, a time in ${tc}` : ''}`, start + j + 1, JSON.stringify([du[j], di[j], dr?.[j], dt?.[j]], (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)))
+        continue
+      }
+      report.rowsKept++
+    }
+    start = end
+    opts.onProgress?.({ stage: 'load', current: start, total, message: file })
+  }
+  return { name: 'csv', interactions: b.build(), reports: [report] }
+}
