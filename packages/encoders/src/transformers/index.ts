@@ -1,0 +1,5 @@
+export { TransformersTextEncoder, loadTransformersTextEncoder } from './text'
+export type { TransformersTextOptions } from './text'
+export { TransformersImageEncoder, loadTransformersImageEncoder } from './image'
+export type { TransformersImageOptions, ImageInput, RawPixels } from './image'
+export type { TransformersLoadOptions } from './shared'
