@@ -1,0 +1,7 @@
+export { ExactIndex } from './exact'
+export type { ExactIndexOptions } from './exact'
+export { HnswIndex } from './hnsw'
+export type { HnswIndexOptions } from './hnsw'
+export { excludeKeys, allowKeys, allFilters } from './filters'
+export { recommendWithIndex, buildItemIndex } from './recommend'
+export type { RecommendWithIndexOptions } from './recommend'
