@@ -1,0 +1,82 @@
+import { Random } from '@recforge/core'
+import fc from 'fast-check'
+import { afterAll, describe, expect, it } from 'vitest'
+import { KernelPool } from '../internal/pool'
+import { sweepInverse, sweepRowsKernel, triangleSplit } from '../internal/spd'
+import { gaussJordanInverse } from './helpers'
+
+/** A random SPD matrix: R^T R + n I, row-major. */
+function randomSpd(n: number, seed: number): Float64Array {
+  const rng = new Random(seed)
+  const R = rng.fillNormal(new Float64Array(n * n)) as Float64Array
+  const A = new Float64Array(n * n)
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0
+      for (let k = 0; k < n; k++) s += R[k * n + i]! * R[k * n + j]!
+      A[i * n + j] = s + (i === j ? 0.5 : 0)
+    }
+  }
+  return A
+}
+
+/** Runs the sweep on a copy and returns the full inverse (negated, mirrored). */
+async function sweepInverseFull(A: Float64Array, n: number, block: number, pool?: KernelPool): Promise<Float64Array> {
+  const W = new Float64Array(pool ? new SharedArrayBuffer(n * n * 8) : new ArrayBuffer(n * n * 8))
+  W.set(A)
+  await sweepInverse(W, n, { block, ...(pool ? { pool } : {}) })
+  const out = new Float64Array(n * n)
+  for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) out[i * n + j] = out[j * n + i] = -W[i * n + j]!
+  return out
+}
+
+function maxRelErr(a: Float64Array, b: Float64Array): number {
+  let err = 0
+  let scale = 0
+  for (let k = 0; k < a.length; k++) {
+    err = Math.max(err, Math.abs(a[k]! - b[k]!))
+    scale = Math.max(scale, Math.abs(b[k]!))
+  }
+  return err / scale
+}
+
+describe('blocked symmetric sweep inverse', () => {
+  const pool = new KernelPool(1, { sweep: sweepRowsKernel })
+  afterAll(() => pool.close())
+
+  it('equals a straightforward Gauss-Jordan inverse on random SPD matrices (any size and block)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 0, max: 1_000_000 }), async (n, block, seed) => {
+        const A = randomSpd(n, seed)
+        const got = await sweepInverseFull(A, n, block)
+        expect(maxRelErr(got, gaussJordanInverse(A, n))).toBeLessThan(1e-9)
+      }),
+      { numRuns: 60 },
+    )
+  })
+
+  it('gives the same bits when the row updates are shared with a worker thread', async () => {
+    const n = 70
+    const A = randomSpd(n, 3)
+    const alone = await sweepInverseFull(A, n, 8)
+    const shared = await sweepInverseFull(A, n, 8, pool)
+    expect(shared).toEqual(alone)
+    expect(maxRelErr(alone, gaussJordanInverse(A, n))).toBeLessThan(1e-9)
+  })
+
+  it('rejects a matrix that is not positive definite', async () => {
+    const A = Float64Array.from([1, 2, 2, 1])
+    await expect(sweepInverse(A, 2, { block: 1 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })
+  })
+
+  it('splits a lower triangle into ranges of similar area', () => {
+    const b = triangleSplit(1000, 4)
+    expect(b[0]).toBe(0)
+    expect(b[4]).toBe(1000)
+    for (let p = 0; p < 4; p++) {
+      const area = (b[p + 1]! ** 2 - b[p]! ** 2) / 2
+      expect(area / (1000 ** 2 / 8)).toBeGreaterThan(0.95)
+      expect(area / (1000 ** 2 / 8)).toBeLessThan(1.05)
+    }
+  })
+})

@@ -1,0 +1,216 @@
+import {
+  BaseRecommender,
+  RecForgeError,
+  checkArtifacts,
+  checkNumber,
+  requireTensor,
+  topK,
+  type FitOptions,
+  type Interactions,
+  type ModelArtifacts,
+  type ScoredItems,
+} from '@recforge/core'
+import { KernelPool } from './internal/pool'
+import { easeRowsKernel, gramRowsKernel, sweepInverse, sweepRowsKernel, triangleSplit, type DenseArray } from './internal/spd'
+import { checkBool, checkEnum, checkKeys, checkThreads, mostPopular, resolveThreads, sortedCsr, toShared } from './internal/util'
+
+/** Options of {@link EASE}. */
+export interface EASEConfig {
+  /** L2 penalty added to the diagonal of the Gram matrix; must be > 0. Defaults to `500`. */
+  lambda: number
+  /** Model only the `maxItems` most popular items (0 = all); other items score `-Infinity`. Defaults to `0`. */
+  maxItems: number
+  /** Treat every interaction as 1 instead of its value. Defaults to `true`. */
+  binary: boolean
+  /** Working precision of the dense inversion (`float32` halves memory; check its accuracy first). Defaults to `'float64'`. */
+  precision: 'float64' | 'float32'
+  /** Threads for the Gram matrix and the inversion (0 = one per core). Defaults to `0`. */
+  threads: number
+}
+
+const DEFAULTS: EASEConfig = { lambda: 500, maxItems: 0, binary: true, precision: 'float64', threads: 0 }
+const FORMAT_VERSION = 1
+/** Below this many items the work is too small to pay for starting worker threads. */
+const PARALLEL_MIN_ITEMS = 768
+
+/**
+ * EASE (Steck 2019, "Embarrassingly Shallow Autoencoders"): the item-item weights
+ * `B = I - P diag(1/diag(P))` with `P = (X^T X + lambda I)^-1` and a zero diagonal; a user's scores
+ * are their interaction row times `B`. The Gram matrix is built sparsely from the CSR and inverted
+ * with a blocked symmetric sweep split over worker threads.
+ *
+ * @example
+ * ```ts
+ * const ease = new EASE({ lambda: 500 })
+ * await ease.fit(train)
+ * ease.recommend(0, { k: 10 })
+ * ```
+ * @throws RecForgeError INVALID_ARGUMENT for a lambda <= 0, a negative maxItems or an unknown option.
+ */
+export class EASE extends BaseRecommender<EASEConfig> {
+  readonly name = 'ease'
+  /** Item-item weights, row-major `m x m` over the modelled items (row = source item). */
+  private weights: Float32Array | undefined
+  /** Modelled items (ascending) when restricted by `maxItems`; `undefined` = every item. */
+  private modelItems: Int32Array | undefined
+  /** Local index of every catalogue item, -1 for items outside the model. */
+  private localIndex: Int32Array | undefined
+  /** Interaction values aligned with the seen-item CSR (only when `binary` is false). */
+  private rowValues: Float32Array | undefined
+
+  constructor(config: Partial<EASEConfig> = {}) {
+    checkKeys('ease', config, Object.keys(DEFAULTS))
+    const c = { ...DEFAULTS, ...config }
+    checkNumber('lambda', c.lambda, { min: 0, exclusiveMin: true })
+    checkNumber('maxItems', c.maxItems, { min: 0, integer: true })
+    checkBool('binary', c.binary)
+    checkEnum('precision', c.precision, ['float64', 'float32'])
+    checkThreads(c.threads)
+    super(c)
+  }
+
+  /** Number of items the weight matrix covers. */
+  get modelledItems(): number {
+    this.requireFitted()
+    return this.modelItems ? this.modelItems.length : this.numItems
+  }
+
+  /** The `m x m` item-item weight matrix (row-major, rows are source items), as a view. */
+  weightMatrix(): Float32Array {
+    this.requireFitted()
+    return this.weights!
+  }
+
+  protected async fitModel(data: Interactions, opts: FitOptions): Promise<void> {
+    const c = this.config
+    const ni = data.items.size
+    const keep = c.maxItems > 0 && c.maxItems < ni ? mostPopular(data, c.maxItems) : undefined
+    const csr = sortedCsr(data, { keep, binary: c.binary })
+    const m = csr.items
+    const threads = m >= PARALLEL_MIN_ITEMS ? resolveThreads(c.threads) : 1
+    const pool = threads > 1 ? new KernelPool(threads - 1, { gram: gramRowsKernel, sweep: sweepRowsKernel, ease: easeRowsKernel }) : undefined
+    const report = (stage: string, current: number, total: number) => opts.onProgress?.({ stage, current, total })
+    try {
+      const shared = pool !== undefined
+      const bytes = c.precision === 'float64' ? 8 : 4
+      const buf = shared ? new SharedArrayBuffer(m * m * bytes) : new ArrayBuffer(m * m * bytes)
+      const A: DenseArray = c.precision === 'float64' ? new Float64Array(buf) : new Float32Array(buf)
+      const split = triangleSplit(m, threads)
+      // Gram matrix, lower triangle, lambda on the diagonal
+      const u = shared ? { indptr: toShared(csr.byUser.indptr), indices: toShared(csr.byUser.indices), values: toShared(csr.byUser.values) } : csr.byUser
+      const it = shared ? { indptr: toShared(csr.byItem.indptr), indices: toShared(csr.byItem.indices), values: toShared(csr.byItem.values) } : csr.byItem
+      await this.parallel(pool, split, (r0, r1) => [u.indptr, u.indices, u.values, it.indptr, it.indices, it.values, m, A, r0, r1, c.lambda], 'gram', gramRowsKernel)
+      report('gram', m, m)
+      await sweepInverse(A, m, { pool, signal: opts.signal, onBlock: (done) => report('invert', done, m) })
+      for (let i = 0; i < m; i++) {
+        const d = A[i * m + i]!
+        if (!(d < 0) || !Number.isFinite(d)) {
+          throw new RecForgeError('INVALID_ARGUMENT', `ease: the inverse has a non-positive diagonal at item ${i} (${-d}); the Gram matrix is ill-conditioned, use a larger lambda`)
+        }
+      }
+      const B = new Float32Array(shared ? new SharedArrayBuffer(m * m * 4) : new ArrayBuffer(m * m * 4))
+      await this.parallel(pool, split, (r0, r1) => [A, m, B, r0, r1], 'ease', easeRowsKernel)
+      report('weights', m, m)
+      this.weights = B
+      this.setItems(keep, ni)
+      this.rowValues = c.binary ? undefined : data.values.slice(0, data.indptr[data.users.size]!)
+    } finally {
+      await pool?.close()
+    }
+  }
+
+  /** Runs `kernel` over the row ranges of `split`: the first range here, the others on the pool. */
+  private async parallel(pool: KernelPool | undefined, split: Int32Array, args: (r0: number, r1: number) => unknown[], name: string, kernel: (...a: never[]) => void): Promise<void> {
+    const parts = split.length - 1
+    const jobs: Promise<unknown>[] = []
+    if (pool) for (let p = 1; p < parts; p++) if (split[p]! < split[p + 1]!) jobs.push(pool.run(p - 1, name, args(split[p]!, split[p + 1]!)))
+    ;(kernel as (...a: unknown[]) => void)(...args(split[0]!, pool ? split[1]! : split[parts]!))
+    await Promise.all(jobs)
+  }
+
+  private setItems(keep: Int32Array | undefined, ni: number): void {
+    this.modelItems = keep
+    if (keep) {
+      this.localIndex = new Int32Array(ni).fill(-1)
+      for (let l = 0; l < keep.length; l++) this.localIndex[keep[l]!] = l
+    } else this.localIndex = undefined
+  }
+
+  protected scoreAll(user: number, out: Float32Array): void {
+    const s = this.seen!
+    const B = this.weights!
+    const m = this.modelItems ? this.modelItems.length : out.length
+    const acc = new Float64Array(m)
+    for (let q = s.indptr[user]!; q < s.indptr[user + 1]!; q++) {
+      const l = this.localIndex ? this.localIndex[s.indices[q]!]! : s.indices[q]!
+      if (l < 0) continue
+      const v = this.rowValues ? this.rowValues[q]! : 1
+      const o = l * m
+      for (let j = 0; j < m; j++) acc[j]! += v * B[o + j]!
+    }
+    if (this.modelItems) {
+      out.fill(Number.NEGATIVE_INFINITY)
+      for (let l = 0; l < m; l++) out[this.modelItems[l]!] = acc[l]!
+    } else for (let j = 0; j < m; j++) out[j] = acc[j]!
+  }
+
+  /**
+   * Items with the largest weights `B[item][j]` (how strongly `item` predicts `j`), itself left out.
+   *
+   * @example
+   * ```ts
+   * ease.similarItems(3, 5).items
+   * ```
+   * @throws RecForgeError UNKNOWN_ID for an item outside the catalogue; NOT_FITTED before fit.
+   */
+  similarItems(item: number, k = 10): ScoredItems {
+    this.checkItems(Int32Array.of(item))
+    const l = this.localIndex ? this.localIndex[item]! : item
+    if (l < 0) return { items: new Int32Array(0), scores: new Float32Array(0) }
+    const m = this.modelledItems
+    const row = this.weights!.subarray(l * m, l * m + m)
+    const res = topK(row, k, { exclude: Int32Array.of(l) })
+    if (this.modelItems) return { items: res.items.map((x) => this.modelItems![x]!), scores: res.scores }
+    return res
+  }
+
+  async save(): Promise<ModelArtifacts> {
+    const base = this.baseArtifacts()
+    return {
+      model: this.name,
+      formatVersion: FORMAT_VERSION,
+      config: { ...this.config },
+      meta: base.meta,
+      tensors: {
+        ...base.tensors,
+        weights: this.weights!,
+        ...(this.modelItems ? { modelItems: this.modelItems } : {}),
+        ...(this.rowValues ? { rowValues: this.rowValues } : {}),
+      },
+    }
+  }
+
+  /**
+   * Rebuilds a fitted model from {@link EASE.save} artifacts.
+   *
+   * @example
+   * ```ts
+   * const again = await EASE.load(await ease.save())
+   * ```
+   * @throws RecForgeError INVALID_ARGUMENT / UNSUPPORTED_VERSION / PARSE_ERROR for artifacts of another model, version or shape.
+   */
+  static async load(a: ModelArtifacts): Promise<EASE> {
+    checkArtifacts(a, 'ease', FORMAT_VERSION)
+    const model = new EASE(a.config as Partial<EASEConfig>)
+    model.restoreBase(a)
+    const ni = model.numItems
+    const keep = a.tensors.modelItems ? requireTensor(a, 'modelItems', Int32Array) : undefined
+    const m = keep ? keep.length : ni
+    const w = requireTensor(a, 'weights', Float32Array)
+    if (w.length !== m * m) throw new RecForgeError('PARSE_ERROR', `ease artifacts: weights has ${w.length} entries; expected ${m} x ${m} = ${m * m}`)
+    model.weights = w
+    model.setItems(keep, ni)
+    model.rowValues = a.tensors.rowValues ? requireTensor(a, 'rowValues', Float32Array) : undefined
+    return model
+  }
+}

@@ -1,0 +1,7 @@
+export { Popularity } from './pop'
+export type { PopularityConfig } from './pop'
+export { ItemKNN } from './itemknn'
+export type { ItemKNNConfig, ItemSimilarity } from './itemknn'
+export { EASE } from './ease'
+export type { EASEConfig } from './ease'
+export { baselinesModels, popModel, itemKnnModel, easeModel } from './registry'

@@ -1,0 +1,295 @@
+/*
+ * Dense symmetric positive definite inversion by a blocked symmetric sweep (Gauss-Jordan
+ * elimination without pivoting, which is stable for SPD matrices), and the sparse Gram matrix.
+ *
+ * Every function that a worker may run is self-contained: it uses only its arguments and
+ * JavaScript globals, because its source text is what the worker evaluates. The matrix lives in
+ * the lower triangle (j <= i) of a row-major n x n array, which may sit on a SharedArrayBuffer.
+ */
+
+import { RecForgeError } from '@recforge/core'
+import { KernelPool } from './pool'
+
+/** Float64Array or Float32Array: the working precision of the dense solver. */
+export type DenseArray = Float64Array | Float32Array
+
+/**
+ * Lower triangle of `X^T X + lambda I` for rows `i0..i1` of the item-major CSR.
+ * `uIndices` must be sorted within each user row so the inner loop can stop at the diagonal.
+ */
+export function gramRowsKernel(
+  uIndptr: Int32Array,
+  uIndices: Int32Array,
+  uValues: Float32Array,
+  iIndptr: Int32Array,
+  iIndices: Int32Array,
+  iValues: Float32Array,
+  n: number,
+  A: Float64Array | Float32Array,
+  i0: number,
+  i1: number,
+  lambda: number,
+): void {
+  const row = new Float64Array(n)
+  for (let i = i0; i < i1; i++) {
+    row.fill(0, 0, i + 1)
+    for (let p = iIndptr[i]!; p < iIndptr[i + 1]!; p++) {
+      const u = iIndices[p]!
+      const xi = iValues[p]!
+      const end = uIndptr[u + 1]!
+      for (let q = uIndptr[u]!; q < end; q++) {
+        const j = uIndices[q]!
+        if (j > i) break
+        row[j]! += xi * uValues[q]!
+      }
+    }
+    row[i]! += lambda
+    const o = i * n
+    for (let j = 0; j <= i; j++) A[o + j] = row[j]!
+  }
+}
+
+/**
+ * One block step of the symmetric sweep for rows `r0..r1`: computes `W = C S` for those rows,
+ * subtracts `W C^T` from the lower triangle outside the pivot block `[k0, k0 + b)`, and stores
+ * `W` into the pivot columns. `C` holds the pivot columns before the step (n x b, row-major) and
+ * `S` the inverse of the pivot block (b x b).
+ */
+export function sweepRowsKernel(
+  A: Float64Array | Float32Array,
+  n: number,
+  C: Float64Array,
+  W: Float64Array,
+  S: Float64Array,
+  b: number,
+  k0: number,
+  r0: number,
+  r1: number,
+): void {
+  const k1 = k0 + b
+  // W rows of this range
+  for (let i = r0; i < r1; i++) {
+    const ci = i * b
+    for (let t = 0; t < b; t++) {
+      let s = 0
+      for (let q = 0; q < b; q++) s += C[ci + q]! * S[q * b + t]!
+      W[ci + t] = s
+    }
+  }
+  // rank-b update of the lower triangle, skipping the pivot rows and columns
+  let i = r0
+  while (i < r1) {
+    if (i >= k0 && i < k1) {
+      i = k1
+      continue
+    }
+    const full = i + 4 <= r1 && (i + 4 <= k0 || i >= k1)
+    if (full) {
+      const w0 = i * b
+      const w1 = w0 + b
+      const w2 = w1 + b
+      const w3 = w2 + b
+      const a0 = i * n
+      const a1 = a0 + n
+      const a2 = a1 + n
+      const a3 = a2 + n
+      let j = 0
+      // 4 x 4 blocks strictly below the diagonal of these four rows
+      while (j + 4 <= i) {
+        if (j + 4 > k0 && j < k1) {
+          // the block meets the pivot columns: its columns before them one by one, then skip them
+          for (let jj = j; jj < k0; jj++) {
+            const cj = jj * b
+            for (let r = 0; r < 4; r++) {
+              const wi = (i + r) * b
+              let s = 0
+              for (let t = 0; t < b; t++) s += W[wi + t]! * C[cj + t]!
+              A[(i + r) * n + jj]! -= s
+            }
+          }
+          j = k1
+          continue
+        }
+        const c0 = j * b
+        const c1 = c0 + b
+        const c2 = c1 + b
+        const c3 = c2 + b
+        let s00 = 0, s01 = 0, s02 = 0, s03 = 0
+        let s10 = 0, s11 = 0, s12 = 0, s13 = 0
+        let s20 = 0, s21 = 0, s22 = 0, s23 = 0
+        let s30 = 0, s31 = 0, s32 = 0, s33 = 0
+        for (let t = 0; t < b; t++) {
+          const x0 = W[w0 + t]!
+          const x1 = W[w1 + t]!
+          const x2 = W[w2 + t]!
+          const x3 = W[w3 + t]!
+          const y0 = C[c0 + t]!
+          const y1 = C[c1 + t]!
+          const y2 = C[c2 + t]!
+          const y3 = C[c3 + t]!
+          s00 += x0 * y0; s01 += x0 * y1; s02 += x0 * y2; s03 += x0 * y3
+          s10 += x1 * y0; s11 += x1 * y1; s12 += x1 * y2; s13 += x1 * y3
+          s20 += x2 * y0; s21 += x2 * y1; s22 += x2 * y2; s23 += x2 * y3
+          s30 += x3 * y0; s31 += x3 * y1; s32 += x3 * y2; s33 += x3 * y3
+        }
+        A[a0 + j]! -= s00; A[a0 + j + 1]! -= s01; A[a0 + j + 2]! -= s02; A[a0 + j + 3]! -= s03
+        A[a1 + j]! -= s10; A[a1 + j + 1]! -= s11; A[a1 + j + 2]! -= s12; A[a1 + j + 3]! -= s13
+        A[a2 + j]! -= s20; A[a2 + j + 1]! -= s21; A[a2 + j + 2]! -= s22; A[a2 + j + 3]! -= s23
+        A[a3 + j]! -= s30; A[a3 + j + 1]! -= s31; A[a3 + j + 2]! -= s32; A[a3 + j + 3]! -= s33
+        j += 4
+      }
+      // the rest of each row, one entry at a time
+      for (let r = 0; r < 4; r++) {
+        const ii = i + r
+        const wi = ii * b
+        const ai = ii * n
+        for (let jj = j; jj <= ii; jj++) {
+          if (jj >= k0 && jj < k1) continue
+          const cj = jj * b
+          let s = 0
+          for (let t = 0; t < b; t++) s += W[wi + t]! * C[cj + t]!
+          A[ai + jj]! -= s
+        }
+      }
+      i += 4
+    } else {
+      const wi = i * b
+      const ai = i * n
+      for (let jj = 0; jj <= i; jj++) {
+        if (jj >= k0 && jj < k1) continue
+        const cj = jj * b
+        let s = 0
+        for (let t = 0; t < b; t++) s += W[wi + t]! * C[cj + t]!
+        A[ai + jj]! -= s
+      }
+      i++
+    }
+  }
+  // the pivot columns become W (row i, column k lives at [i][k] below the block, [k][i] above it)
+  for (let ii = r0; ii < r1; ii++) {
+    if (ii >= k0 && ii < k1) continue
+    const wi = ii * b
+    if (ii >= k1) {
+      const ai = ii * n + k0
+      for (let t = 0; t < b; t++) A[ai + t] = W[wi + t]!
+    } else {
+      for (let t = 0; t < b; t++) A[(k0 + t) * n + ii] = W[wi + t]!
+    }
+  }
+}
+
+/**
+ * EASE weights for rows `r0..r1` from the swept matrix (which holds `-P` in its lower triangle):
+ * `B[i][j] = -P[i][j] / P[j][j]`, `B[i][i] = 0`, written row-major as float32.
+ */
+export function easeRowsKernel(A: Float64Array | Float32Array, n: number, B: Float32Array, r0: number, r1: number): void {
+  for (let i = r0; i < r1; i++) {
+    const ai = i * n
+    const bi = i * n
+    for (let j = 0; j < n; j++) {
+      if (j === i) {
+        B[bi + j] = 0
+        continue
+      }
+      const a = j <= i ? A[ai + j]! : A[j * n + i]!
+      B[bi + j] = -a / A[j * n + j]!
+    }
+  }
+}
+
+/** Row boundaries that give each of `parts` ranges about the same share of a lower triangle's rows. */
+export function triangleSplit(n: number, parts: number): Int32Array {
+  const b = new Int32Array(parts + 1)
+  for (let p = 0; p <= parts; p++) b[p] = Math.min(n, Math.round(n * Math.sqrt(p / parts)))
+  b[parts] = n
+  return b
+}
+
+/** Options of {@link sweepInverse}. */
+export interface SweepOptions {
+  /** Pivot block size. Defaults to `96`. */
+  block?: number
+  /** A started pool to share the row updates with (the calling thread takes a share too). */
+  pool?: KernelPool
+  /** Called after each block with the number of pivots done. */
+  onBlock?: (done: number) => void
+  /** Checked between blocks. */
+  signal?: AbortSignal
+}
+
+/** Inverts the small dense SPD block `M` (b x b, full storage) in place by Gauss-Jordan; returns false when a pivot is not positive. */
+function invertSmallSpd(M: Float64Array, b: number): boolean {
+  for (let k = 0; k < b; k++) {
+    const kb = k * b
+    const d = M[kb + k]!
+    if (!(d > 0)) return false
+    const p = 1 / d
+    M[kb + k] = 1
+    for (let j = 0; j < b; j++) M[kb + j]! *= p
+    for (let i = 0; i < b; i++) {
+      if (i === k) continue
+      const ib = i * b
+      const f = M[ib + k]!
+      if (f === 0) continue
+      M[ib + k] = 0
+      for (let j = 0; j < b; j++) M[ib + j]! -= f * M[kb + j]!
+    }
+  }
+  return true
+}
+
+/**
+ * Sweeps every pivot of the SPD matrix whose lower triangle is in `A` (row-major n x n). Afterwards
+ * the lower triangle holds `-A^-1`. With a pool, each block's rank-b update is split by rows over
+ * the workers and the calling thread.
+ *
+ * @throws RecForgeError INVALID_ARGUMENT when the matrix is not positive definite.
+ */
+export async function sweepInverse(A: DenseArray, n: number, opts: SweepOptions = {}): Promise<void> {
+  const bMax = Math.max(1, Math.min(opts.block ?? 96, n))
+  const shared = opts.pool !== undefined && opts.pool.size > 0
+  const alloc = (len: number) => (shared ? new Float64Array(new SharedArrayBuffer(len * 8)) : new Float64Array(len))
+  const C = alloc(n * bMax)
+  const W = alloc(n * bMax)
+  const S = alloc(bMax * bMax)
+  const parts = shared ? opts.pool!.size + 1 : 1
+  const split = triangleSplit(n, parts)
+  for (let k0 = 0; k0 < n; k0 += bMax) {
+    if (opts.signal?.aborted) throw new RecForgeError('ABORTED', 'EASE fit was aborted', { cause: opts.signal.reason })
+    const b = Math.min(bMax, n - k0)
+    const k1 = k0 + b
+    // pack the pivot columns (lower-triangle reads)
+    for (let i = 0; i < n; i++) {
+      const ci = i * b
+      if (i >= k1) {
+        const ai = i * n + k0
+        for (let t = 0; t < b; t++) C[ci + t] = A[ai + t]!
+      } else if (i < k0) {
+        for (let t = 0; t < b; t++) C[ci + t] = A[(k0 + t) * n + i]!
+      } else {
+        for (let t = 0; t < b; t++) {
+          const k = k0 + t
+          C[ci + t] = k <= i ? A[i * n + k]! : A[k * n + i]!
+        }
+      }
+    }
+    // S = inverse of the pivot block
+    for (let r = 0; r < b; r++) for (let t = 0; t < b; t++) S[r * b + t] = C[(k0 + r) * b + t]!
+    if (!invertSmallSpd(S, b)) {
+      throw new RecForgeError('INVALID_ARGUMENT', `the Gram matrix is not positive definite near item ${k0} (a pivot is <= 0); use a larger lambda`)
+    }
+    if (shared) {
+      const jobs: Promise<unknown>[] = []
+      for (let p = 1; p < parts; p++) {
+        if (split[p]! < split[p + 1]!) jobs.push(opts.pool!.run(p - 1, 'sweep', [A, n, C, W, S, b, k0, split[p]!, split[p + 1]!]))
+      }
+      sweepRowsKernel(A, n, C, W, S, b, k0, split[0]!, split[1]!)
+      await Promise.all(jobs)
+    } else {
+      sweepRowsKernel(A, n, C, W, S, b, k0, 0, n)
+    }
+    // the pivot block becomes -S (lower triangle)
+    for (let r = 0; r < b; r++) for (let t = 0; t <= r; t++) A[(k0 + r) * n + k0 + t] = -S[r * b + t]!
+    opts.onBlock?.(k1)
+  }
+}

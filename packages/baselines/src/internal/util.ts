@@ -1,0 +1,98 @@
+import { RecForgeError, checkNumber, itemCounts, transpose, type Interactions, type ItemMajor, type Vocabulary } from '@recforge/core'
+import { defaultThreads } from './pool'
+
+type Typed = Int32Array | Float32Array | Float64Array
+
+/** A copy of `a` on a SharedArrayBuffer (so worker threads read it without copying). */
+export function toShared<T extends Typed>(a: T): T {
+  const C = a.constructor as new (buf: SharedArrayBuffer) => T
+  const out = new C(new SharedArrayBuffer(a.byteLength))
+  ;(out as Typed).set(a as never)
+  return out
+}
+
+/** Resolves the `threads` option: 0 means one per core (at most 8). */
+export function resolveThreads(threads: number): number {
+  return threads === 0 ? defaultThreads() : threads
+}
+
+/** Checks an option is one of `values`. */
+export function checkEnum<T extends string>(name: string, value: T, values: readonly T[]): T {
+  if (!values.includes(value)) {
+    throw new RecForgeError('INVALID_ARGUMENT', `option "${name}" must be one of ${values.map((v) => JSON.stringify(v)).join(', ')}; got ${JSON.stringify(value)}`)
+  }
+  return value
+}
+
+/** Checks a boolean option. */
+export function checkBool(name: string, value: boolean): boolean {
+  if (typeof value !== 'boolean') throw new RecForgeError('INVALID_ARGUMENT', `option "${name}" must be true or false; got ${JSON.stringify(value)}`)
+  return value
+}
+
+/** Checks the `threads` option (0 = automatic). */
+export function checkThreads(value: number): number {
+  return checkNumber('threads', value, { min: 0, max: 64, integer: true })
+}
+
+/** Rejects options objects with keys the model does not know. */
+export function checkKeys(model: string, given: object, known: readonly string[]): void {
+  for (const key of Object.keys(given)) {
+    if (!known.includes(key)) throw new RecForgeError('INVALID_ARGUMENT', `${model}: unknown option "${key}"; known options are ${known.join(', ')}`)
+  }
+}
+
+/**
+ * The interactions restricted to `keep` items (renumbered 0..keep.length-1 in the given order)
+ * as user-major and item-major CSR, each with indices ascending within a row.
+ */
+export interface SortedCsr {
+  /** Number of items in the restricted catalogue. */
+  readonly items: number
+  readonly users: number
+  readonly byUser: ItemMajor
+  readonly byItem: ItemMajor
+}
+
+/** A vocabulary that only knows its size: transpose needs no more, and it avoids building id strings. */
+function sized(size: number): Vocabulary {
+  return { size, index: () => undefined, id: (i: number) => String(i), ids: () => [] }
+}
+
+/** Builds {@link SortedCsr} for `data`, optionally restricted to `keep` items and with all values set to 1 (`binary`). */
+export function sortedCsr(data: Interactions, opts: { keep?: Int32Array; binary?: boolean } = {}): SortedCsr {
+  const nu = data.users.size
+  const ni = data.items.size
+  let local: Int32Array | undefined
+  if (opts.keep) {
+    local = new Int32Array(ni).fill(-1)
+    for (let l = 0; l < opts.keep.length; l++) local[opts.keep[l]!] = l
+  }
+  const m = opts.keep ? opts.keep.length : ni
+  const n = data.indptr[nu]!
+  const indptr = new Int32Array(nu + 1)
+  const indices = new Int32Array(n)
+  const values = new Float32Array(n)
+  let p = 0
+  for (let u = 0; u < nu; u++) {
+    for (let q = data.indptr[u]!; q < data.indptr[u + 1]!; q++) {
+      const j = local ? local[data.indices[q]!]! : data.indices[q]!
+      if (j < 0) continue
+      indices[p] = j
+      values[p] = opts.binary ? 1 : data.values[q]!
+      p++
+    }
+    indptr[u + 1] = p
+  }
+  const byItem = transpose({ users: sized(nu), items: sized(m), indptr, indices: indices.subarray(0, p), values: values.subarray(0, p) })
+  const byUser = transpose({ users: sized(m), items: sized(nu), indptr: byItem.indptr, indices: byItem.indices, values: byItem.values })
+  return { items: m, users: nu, byUser, byItem }
+}
+
+/** The `max` most frequent items (ties by index), in ascending item order. */
+export function mostPopular(data: Interactions, max: number): Int32Array {
+  const counts = itemCounts(data)
+  const order = Int32Array.from({ length: counts.length }, (_, i) => i)
+  order.sort((a, b) => counts[b]! - counts[a]! || a - b)
+  return order.slice(0, Math.min(max, order.length)).sort()
+}
