@@ -185,7 +185,7 @@ export async function readTable(spec: TableSpec, builder: InteractionsBuilder): 
     }
   }
 
-  const res = await forEachLine(spec.file, onRecord, { encoding: spec.encoding, quoted: spec.quoted, ...(spec.signal ? { signal: spec.signal } : {}) })
+  const res = await forEachLine(spec.file, onRecord, { encoding: spec.encoding, quoted: spec.quoted, ...(spec.signal ? { signal: spec.signal } : {}), ...(spec.onProgress ? { onProgress: spec.onProgress } : {}) })
   if (res.bytes === 0 || (res.records === 1 && header !== undefined) || res.records === 0) {
     throw parseError(res.bytes === 0 ? 'the file is empty; expected interaction rows' : 'the file has a header but no data rows', { file: spec.file, line: 1 })
   }
