@@ -110,7 +110,7 @@ export class CFGAN extends BaseRecommender<CFGANConfig> {
     const dVars = [dW1r, dW1c, dB1, dW2, dB2]
     const optG = tf.train.adam(cfg.learningRate)
     const optD = tf.train.adam(cfg.learningRate)
-    const generate = (c: tf.Tensor2D): tf.Tensor2D => tf.sigmoid<tf.Tensor2D>(tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(c, gW1), gB1)) as tf.Tensor2D, gW2), gB2))
+    const generate = (c: tf.Tensor2D): tf.Tensor2D => tf.sigmoid(tf.add<tf.Tensor2D>(tf.matMul(tf.relu(tf.add(tf.matMul(c, gW1), gB1)) as tf.Tensor2D, gW2), gB2))
     const discriminate = (r: tf.Tensor2D, c: tf.Tensor2D): tf.Tensor2D =>
       tf.add(tf.matMul(tf.relu(tf.add(tf.add(tf.matMul(r, dW1r), tf.matMul(c, dW1c)), dB1)) as tf.Tensor2D, dW2), dB2)
     try {

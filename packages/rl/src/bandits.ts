@@ -1,0 +1,267 @@
+import { checkNumber, Random, RecForgeError } from '@recforge/core'
+import { argmaxRandomTie, beta } from './internal/sampling'
+import type { BanditContext, BanditPolicy } from './types'
+
+/** Checks a context's candidates and returns them. */
+export function checkCandidates(policy: string, context: BanditContext): Int32Array {
+  const c = context?.candidates
+  if (!(c instanceof Int32Array) || c.length === 0) {
+    throw new RecForgeError('INVALID_ARGUMENT', `${policy}: context.candidates must be a non-empty Int32Array of item indices; got ${c instanceof Int32Array ? 'an empty array' : typeof c}`)
+  }
+  return c
+}
+
+function checkReward(policy: string, reward: number, max = Infinity): void {
+  if (!Number.isFinite(reward) || reward < 0 || reward > max) {
+    throw new RecForgeError('INVALID_ARGUMENT', `${policy}: reward must be a finite number in [0, ${max}]; got ${reward}`)
+  }
+}
+
+function checkItem(policy: string, item: number): void {
+  if (!Number.isInteger(item) || item < 0) throw new RecForgeError('UNKNOWN_ID', `${policy}: item must be a non-negative item index; got ${item}`)
+}
+
+/** Per-arm pull counts and reward sums over item indices, grown on demand. */
+class ArmStats {
+  pulls = new Float64Array(64)
+  sums = new Float64Array(64)
+  total = 0
+
+  ensure(item: number): void {
+    if (item < this.pulls.length) return
+    let n = this.pulls.length
+    while (n <= item) n *= 2
+    const p = new Float64Array(n)
+    p.set(this.pulls)
+    const s = new Float64Array(n)
+    s.set(this.sums)
+    this.pulls = p
+    this.sums = s
+  }
+
+  add(item: number, reward: number): void {
+    this.ensure(item)
+    this.pulls[item]! += 1
+    this.sums[item]! += reward
+    this.total++
+  }
+
+  n(item: number): number {
+    return item < this.pulls.length ? this.pulls[item]! : 0
+  }
+
+  sum(item: number): number {
+    return item < this.sums.length ? this.sums[item]! : 0
+  }
+}
+
+/** Options of {@link EpsilonGreedy}. */
+export interface EpsilonGreedyOptions {
+  /** Probability of a uniformly random candidate instead of the best mean. Defaults to `0.1`. */
+  epsilon?: number
+  /** Mean reward assumed for an item never tried. Defaults to `0`. */
+  initialValue?: number
+  /** Seed for exploration and tie-breaking. Defaults to `42`. */
+  seed?: number
+}
+
+/**
+ * Epsilon-greedy over items: with probability ε a random candidate, otherwise the candidate with
+ * the best mean reward so far (ties broken at random).
+ *
+ * @example
+ * ```ts
+ * const policy = new EpsilonGreedy({ epsilon: 0.1 })
+ * const item = policy.select({ candidates })
+ * policy.update({ candidates }, item, clicked ? 1 : 0)
+ * ```
+ * @throws RecForgeError INVALID_ARGUMENT for options out of range, empty candidates or a bad reward.
+ */
+export class EpsilonGreedy implements BanditPolicy {
+  readonly name = 'epsilon-greedy'
+  private readonly stats = new ArmStats()
+  private readonly rng: Random
+  private readonly epsilon: number
+  private readonly initialValue: number
+
+  constructor(opts: EpsilonGreedyOptions = {}) {
+    this.epsilon = checkNumber('epsilon', opts.epsilon ?? 0.1, { min: 0, max: 1 })
+    this.initialValue = checkNumber('initialValue', opts.initialValue ?? 0)
+    this.rng = new Random(opts.seed ?? 42)
+  }
+
+  private means(c: Int32Array): Float64Array {
+    const m = new Float64Array(c.length)
+    for (let j = 0; j < c.length; j++) {
+      const n = this.stats.n(c[j]!)
+      m[j] = n > 0 ? this.stats.sum(c[j]!) / n : this.initialValue
+    }
+    return m
+  }
+
+  select(context: BanditContext): number {
+    const c = checkCandidates(this.name, context)
+    if (this.rng.float() < this.epsilon) return c[this.rng.int(c.length)]!
+    return c[argmaxRandomTie(this.means(c), this.rng)]!
+  }
+
+  /** (1 − ε) on the greedy candidates (shared among ties) plus ε / |candidates| everywhere. */
+  probabilities(context: BanditContext): Float64Array {
+    const c = checkCandidates(this.name, context)
+    const m = this.means(c)
+    let best = -Infinity
+    for (const v of m) best = Math.max(best, v)
+    let ties = 0
+    for (const v of m) if (v === best) ties++
+    const p = new Float64Array(c.length)
+    for (let j = 0; j < c.length; j++) p[j] = this.epsilon / c.length + (m[j] === best ? (1 - this.epsilon) / ties : 0)
+    return p
+  }
+
+  update(_context: BanditContext, item: number, reward: number): void {
+    checkItem(this.name, item)
+    checkReward(this.name, reward)
+    this.stats.add(item, reward)
+  }
+}
+
+/** Options of {@link UCB1}. */
+export interface UCB1Options {
+  /** Multiplier c of the confidence width c·sqrt(2 ln t / n). Defaults to `1`. */
+  exploration?: number
+  /** Seed for tie-breaking. Defaults to `42`. */
+  seed?: number
+}
+
+/**
+ * UCB1 (Auer, Cesa-Bianchi and Fischer 2002): every candidate never tried first, then the highest
+ * mean + sqrt(2 ln t / n). For rewards in [0, 1] its expected regret grows as O(log t).
+ *
+ * @example
+ * ```ts
+ * const policy = new UCB1()
+ * const item = policy.select({ candidates })
+ * policy.update({ candidates }, item, reward)
+ * ```
+ * @throws RecForgeError INVALID_ARGUMENT for options out of range, empty candidates or a reward outside [0, 1].
+ */
+export class UCB1 implements BanditPolicy {
+  readonly name = 'ucb1'
+  private readonly stats = new ArmStats()
+  private readonly rng: Random
+  private readonly c: number
+
+  constructor(opts: UCB1Options = {}) {
+    this.c = checkNumber('exploration', opts.exploration ?? 1, { min: 0 })
+    this.rng = new Random(opts.seed ?? 42)
+  }
+
+  select(context: BanditContext): number {
+    const cand = checkCandidates(this.name, context)
+    const u = new Float64Array(cand.length)
+    const logT = Math.log(Math.max(1, this.stats.total))
+    for (let j = 0; j < cand.length; j++) {
+      const n = this.stats.n(cand[j]!)
+      u[j] = n === 0 ? Infinity : this.stats.sum(cand[j]!) / n + this.c * Math.sqrt((2 * logT) / n)
+    }
+    return cand[argmaxRandomTie(u, this.rng)]!
+  }
+
+  update(_context: BanditContext, item: number, reward: number): void {
+    checkItem(this.name, item)
+    checkReward(this.name, reward, 1)
+    this.stats.add(item, reward)
+  }
+}
+
+/** Options of {@link ThompsonSampling}. */
+export interface ThompsonSamplingOptions {
+  /** Prior successes α of every item's Beta prior. Defaults to `1`. */
+  priorAlpha?: number
+  /** Prior failures β of every item's Beta prior. Defaults to `1`. */
+  priorBeta?: number
+  /** Seed for the posterior draws. Defaults to `42`. */
+  seed?: number
+}
+
+/**
+ * Beta-Bernoulli Thompson sampling: draws each candidate's click rate from its Beta posterior and
+ * shows the best draw. Rewards in (0, 1) count as a success with that probability.
+ *
+ * @example
+ * ```ts
+ * const policy = new ThompsonSampling({ priorAlpha: 1, priorBeta: 1 })
+ * const item = policy.select({ candidates })
+ * policy.update({ candidates }, item, 1)
+ * ```
+ * @throws RecForgeError INVALID_ARGUMENT for non-positive priors, empty candidates or a reward outside [0, 1].
+ */
+export class ThompsonSampling implements BanditPolicy {
+  readonly name = 'thompson'
+  private readonly stats = new ArmStats()
+  private readonly rng: Random
+  private readonly a0: number
+  private readonly b0: number
+
+  constructor(opts: ThompsonSamplingOptions = {}) {
+    this.a0 = checkNumber('priorAlpha', opts.priorAlpha ?? 1, { min: 0, exclusiveMin: true })
+    this.b0 = checkNumber('priorBeta', opts.priorBeta ?? 1, { min: 0, exclusiveMin: true })
+    this.rng = new Random(opts.seed ?? 42)
+  }
+
+  select(context: BanditContext): number {
+    const c = checkCandidates(this.name, context)
+    const draws = new Float64Array(c.length)
+    for (let j = 0; j < c.length; j++) {
+      const s = this.stats.sum(c[j]!)
+      const f = this.stats.n(c[j]!) - s
+      draws[j] = beta(this.rng, this.a0 + s, this.b0 + f)
+    }
+    return c[argmaxRandomTie(draws, this.rng)]!
+  }
+
+  update(_context: BanditContext, item: number, reward: number): void {
+    checkItem(this.name, item)
+    checkReward(this.name, reward, 1)
+    // Bernoulli trick (Agrawal and Goyal 2012): a fractional reward is a success with that probability.
+    const r = reward === 0 || reward === 1 ? reward : this.rng.float() < reward ? 1 : 0
+    this.stats.add(item, r)
+  }
+}
+
+/** Options of {@link RandomPolicy}. */
+export interface RandomPolicyOptions {
+  /** Seed. Defaults to `42`. */
+  seed?: number
+}
+
+/**
+ * Uniformly random choice among the candidates: the exploration floor every learner must beat,
+ * and the logging policy of {@link buildLoggedDataset}.
+ *
+ * @example
+ * ```ts
+ * new RandomPolicy({ seed: 1 }).select({ candidates })
+ * ```
+ * @throws RecForgeError INVALID_ARGUMENT for empty candidates.
+ */
+export class RandomPolicy implements BanditPolicy {
+  readonly name = 'random'
+  private readonly rng: Random
+
+  constructor(opts: RandomPolicyOptions = {}) {
+    this.rng = new Random(opts.seed ?? 42)
+  }
+
+  select(context: BanditContext): number {
+    const c = checkCandidates(this.name, context)
+    return c[this.rng.int(c.length)]!
+  }
+
+  probabilities(context: BanditContext): Float64Array {
+    const c = checkCandidates(this.name, context)
+    return new Float64Array(c.length).fill(1 / c.length)
+  }
+
+  update(): void {}
+}

@@ -1,0 +1,280 @@
+import { checkNumber, Random, RecForgeError, throwIfAborted, type RunOptions } from '@recforge/core'
+import { checkCandidates } from './bandits'
+import { argmaxRandomTie } from './internal/sampling'
+import { Mlp } from './internal/mlp'
+import type { SessionSimulator } from './simulator'
+import type { BanditContext, BanditPolicy } from './types'
+
+/** Options of {@link DQNPolicy}. */
+export interface DQNOptions {
+  /** Row-major item vectors (items × `dimensions`) that describe states and actions. */
+  itemVectors: Float32Array
+  /** Length of one item vector. */
+  dimensions: number
+  /** Recent items in the state (their vectors concatenated, most recent first, zero-padded). Defaults to `3`. */
+  historyLength?: number
+  /** Hidden units of the Q-network. Defaults to `64`. */
+  hidden?: number
+  /** Adam learning rate. Defaults to `0.001`. */
+  learningRate?: number
+  /** Discount factor γ. Defaults to `0.9`. */
+  gamma?: number
+  /** Probability of a random candidate in `select` (exploration); set `epsilon = 0` to act greedily. Defaults to `0.1`. */
+  epsilon?: number
+  /** Transitions per gradient step. Defaults to `32`. */
+  batchSize?: number
+  /** Capacity of the replay buffer (oldest transitions are overwritten). Defaults to `10000`. */
+  bufferSize?: number
+  /** Gradient steps between copies of the online network into the target network. Defaults to `200`. */
+  targetUpdate?: number
+  /** Seed for initialisation, exploration and minibatch sampling. Defaults to `42`. */
+  seed?: number
+}
+
+interface Transition {
+  state: Float64Array
+  action: number
+  reward: number
+  nextState: Float64Array
+  nextCandidates: Int32Array
+  done: boolean
+}
+
+/**
+ * A sequential recommender learned by Q-learning (Mnih et al. 2015): Q(s, a) is a small MLP over
+ * [state, item vector], where the state is the vectors of the user's most recent items. It keeps
+ * a replay buffer and a target network, picks the highest-Q candidate (ε-greedy), and learns
+ * online through `update` or in a {@link SessionSimulator} through {@link trainDQN}.
+ *
+ * @example
+ * ```ts
+ * const dqn = new DQNPolicy({ itemVectors, dimensions: 16 })
+ * trainDQN(dqn, simulator, { episodes: 500 })
+ * dqn.epsilon = 0
+ * const item = dqn.select({ candidates, history })
+ * ```
+ * @throws RecForgeError INVALID_ARGUMENT / DIMENSION_MISMATCH for bad options; UNKNOWN_ID for items outside the vectors.
+ */
+export class DQNPolicy implements BanditPolicy {
+  readonly name = 'dqn'
+  /** Exploration rate used by `select`. */
+  epsilon: number
+  readonly historyLength: number
+  readonly dimensions: number
+  private readonly items: Float32Array
+  private readonly numItems: number
+  private readonly online: Mlp
+  private readonly target: Mlp
+  private readonly rng: Random
+  private readonly lr: number
+  private readonly gamma: number
+  private readonly batchSize: number
+  private readonly bufferSize: number
+  private readonly targetUpdate: number
+  private readonly buffer: Transition[] = []
+  private cursor = 0
+  private steps = 0
+
+  constructor(opts: DQNOptions) {
+    const d = checkNumber('dimensions', opts.dimensions, { min: 1, integer: true })
+    if (!(opts.itemVectors instanceof Float32Array) || opts.itemVectors.length === 0 || opts.itemVectors.length % d !== 0) {
+      throw new RecForgeError('DIMENSION_MISMATCH', `dqn: itemVectors must be a Float32Array of items × ${d} values; got ${opts.itemVectors?.length ?? 'none'}`)
+    }
+    this.dimensions = d
+    this.items = opts.itemVectors
+    this.numItems = opts.itemVectors.length / d
+    this.historyLength = checkNumber('historyLength', opts.historyLength ?? 3, { min: 1, integer: true })
+    const hidden = checkNumber('hidden', opts.hidden ?? 64, { min: 1, integer: true })
+    this.lr = checkNumber('learningRate', opts.learningRate ?? 0.001, { min: 0, exclusiveMin: true })
+    this.gamma = checkNumber('gamma', opts.gamma ?? 0.9, { min: 0, max: 1 })
+    this.epsilon = checkNumber('epsilon', opts.epsilon ?? 0.1, { min: 0, max: 1 })
+    this.batchSize = checkNumber('batchSize', opts.batchSize ?? 32, { min: 1, integer: true })
+    this.bufferSize = checkNumber('bufferSize', opts.bufferSize ?? 10_000, { min: 1, integer: true })
+    this.targetUpdate = checkNumber('targetUpdate', opts.targetUpdate ?? 200, { min: 1, integer: true })
+    this.rng = new Random(opts.seed ?? 42)
+    const inputs = (this.historyLength + 1) * d
+    this.online = new Mlp(inputs, hidden, this.rng)
+    this.target = new Mlp(inputs, hidden, undefined)
+    this.target.copyFrom(this.online)
+  }
+
+  private checkItem(i: number): void {
+    if (!Number.isInteger(i) || i < 0 || i >= this.numItems) throw new RecForgeError('UNKNOWN_ID', `dqn: item ${i} is outside 0..${this.numItems - 1} of the item vectors`)
+  }
+
+  /** The state vector of a history: the last `historyLength` item vectors, most recent first. */
+  stateOf(history: Int32Array | undefined): Float64Array {
+    const d = this.dimensions
+    const s = new Float64Array(this.historyLength * d)
+    if (!history) return s
+    for (let h = 0; h < this.historyLength && h < history.length; h++) {
+      const i = history[history.length - 1 - h]!
+      this.checkItem(i)
+      for (let f = 0; f < d; f++) s[h * d + f] = this.items[i * d + f]!
+    }
+    return s
+  }
+
+  /** Q-values of each candidate in a state, from the online (or target) network. */
+  private qValues(state: Float64Array, candidates: Int32Array, net: Mlp): Float64Array {
+    const d = this.dimensions
+    const sd = state.length
+    const x = new Float64Array(sd + d)
+    x.set(state)
+    const q = new Float64Array(candidates.length)
+    for (let j = 0; j < candidates.length; j++) {
+      const i = candidates[j]!
+      this.checkItem(i)
+      for (let f = 0; f < d; f++) x[sd + f] = this.items[i * d + f]!
+      q[j] = net.forward(x, 0)
+    }
+    return q
+  }
+
+  /** Q-values of the context's candidates given its history. */
+  scores(context: BanditContext): Float64Array {
+    return this.qValues(this.stateOf(context.history), checkCandidates(this.name, context), this.online)
+  }
+
+  select(context: BanditContext): number {
+    const c = checkCandidates(this.name, context)
+    if (this.epsilon > 0 && this.rng.float() < this.epsilon) return c[this.rng.int(c.length)]!
+    return c[argmaxRandomTie(this.scores(context), this.rng)]!
+  }
+
+  /** Stores one transition in the replay buffer. `next` is undefined when the session ended. */
+  remember(history: Int32Array | undefined, item: number, reward: number, next: { history: Int32Array; candidates: Int32Array } | undefined): void {
+    this.checkItem(item)
+    if (!Number.isFinite(reward)) throw new RecForgeError('INVALID_ARGUMENT', `dqn: reward must be finite; got ${reward}`)
+    const t: Transition = {
+      state: this.stateOf(history),
+      action: item,
+      reward,
+      nextState: next ? this.stateOf(next.history) : new Float64Array(0),
+      nextCandidates: next ? next.candidates : new Int32Array(0),
+      done: next === undefined || next.candidates.length === 0,
+    }
+    if (this.buffer.length < this.bufferSize) this.buffer.push(t)
+    else this.buffer[this.cursor] = t
+    this.cursor = (this.cursor + 1) % this.bufferSize
+  }
+
+  /** One gradient step on a minibatch from the replay buffer (none until it holds a batch). Returns the loss or NaN. */
+  trainStep(): number {
+    if (this.buffer.length < this.batchSize) return Number.NaN
+    const d = this.dimensions
+    const sd = this.historyLength * d
+    const inputs = sd + d
+    const B = this.batchSize
+    const x = new Float64Array(B * inputs)
+    const y = new Float64Array(B)
+    for (let b = 0; b < B; b++) {
+      const t = this.buffer[this.rng.int(this.buffer.length)]!
+      x.set(t.state, b * inputs)
+      for (let f = 0; f < d; f++) x[b * inputs + sd + f] = this.items[t.action * d + f]!
+      let target = t.reward
+      if (!t.done && this.gamma > 0) {
+        const q = this.qValues(t.nextState, t.nextCandidates, this.target)
+        let best = -Infinity
+        for (const v of q) best = Math.max(best, v)
+        target += this.gamma * best
+      }
+      y[b] = target
+    }
+    const loss = this.online.trainBatch(x, y, this.lr)
+    if (++this.steps % this.targetUpdate === 0) this.target.copyFrom(this.online)
+    return loss
+  }
+
+  /**
+   * Online learning from live feedback: the next state is the history plus `item` when it earned a
+   * reward, and the next candidates are the others still on offer.
+   */
+  update(context: BanditContext, item: number, reward: number): void {
+    const c = checkCandidates(this.name, context)
+    const history = context.history ?? new Int32Array(0)
+    let nextHistory = history
+    if (reward > 0) {
+      nextHistory = new Int32Array(history.length + 1)
+      nextHistory.set(history)
+      nextHistory[history.length] = item
+    }
+    this.remember(history, item, reward, { history: nextHistory, candidates: c.filter((i) => i !== item) })
+    this.trainStep()
+  }
+}
+
+/** Options of {@link trainDQN}. */
+export interface TrainDQNOptions extends RunOptions {
+  /** Simulated sessions. Defaults to `500`. */
+  episodes?: number
+  /** Exploration at the first episode, decayed linearly to the policy's `epsilon` by the last. Defaults to `1`. */
+  startEpsilon?: number
+}
+
+/**
+ * Trains a {@link DQNPolicy} in a {@link SessionSimulator}: ε-greedy sessions, every transition
+ * into the replay buffer, one gradient step per interaction. Reports the mean reward per episode
+ * through progress events (stage `episode`, every 10th episode) and returns them all.
+ *
+ * @example
+ * ```ts
+ * const rewards = trainDQN(dqn, new SessionSimulator(model), { episodes: 300 })
+ * ```
+ * @throws RecForgeError INVALID_ARGUMENT for bad options; ABORTED when the signal fires.
+ */
+export function trainDQN(policy: DQNPolicy, sim: SessionSimulator, opts: TrainDQNOptions = {}): Float64Array {
+  const episodes = checkNumber('episodes', opts.episodes ?? 500, { min: 1, integer: true })
+  const finalEps = policy.epsilon
+  const startEps = checkNumber('startEpsilon', opts.startEpsilon ?? 1, { min: 0, max: 1 })
+  const rewards = new Float64Array(episodes)
+  try {
+    for (let ep = 0; ep < episodes; ep++) {
+      throwIfAborted(opts.signal, 'DQN training')
+      policy.epsilon = startEps + ((finalEps - startEps) * ep) / Math.max(1, episodes - 1)
+      let s = sim.reset()
+      let total = 0
+      let loss = 0
+      for (;;) {
+        const a = policy.select({ user: s.user, candidates: s.candidates, history: s.history })
+        const { reward, state, done } = sim.step(s, a)
+        total += reward
+        policy.remember(s.history, a, reward, done ? undefined : { history: state.history, candidates: state.candidates })
+        const l = policy.trainStep()
+        if (Number.isFinite(l)) loss = l
+        s = state
+        if (done) break
+      }
+      rewards[ep] = total / sim.sessionLength
+      if ((ep + 1) % 10 === 0 || ep + 1 === episodes) opts.onProgress?.({ stage: 'episode', current: ep + 1, total: episodes, metrics: { reward: rewards[ep]!, loss } })
+    }
+  } finally {
+    policy.epsilon = finalEps
+  }
+  return rewards
+}
+
+/**
+ * Mean reward per step of a policy over `episodes` simulated sessions (the policy does not learn).
+ *
+ * @example
+ * ```ts
+ * dqn.epsilon = 0
+ * evaluateInSimulator(dqn, sim, 200)
+ * ```
+ * @throws RecForgeError INVALID_ARGUMENT for a non-positive episode count.
+ */
+export function evaluateInSimulator(policy: BanditPolicy, sim: SessionSimulator, episodes = 100): number {
+  checkNumber('episodes', episodes, { min: 1, integer: true })
+  let total = 0
+  for (let ep = 0; ep < episodes; ep++) {
+    let s = sim.reset()
+    for (;;) {
+      const { reward, state, done } = sim.step(s, policy.select({ user: s.user, candidates: s.candidates, history: s.history }))
+      total += reward
+      s = state
+      if (done) break
+    }
+  }
+  return total / (episodes * sim.sessionLength)
+}

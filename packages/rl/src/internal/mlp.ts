@@ -1,0 +1,90 @@
+import type { Random } from '@recforge/core'
+
+/**
+ * A one-hidden-layer perceptron with a scalar output (ReLU hidden units), trained with Adam on
+ * typed arrays. Small enough that hand-written forward and backward passes beat tensor overhead.
+ */
+export class Mlp {
+  readonly params: Float64Array
+  private readonly m: Float64Array
+  private readonly v: Float64Array
+  private t = 0
+  // offsets into params: W1 (in × h), b1 (h), w2 (h), b2 (1)
+  private readonly oB1: number
+  private readonly oW2: number
+  private readonly oB2: number
+
+  constructor(
+    readonly inputs: number,
+    readonly hidden: number,
+    rng: Random | undefined,
+  ) {
+    this.oB1 = inputs * hidden
+    this.oW2 = this.oB1 + hidden
+    this.oB2 = this.oW2 + hidden
+    this.params = new Float64Array(this.oB2 + 1)
+    this.m = new Float64Array(this.params.length)
+    this.v = new Float64Array(this.params.length)
+    if (rng) {
+      const l1 = Math.sqrt(6 / (inputs + hidden))
+      for (let j = 0; j < this.oB1; j++) this.params[j] = (rng.float() * 2 - 1) * l1
+      const l2 = Math.sqrt(6 / (hidden + 1))
+      for (let j = 0; j < hidden; j++) this.params[this.oW2 + j] = (rng.float() * 2 - 1) * l2
+    }
+  }
+
+  copyFrom(other: Mlp): void {
+    this.params.set(other.params)
+  }
+
+  /** Output for one input row at `x[o..o+inputs)`; fills `hid` with the hidden activations when given. */
+  forward(x: Float64Array, o: number, hid?: Float64Array): number {
+    const p = this.params
+    const h = this.hidden
+    let out = p[this.oB2]!
+    for (let j = 0; j < h; j++) {
+      let a = p[this.oB1 + j]!
+      for (let k = 0; k < this.inputs; k++) a += x[o + k]! * p[k * h + j]!
+      a = a > 0 ? a : 0
+      if (hid) hid[j] = a
+      out += a * p[this.oW2 + j]!
+    }
+    return out
+  }
+
+  /** One Adam step on the mean of 0.5·(f(x_b) − y_b)² with the error clipped to [−1, 1] (Huber). Returns the loss. */
+  trainBatch(x: Float64Array, y: Float64Array, lr: number): number {
+    const B = y.length
+    const h = this.hidden
+    const p = this.params
+    const g = new Float64Array(p.length)
+    const hid = new Float64Array(h)
+    let loss = 0
+    for (let b = 0; b < B; b++) {
+      const o = b * this.inputs
+      const err = this.forward(x, o, hid) - y[b]!
+      loss += Math.abs(err) <= 1 ? 0.5 * err * err : Math.abs(err) - 0.5
+      const d = Math.max(-1, Math.min(1, err)) / B
+      g[this.oB2]! += d
+      for (let j = 0; j < h; j++) {
+        if (hid[j]! <= 0) continue
+        g[this.oW2 + j]! += d * hid[j]!
+        const dh = d * p[this.oW2 + j]!
+        g[this.oB1 + j]! += dh
+        for (let k = 0; k < this.inputs; k++) g[k * h + j]! += dh * x[o + k]!
+      }
+    }
+    this.t++
+    const b1 = 0.9
+    const b2 = 0.999
+    const c1 = 1 - Math.pow(b1, this.t)
+    const c2 = 1 - Math.pow(b2, this.t)
+    for (let j = 0; j < p.length; j++) {
+      const gj = g[j]!
+      const mj = (this.m[j] = b1 * this.m[j]! + (1 - b1) * gj)
+      const vj = (this.v[j] = b2 * this.v[j]! + (1 - b2) * gj * gj)
+      p[j]! -= (lr * (mj / c1)) / (Math.sqrt(vj / c2) + 1e-8)
+    }
+    return loss / B
+  }
+}
