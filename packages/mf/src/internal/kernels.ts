@@ -1,0 +1,268 @@
+/**
+ * Hot loops shared by the single-threaded path and the worker threads. Each kernel is one
+ * self-contained function (no imports, no free variables but JS globals) so that its source can
+ * be shipped to a worker with `Function.prototype.toString`; the single-threaded path calls the
+ * very same function, which keeps both paths numerically identical per row.
+ */
+
+/** Arguments of {@link alsKernel}: solve rows `start..end` of one ALS half-step. */
+export interface AlsKernelArgs {
+  start: number
+  end: number
+  /** Number of factors. */
+  k: number
+  /** CSR of the side being solved (rows) against the fixed side (columns). */
+  indptr: Int32Array
+  indices: Int32Array
+  values: Float32Array
+  /** Fixed side's factors, row-major (columns × k). */
+  fixed: Float32Array
+  /** Gram matrix of the fixed side plus `reg · I` (k × k). */
+  gram: Float64Array
+  /** Confidence scale: c = 1 + alpha · |r|. */
+  alpha: number
+  /** Factors being solved, row-major (rows × k); read as the warm start of CG, then overwritten. */
+  out: Float32Array
+  /** Conjugate-gradient steps per row; 0 solves exactly with a Cholesky factorisation. */
+  cgSteps: number
+}
+
+/**
+ * One ALS half-step over a row range (Hu, Koren & Volinsky 2008): for each row u,
+ * `(G + Σ (c-1) y yᵀ) x = Σ c·p y` with G = YᵀY + λI, by warm-started conjugate gradient
+ * (as the implicit library does) or an exact Cholesky solve.
+ */
+export function alsKernel(a: AlsKernelArgs): void {
+  const { start, end, k, indptr, indices, values, fixed, gram, alpha, out, cgSteps } = a
+  const x = new Float64Array(k)
+  const r = new Float64Array(k)
+  const p = new Float64Array(k)
+  const ap = new Float64Array(k)
+  const A = cgSteps > 0 ? new Float64Array(0) : new Float64Array(k * k)
+  for (let u = start; u < end; u++) {
+    const a0 = indptr[u]!
+    const a1 = indptr[u + 1]!
+    const xo = u * k
+    if (cgSteps > 0) {
+      for (let f = 0; f < k; f++) x[f] = out[xo + f]!
+      // r = b - A x = Σ (c·p - (c-1)·(y·x)) y - G x
+      for (let f = 0; f < k; f++) {
+        let s = 0
+        const go = f * k
+        for (let g = 0; g < k; g++) s += gram[go + g]! * x[g]!
+        r[f] = -s
+      }
+      for (let e = a0; e < a1; e++) {
+        const v = values[e]!
+        const c = 1 + alpha * (v < 0 ? -v : v)
+        const pref = v > 0 ? 1 : 0
+        const yo = indices[e]! * k
+        let d = 0
+        for (let f = 0; f < k; f++) d += fixed[yo + f]! * x[f]!
+        const w = c * pref - (c - 1) * d
+        for (let f = 0; f < k; f++) r[f]! += w * fixed[yo + f]!
+      }
+      let rs = 0
+      for (let f = 0; f < k; f++) {
+        p[f] = r[f]!
+        rs += r[f]! * r[f]!
+      }
+      for (let it = 0; it < cgSteps && rs > 1e-20; it++) {
+        for (let f = 0; f < k; f++) {
+          let s = 0
+          const go = f * k
+          for (let g = 0; g < k; g++) s += gram[go + g]! * p[g]!
+          ap[f] = s
+        }
+        for (let e = a0; e < a1; e++) {
+          const v = values[e]!
+          const cm1 = alpha * (v < 0 ? -v : v)
+          const yo = indices[e]! * k
+          let d = 0
+          for (let f = 0; f < k; f++) d += fixed[yo + f]! * p[f]!
+          d *= cm1
+          for (let f = 0; f < k; f++) ap[f]! += d * fixed[yo + f]!
+        }
+        let pap = 0
+        for (let f = 0; f < k; f++) pap += p[f]! * ap[f]!
+        if (!(pap > 0)) break
+        const step = rs / pap
+        let rsNew = 0
+        for (let f = 0; f < k; f++) {
+          x[f]! += step * p[f]!
+          r[f]! -= step * ap[f]!
+          rsNew += r[f]! * r[f]!
+        }
+        const beta = rsNew / rs
+        for (let f = 0; f < k; f++) p[f] = r[f]! + beta * p[f]!
+        rs = rsNew
+      }
+      for (let f = 0; f < k; f++) out[xo + f] = x[f]!
+    } else {
+      A.set(gram)
+      r.fill(0)
+      for (let e = a0; e < a1; e++) {
+        const v = values[e]!
+        const cm1 = alpha * (v < 0 ? -v : v)
+        const c = 1 + cm1
+        const pref = v > 0 ? 1 : 0
+        const yo = indices[e]! * k
+        for (let f = 0; f < k; f++) {
+          const yf = fixed[yo + f]!
+          r[f]! += c * pref * yf
+          const w = cm1 * yf
+          const ro = f * k
+          for (let g = 0; g <= f; g++) A[ro + g]! += w * fixed[yo + g]!
+        }
+      }
+      // Cholesky A = L Lᵀ in the lower triangle, then forward and back substitution.
+      for (let i = 0; i < k; i++) {
+        const io = i * k
+        for (let j = 0; j <= i; j++) {
+          const jo = j * k
+          let s = A[io + j]!
+          for (let m = 0; m < j; m++) s -= A[io + m]! * A[jo + m]!
+          if (i === j) A[io + i] = Math.sqrt(s > 1e-300 ? s : 1e-300)
+          else A[io + j] = s / A[jo + j]!
+        }
+      }
+      for (let i = 0; i < k; i++) {
+        let s = r[i]!
+        const io = i * k
+        for (let m = 0; m < i; m++) s -= A[io + m]! * x[m]!
+        x[i] = s / A[io + i]!
+      }
+      for (let i = k - 1; i >= 0; i--) {
+        let s = x[i]!
+        for (let m = i + 1; m < k; m++) s -= A[m * k + i]! * x[m]!
+        x[i] = s / A[i * k + i]!
+      }
+      for (let f = 0; f < k; f++) out[xo + f] = x[f]!
+    }
+  }
+}
+
+/** Arguments of {@link bprKernel}: `samples` SGD steps of BPR on shared factors. */
+export interface BprKernelArgs {
+  seed: number
+  samples: number
+  k: number
+  /** CSR by user with each row's items sorted (for rejecting positives as negatives). */
+  indptr: Int32Array
+  indices: Int32Array
+  /** The user of each CSR entry. */
+  rowOf: Int32Array
+  /** Entry range to draw positive pairs from: [entryStart, entryEnd). */
+  entryStart: number
+  entryEnd: number
+  /** Cumulative negative-sampling weights per item (length = items), or empty for uniform. */
+  negCdf: Float64Array
+  numItems: number
+  users: Float32Array
+  items: Float32Array
+  itemBias: Float32Array
+  lr: number
+  reg: number
+  /** Whether to reject sampled negatives the user has interacted with. */
+  verifyNegatives: boolean
+  /** Update only the user vectors (fold-in). */
+  freezeItems: boolean
+}
+
+/** Figures from one {@link bprKernel} call. */
+export interface BprKernelResult {
+  /** Sum of log-sigmoid losses over the steps taken. */
+  loss: number
+  /** Steps where the positive already outscored the negative. */
+  correct: number
+  /** Steps skipped because no valid negative was found. */
+  skipped: number
+}
+
+/**
+ * Stochastic gradient ascent on BPR-Opt (Rendle et al. 2009) with an item bias, as the implicit
+ * library does: draw a (user, positive) entry uniformly, a negative item uniformly or by the
+ * popularity table, and update the three vectors. `RandomCtor` is core's `Random`, passed in so
+ * this function has no imports.
+ */
+export function bprKernel(a: BprKernelArgs, RandomCtor: new (seed: number) => { uint32(): number; float(): number }): BprKernelResult {
+  const { k, indptr, indices, rowOf, entryStart, entryEnd, negCdf, numItems, users, items, itemBias, lr, reg, verifyNegatives, freezeItems } = a
+  const rng = new RandomCtor(a.seed)
+  const span = entryEnd - entryStart
+  const popular = negCdf.length === numItems && numItems > 0
+  const total = popular ? negCdf[numItems - 1]! : 0
+  let loss = 0
+  let correct = 0
+  let skipped = 0
+  if (span <= 0) return { loss, correct, skipped }
+  for (let s = 0; s < a.samples; s++) {
+    const e = entryStart + (rng.uint32() % span)
+    const u = rowOf[e]!
+    const i = indices[e]!
+    const r0 = indptr[u]!
+    const r1 = indptr[u + 1]!
+    let j = -1
+    for (let tries = 0; tries < 20; tries++) {
+      let cand: number
+      if (popular) {
+        const t = rng.float() * total
+        let lo = 0
+        let hi = numItems - 1
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1
+          if (negCdf[mid]! > t) hi = mid
+          else lo = mid + 1
+        }
+        cand = lo
+      } else cand = rng.uint32() % numItems
+      if (!verifyNegatives) {
+        if (cand !== i) j = cand
+        break
+      }
+      let lo = r0
+      let hi = r1 - 1
+      let found = false
+      while (lo <= hi) {
+        const mid = (lo + hi) >>> 1
+        const v = indices[mid]!
+        if (v === cand) {
+          found = true
+          break
+        }
+        if (v < cand) lo = mid + 1
+        else hi = mid - 1
+      }
+      if (!found) {
+        j = cand
+        break
+      }
+    }
+    if (j < 0) {
+      skipped++
+      continue
+    }
+    const uo = u * k
+    const io = i * k
+    const jo = j * k
+    let x = itemBias[i]! - itemBias[j]!
+    for (let f = 0; f < k; f++) x += users[uo + f]! * (items[io + f]! - items[jo + f]!)
+    if (x > 0) correct++
+    const z = 1 / (1 + Math.exp(x))
+    loss += x > 0 ? Math.log1p(Math.exp(-x)) : -x + Math.log1p(Math.exp(x))
+    if (freezeItems) {
+      for (let f = 0; f < k; f++) users[uo + f] = users[uo + f]! + lr * (z * (items[io + f]! - items[jo + f]!) - reg * users[uo + f]!)
+      continue
+    }
+    for (let f = 0; f < k; f++) {
+      const uf = users[uo + f]!
+      const itf = items[io + f]!
+      const jf = items[jo + f]!
+      users[uo + f] = uf + lr * (z * (itf - jf) - reg * uf)
+      items[io + f] = itf + lr * (z * uf - reg * itf)
+      items[jo + f] = jf + lr * (-z * uf - reg * jf)
+    }
+    itemBias[i] = itemBias[i]! + lr * (z - reg * itemBias[i]!)
+    itemBias[j] = itemBias[j]! + lr * (-z - reg * itemBias[j]!)
+  }
+  return { loss, correct, skipped }
+}
