@@ -1,0 +1,261 @@
+import {
+  BaseRecommender,
+  RecForgeError,
+  checkArtifacts,
+  checkNumber,
+  itemText,
+  requireTensor,
+  topK,
+  type Encoder,
+  type FitOptions,
+  type Interactions,
+  type ItemSideInfo,
+  type ModelArtifacts,
+  type ScoredItems,
+} from '@recforge/core'
+import { normalizeRows, userVectorsFromItems, userVectorsFromText } from '@recforge/encoders'
+import { matVec, rowNorms2 } from './internal/vectors'
+import { createTextEncoder, type TextEncoderSpec } from './textEncoder'
+
+/** Options of {@link ContentRecommender}. */
+export interface ContentConfig extends TextEncoderSpec {
+  /** How a user vector meets an item vector: cosine, inner product, or negative Euclidean distance. Defaults to `'cosine'`. */
+  similarity?: 'cosine' | 'dot' | 'euclidean'
+  /** How a user's items weigh in their profile: by rating/value, or equally. Defaults to `'rating'`. */
+  profile?: 'rating' | 'binary'
+  /** Weight of the user's own text (`FitOptions.userText`) against their item profile, 0..1. Defaults to `0.5`. */
+  userTextWeight?: number
+  /** Tags per item put into its text. Defaults to `20`. */
+  maxTags?: number
+}
+
+type Resolved = Required<ContentConfig>
+
+const FORMAT = 1
+
+/** Resolves and checks content options (shared with the hybrid model). */
+export function resolveContentConfig(config: ContentConfig): Resolved {
+  const c: Resolved = {
+    encoder: config.encoder ?? 'auto',
+    model: config.model ?? '',
+    modelPath: config.modelPath ?? '',
+    dimensions: config.dimensions ?? 1024,
+    maxFeatures: config.maxFeatures ?? 4096,
+    cache: config.cache ?? true,
+    similarity: config.similarity ?? 'cosine',
+    profile: config.profile ?? 'rating',
+    userTextWeight: config.userTextWeight ?? 0.5,
+    maxTags: config.maxTags ?? 20,
+  }
+  checkNumber('dimensions', c.dimensions, { min: 1, integer: true })
+  checkNumber('maxFeatures', c.maxFeatures, { min: 1, integer: true })
+  checkNumber('userTextWeight', c.userTextWeight, { min: 0, max: 1 })
+  checkNumber('maxTags', c.maxTags, { min: 0, integer: true })
+  if (!['cosine', 'dot', 'euclidean'].includes(c.similarity)) throw new RecForgeError('INVALID_ARGUMENT', `option "similarity" must be cosine, dot or euclidean; got ${JSON.stringify(c.similarity)}`)
+  if (!['rating', 'binary'].includes(c.profile)) throw new RecForgeError('INVALID_ARGUMENT', `option "profile" must be rating or binary; got ${JSON.stringify(c.profile)}`)
+  return c
+}
+
+/** What content-based fitting produces: item vectors and user profiles in the same space. */
+export interface ContentSpace {
+  readonly itemVectors: Float32Array
+  readonly userVectors: Float32Array
+  readonly dimensions: number
+  readonly encoderId: string
+}
+
+/**
+ * Encodes every item's text (title, genres, tags via core's `itemText`) and builds user profiles:
+ * the weighted mean of their items' vectors, blended with their own text when given.
+ *
+ * @example
+ * ```ts
+ * const space = await buildContentSpace(train, { itemInfo }, resolveContentConfig({ encoder: 'tfidf' }))
+ * ```
+ * @throws RecForgeError INVALID_ARGUMENT without item side information; DIMENSION_MISMATCH when it does not cover the catalogue.
+ */
+export async function buildContentSpace(data: Interactions, opts: FitOptions, c: Resolved, name: string, injected?: Encoder<string>): Promise<ContentSpace> {
+  const info: ItemSideInfo | undefined = opts.itemInfo
+  if (!info) {
+    throw new RecForgeError('INVALID_ARGUMENT', `${name}: fit needs item text: pass FitOptions.itemInfo (titles, genres, tags) for the ${data.items.size} items`)
+  }
+  if (info.titles.length !== data.items.size) {
+    throw new RecForgeError('DIMENSION_MISMATCH', `${name}: itemInfo has ${info.titles.length} titles; the interactions have ${data.items.size} items`)
+  }
+  const texts = Array.from({ length: data.items.size }, (_, i) => itemText(info, i, { maxTags: c.maxTags }))
+  const log = (m: string) => opts.onProgress?.({ stage: 'log', current: 0, message: m })
+  const encoder = injected ?? (await createTextEncoder(c, texts, log))
+  try {
+    const d = encoder.dimensions
+    const itemVectors = await encoder.encode(texts, { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) })
+    if (itemVectors.length !== texts.length * d) throw new RecForgeError('DIMENSION_MISMATCH', `${name}: encoder ${encoder.modelId} returned ${itemVectors.length} values for ${texts.length} texts of ${d} dimensions`)
+    if (c.similarity === 'cosine') normalizeRows(itemVectors, d)
+    const userVectors = userVectorsFromItems(data, itemVectors, d, { weighting: c.profile === 'rating' ? 'value' : 'binary', normalize: c.similarity === 'cosine' })
+    const userText = opts.userText
+    if (userText && userText.some((t) => t && t.trim())) {
+      if (userText.length !== data.users.size) throw new RecForgeError('DIMENSION_MISMATCH', `${name}: userText has ${userText.length} entries; the interactions have ${data.users.size} users`)
+      const t = await userVectorsFromText(encoder, userText)
+      const w = c.userTextWeight
+      for (let u = 0; u < data.users.size; u++) {
+        const o = u * d
+        let hasText = false
+        let hasItems = false
+        for (let j = 0; j < d; j++) {
+          if (t[o + j] !== 0) hasText = true
+          if (userVectors[o + j] !== 0) hasItems = true
+        }
+        if (!hasText) continue
+        const wt = hasItems ? w : 1
+        for (let j = 0; j < d; j++) userVectors[o + j] = (1 - wt) * userVectors[o + j]! + wt * t[o + j]!
+      }
+      if (c.similarity === 'cosine') normalizeRows(userVectors, d)
+    }
+    return { itemVectors, userVectors, dimensions: d, encoderId: encoder.modelId }
+  } finally {
+    if (!injected) await encoder.dispose()
+  }
+}
+
+/**
+ * LLM4Rec-style content recommender: items and users become vectors from a pretrained text encoder
+ * (or TF-IDF / hashing), and items are ranked by cosine (or dot / Euclidean) similarity to the
+ * user. Works for items nobody has interacted with yet. Saved models keep the item vectors, so
+ * loading runs no encoder.
+ *
+ * @example
+ * ```ts
+ * const model = new ContentRecommender({ encoder: 'use' })
+ * await model.fit(train, { itemInfo })
+ * model.recommend(0, { k: 10 })
+ * model.explain(0, model.recommend(0).items[0]!) // the liked items it resembles
+ * ```
+ * @throws RecForgeError INVALID_ARGUMENT for bad options or missing item text; NOT_FITTED before fit.
+ */
+export class ContentRecommender extends BaseRecommender<Resolved> {
+  readonly name = 'content'
+  private space: ContentSpace | undefined
+  private itemNorms2: Float32Array | undefined
+  private readonly encoder: Encoder<string> | undefined
+
+  /** `encoder` overrides the configured one (any {@link Encoder}, e.g. a cached transformers.js model). */
+  constructor(config: ContentConfig = {}, opts: { encoder?: Encoder<string> } = {}) {
+    super(resolveContentConfig(config))
+    this.encoder = opts.encoder
+  }
+
+  protected async fitModel(data: Interactions, opts: FitOptions): Promise<void> {
+    this.space = await buildContentSpace(data, opts, this.config, this.name, this.encoder)
+    this.itemNorms2 = rowNorms2(this.space.itemVectors, this.space.dimensions)
+  }
+
+  /** The id of the encoder that made the vectors. */
+  get encoderId(): string {
+    this.requireFitted()
+    return this.space!.encoderId
+  }
+
+  protected scoreAll(user: number, out: Float32Array): void {
+    const s = this.space!
+    const d = s.dimensions
+    const p = s.userVectors.subarray(user * d, (user + 1) * d)
+    matVec(s.itemVectors, d, p, out)
+    if (this.config.similarity === 'euclidean') {
+      let pn = 0
+      for (let j = 0; j < d; j++) pn += p[j]! * p[j]!
+      for (let i = 0; i < out.length; i++) out[i] = -Math.sqrt(Math.max(0, pn + this.itemNorms2![i]! - 2 * out[i]!))
+    }
+  }
+
+  itemVectors(): { vectors: Float32Array; dimensions: number } {
+    this.requireFitted()
+    return { vectors: this.space!.itemVectors, dimensions: this.space!.dimensions }
+  }
+
+  userVector(user: number): Float32Array {
+    this.checkUser(user)
+    const d = this.space!.dimensions
+    return this.space!.userVectors.slice(user * d, (user + 1) * d)
+  }
+
+  similarItems(item: number, k = 10): ScoredItems {
+    this.checkItems(Int32Array.of(item))
+    return nearestItems(this.space!, item, k, undefined)
+  }
+
+  /**
+   * Why `item` is recommended to `user`: the user's own items most similar to it ("because you
+   * liked X"), by cosine of their content vectors, best first.
+   *
+   * @example
+   * ```ts
+   * const why = model.explain(0, 42, 3) // { items: [17, 5, 9], scores: [0.81, 0.64, 0.60] }
+   * ```
+   * @throws RecForgeError UNKNOWN_ID for a user or item outside the training vocabularies.
+   */
+  explain(user: number, item: number, k = 3): ScoredItems {
+    this.checkItems(Int32Array.of(item))
+    return nearestItems(this.space!, item, k, this.seenItems(user))
+  }
+
+  async save(): Promise<ModelArtifacts> {
+    const base = this.baseArtifacts()
+    const s = this.space!
+    return {
+      model: this.name,
+      formatVersion: FORMAT,
+      config: { ...this.config },
+      meta: { ...base.meta, dimensions: s.dimensions, encoderId: s.encoderId },
+      tensors: { ...base.tensors, itemVectors: s.itemVectors, userVectors: s.userVectors },
+    }
+  }
+
+  /**
+   * Restores a saved content model; no encoder runs.
+   *
+   * @example
+   * ```ts
+   * const again = await ContentRecommender.load(await model.save())
+   * ```
+   * @throws RecForgeError PARSE_ERROR / UNSUPPORTED_VERSION for foreign or damaged artifacts.
+   */
+  static async load(a: ModelArtifacts): Promise<ContentRecommender> {
+    checkArtifacts(a, 'content', FORMAT)
+    const m = new ContentRecommender(a.config as ContentConfig)
+    m.restoreBase(a)
+    m.space = readSpace(a, m.numItems, m.numUsers)
+    m.itemNorms2 = rowNorms2(m.space.itemVectors, m.space.dimensions)
+    return m
+  }
+}
+
+/** Reads the item and user vectors saved by a content or hybrid model. */
+export function readSpace(a: ModelArtifacts, items: number, users: number): ContentSpace {
+  const d = Number(a.meta?.dimensions)
+  const itemVectors = requireTensor(a, 'itemVectors', Float32Array)
+  const userVectors = requireTensor(a, 'userVectors', Float32Array)
+  if (!Number.isInteger(d) || d < 1 || itemVectors.length !== items * d || userVectors.length !== users * d) {
+    throw new RecForgeError('PARSE_ERROR', `${a.model} artifacts: vectors do not match ${items} items and ${users} users of ${d} dimensions`)
+  }
+  return { itemVectors, userVectors, dimensions: d, encoderId: String(a.meta?.encoderId ?? '') }
+}
+
+/** Items nearest to `item` by cosine, among `among` (or all items but itself). */
+export function nearestItems(s: ContentSpace, item: number, k: number, among: Int32Array | undefined): ScoredItems {
+  const d = s.dimensions
+  const q = s.itemVectors.subarray(item * d, (item + 1) * d)
+  let qn = 0
+  for (let j = 0; j < d; j++) qn += q[j]! * q[j]!
+  const cand = among ?? Int32Array.from({ length: s.itemVectors.length / d }, (_, i) => i)
+  const scores = new Float32Array(cand.length)
+  for (let c = 0; c < cand.length; c++) {
+    const o = cand[c]! * d
+    let dot = 0
+    let n = 0
+    for (let j = 0; j < d; j++) {
+      dot += q[j]! * s.itemVectors[o + j]!
+      n += s.itemVectors[o + j]! * s.itemVectors[o + j]!
+    }
+    scores[c] = qn > 0 && n > 0 ? dot / Math.sqrt(qn * n) : 0
+  }
+  return topK(scores, k, { candidates: cand, exclude: Int32Array.of(item) })
+}
