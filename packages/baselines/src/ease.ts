@@ -24,13 +24,13 @@ export interface EASEConfig {
   binary: boolean
   /** Working precision of the dense inversion (`float32` halves memory; check its accuracy first). Defaults to `'float64'`. */
   precision: 'float64' | 'float32'
-  /** Threads for the Gram matrix and the inversion (0 = one per core). Defaults to `0`. */
+  /** Threads for the Gram matrix and the inversion (0 = one per core, from 768 items up). Defaults to `0`. */
   threads: number
 }
 
 const DEFAULTS: EASEConfig = { lambda: 500, maxItems: 0, binary: true, precision: 'float64', threads: 0 }
 const FORMAT_VERSION = 1
-/** Below this many items the work is too small to pay for starting worker threads. */
+/** With `threads: 0`, below this many items the work is too small to pay for starting worker threads. */
 const PARALLEL_MIN_ITEMS = 768
 
 /**
@@ -87,7 +87,7 @@ export class EASE extends BaseRecommender<EASEConfig> {
     const keep = c.maxItems > 0 && c.maxItems < ni ? mostPopular(data, c.maxItems) : undefined
     const csr = sortedCsr(data, { keep, binary: c.binary })
     const m = csr.items
-    const threads = m >= PARALLEL_MIN_ITEMS ? resolveThreads(c.threads) : 1
+    const threads = c.threads === 0 && m < PARALLEL_MIN_ITEMS ? 1 : resolveThreads(c.threads)
     const pool = threads > 1 ? new KernelPool(threads - 1, { gram: gramRowsKernel, sweep: sweepRowsKernel, ease: easeRowsKernel }) : undefined
     const report = (stage: string, current: number, total: number) => opts.onProgress?.({ stage, current, total })
     try {

@@ -38,13 +38,13 @@ export interface ItemKNNConfig {
   task: 'ranking' | 'rating'
   /** Damping of the user and item baseline means (rating task). Defaults to `5`. */
   damping: number
-  /** Threads for the similarity computation (0 = one per core). Defaults to `0`. */
+  /** Threads for the similarity computation (0 = one per core, from 1,000 items up). Defaults to `0`. */
   threads: number
 }
 
 const DEFAULTS: ItemKNNConfig = { neighbors: 100, similarity: 'cosine', shrink: 10, binary: false, task: 'ranking', damping: 5, threads: 0 }
 const FORMAT_VERSION = 1
-/** Below this many items the work is too small to pay for starting worker threads. */
+/** With `threads: 0`, below this many items the work is too small to pay for starting worker threads. */
 const PARALLEL_MIN_ITEMS = 1000
 
 /**
@@ -130,7 +130,7 @@ export class ItemKNN extends BaseRecommender<ItemKNNConfig> {
       norms[i] = c.similarity === 'conditional' ? s : Math.sqrt(s)
     }
     const mode = c.similarity === 'conditional' ? 1 : 0
-    const threads = ni >= PARALLEL_MIN_ITEMS ? resolveThreads(c.threads) : 1
+    const threads = c.threads === 0 && ni < PARALLEL_MIN_ITEMS ? 1 : resolveThreads(c.threads)
     // split items by work: sum over each item's users of their row length
     const work = new Float64Array(ni + 1)
     for (let i = 0; i < ni; i++) {

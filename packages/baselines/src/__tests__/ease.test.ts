@@ -109,7 +109,7 @@ describe('EASE weights', () => {
   })
 
   it('gives identical weights with and without worker threads, and on refit', async () => {
-    const data = randomImplicit(300, 800, 25, new Random(9))
+    const data = randomImplicit(300, 250, 25, new Random(9))
     const one = new EASE({ lambda: 50, threads: 1 })
     const two = new EASE({ lambda: 50, threads: 2 })
     await one.fit(data)

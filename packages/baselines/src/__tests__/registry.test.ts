@@ -1,0 +1,34 @@
+import { ModelRegistry, decodeArtifacts, encodeArtifacts, plantedFixture, resolveParams } from '@recforge/core'
+import { describe, expect, it } from 'vitest'
+import { baselinesModels } from '../registry'
+
+describe('baselinesModels', () => {
+  it('registers pop, itemknn and ease with documented parameters', () => {
+    expect(baselinesModels.map((d) => d.name)).toEqual(['pop', 'itemknn', 'ease'])
+    for (const d of baselinesModels) {
+      expect(d.package).toBe('@recforge/baselines')
+      for (const spec of Object.values(d.params)) expect(spec.description.length).toBeGreaterThan(5)
+    }
+  })
+
+  it('creates each model from its defaults, and overrides given as strings, then loads it back', async () => {
+    const registry = new ModelRegistry().register(...baselinesModels)
+    const { train } = plantedFixture()
+    for (const d of baselinesModels) {
+      const { model, params } = registry.create(d.name, d.name === 'ease' ? { lambda: '20' as unknown as number } : {})
+      expect(model.name).toBe(d.name)
+      expect((model.config as Record<string, unknown>)).toMatchObject(params)
+      await model.fit(train)
+      const again = await d.load(decodeArtifacts(encodeArtifacts(await model.save())))
+      expect(Array.from(again.recommend(0, { k: 5 }).items)).toEqual(Array.from(model.recommend(0, { k: 5 }).items))
+    }
+    expect(resolveParams(registry.get('ease'), { lambda: '20' }).lambda).toBe(20)
+  })
+
+  it('rejects a negative lambda or neighbours < 1 when resolving parameters', () => {
+    const registry = new ModelRegistry().register(...baselinesModels)
+    expect(() => registry.create('ease', { lambda: -1 })).toThrow(/lambda/)
+    expect(() => registry.create('ease', { lambda: 0 })).toThrow(/lambda/)
+    expect(() => registry.create('itemknn', { neighbors: 0 })).toThrow(/neighbors/)
+  })
+})
