@@ -138,6 +138,7 @@ export class DQNPolicy implements BanditPolicy {
 
   select(context: BanditContext): number {
     const c = checkCandidates(this.name, context)
+    for (const i of c) this.checkItem(i)
     if (this.epsilon > 0 && this.rng.float() < this.epsilon) return c[this.rng.int(c.length)]!
     return c[argmaxRandomTie(this.scores(context), this.rng)]!
   }
