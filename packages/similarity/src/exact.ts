@@ -1,5 +1,6 @@
 import { RecForgeError, checkArtifacts, decodeArtifacts, encodeArtifacts, requireTensor, topK, type Metric, type SearchResult, type VectorIndex } from '@recforge/core'
 import { readBytes, writeBytesAtomic } from './internal/io'
+import { VectorArena } from './internal/arena'
 import { dot, l2sq, normalizeInPlace } from './internal/kernels'
 import { checkBatch, checkDimensions, checkK, checkKeys, checkMetric, checkQuery } from './internal/validate'
 
@@ -14,6 +15,8 @@ export interface ExactIndexOptions {
   metric?: Metric
   /** Initial capacity in vectors; grows by doubling. Defaults to `1024`. */
   capacity?: number
+  /** Run distances as WebAssembly SIMD kernels when the dimension is a multiple of 4 and the runtime supports them. Defaults to `true`. */
+  simd?: boolean
 }
 
 const EMPTY: SearchResult = { keys: new Int32Array(0), distances: new Float32Array(0) }
@@ -34,21 +37,19 @@ const EMPTY: SearchResult = { keys: new Int32Array(0), distances: new Float32Arr
 export class ExactIndex implements VectorIndex {
   readonly dimensions: number
   readonly metric: Metric
-  private data: Float32Array
+  private readonly arena: VectorArena
   private keyOf: Int32Array
   private readonly slotOf = new Map<number, number>()
   private count = 0
   private scores = new Float32Array(0)
-  private readonly qbuf: Float32Array
 
   /** @throws RecForgeError INVALID_ARGUMENT for bad dimensions, metric or capacity. */
   constructor(opts: ExactIndexOptions) {
     this.dimensions = checkDimensions(opts?.dimensions, 'ExactIndex')
     this.metric = checkMetric(opts.metric ?? 'cosine', 'ExactIndex')
     const cap = Math.max(1, Math.floor(opts.capacity ?? 1024))
-    this.data = new Float32Array(cap * this.dimensions)
+    this.arena = new VectorArena(this.dimensions, cap, 4, opts.simd ?? true)
     this.keyOf = new Int32Array(cap)
-    this.qbuf = new Float32Array(this.dimensions * 4)
   }
 
   /** Number of stored vectors. */
@@ -84,8 +85,9 @@ export class ExactIndex implements VectorIndex {
         this.slotOf.set(key, slot)
         this.keyOf[slot] = key
       }
-      this.data.set(vectors.subarray(i * d, i * d + d), slot * d)
-      if (this.metric === 'cosine') normalizeInPlace(this.data, slot * d, d)
+      const ro = this.arena.row(slot)
+      this.arena.buf.set(vectors.subarray(i * d, i * d + d), ro)
+      if (this.metric === 'cosine') normalizeInPlace(this.arena.buf, ro, d)
     }
   }
 
@@ -107,7 +109,7 @@ export class ExactIndex implements VectorIndex {
         const moved = this.keyOf[last]!
         this.keyOf[slot] = moved
         this.slotOf.set(moved, slot)
-        this.data.copyWithin(slot * d, last * d, last * d + d)
+        this.arena.buf.copyWithin(this.arena.row(slot), this.arena.row(last), this.arena.row(last) + d)
       }
     }
   }
@@ -161,7 +163,7 @@ export class ExactIndex implements VectorIndex {
     for (let q0 = 0; q0 < nq; q0 += 4) {
       const b = Math.min(4, nq - q0)
       for (let t = 0; t < b; t++) this.prepareQuery(queries.subarray((q0 + t) * d, (q0 + t) * d + d), t)
-      if (b === 4) this.scoreFour(block)
+      if (b === 4 && !this.arena.simd) this.scoreFour(block)
       else for (let t = 0; t < b; t++) this.scoreOne(block.subarray(t * n, t * n + n), t)
       for (let t = 0; t < b; t++) out.push(this.select(block.subarray(t * n, t * n + n), k, filter))
     }
@@ -186,7 +188,7 @@ export class ExactIndex implements VectorIndex {
       model: FORMAT,
       formatVersion: FORMAT_VERSION,
       config: { dimensions: this.dimensions, metric: this.metric },
-      tensors: { keys: this.keyOf.subarray(0, this.count), vectors: this.data.subarray(0, this.count * this.dimensions) },
+      tensors: { keys: this.keyOf.subarray(0, this.count), vectors: this.arena.buf.subarray(this.arena.base, this.arena.base + this.count * this.dimensions) },
     })
   }
 
@@ -222,7 +224,7 @@ export class ExactIndex implements VectorIndex {
     const vectors = requireTensor(a, 'vectors', Float32Array)
     if (vectors.length !== keys.length * dimensions) throw new RecForgeError('PARSE_ERROR', `${source}: ${keys.length} keys but ${vectors.length} vector values for ${dimensions} dimensions`)
     const index = new ExactIndex({ dimensions, metric, capacity: Math.max(1, keys.length) })
-    index.data.set(vectors)
+    index.arena.buf.set(vectors, index.arena.base)
     index.keyOf.set(keys)
     index.count = keys.length
     for (let i = 0; i < keys.length; i++) index.slotOf.set(keys[i]!, i)
@@ -240,9 +242,7 @@ export class ExactIndex implements VectorIndex {
 
   private grow(): void {
     const cap = this.keyOf.length * 2
-    const data = new Float32Array(cap * this.dimensions)
-    data.set(this.data)
-    this.data = data
+    this.arena.ensure(cap)
     const keyOf = new Int32Array(cap)
     keyOf.set(this.keyOf)
     this.keyOf = keyOf
@@ -255,29 +255,43 @@ export class ExactIndex implements VectorIndex {
 
   private prepareQuery(q: Float32Array, t: number): void {
     const d = this.dimensions
-    this.qbuf.set(q, t * d)
-    if (this.metric === 'cosine') normalizeInPlace(this.qbuf, t * d, d)
+    this.arena.buf.set(q, t * d)
+    if (this.metric === 'cosine') normalizeInPlace(this.arena.buf, t * d, d)
   }
 
   /** Writes `-distance` of query slot `t` to every stored vector into `out`. */
   private scoreOne(out: Float32Array, t = 0): void {
-    const { data, qbuf, dimensions: d, count: n } = this
+    const { dimensions: d, count: n } = this
+    const { buf, base, simd } = this.arena
     const qo = t * d
-    if (this.metric === 'l2') for (let i = 0; i < n; i++) out[i] = -l2sq(data, i * d, qbuf, qo, d)
-    else if (this.metric === 'ip') for (let i = 0; i < n; i++) out[i] = dot(data, i * d, qbuf, qo, d)
-    else for (let i = 0; i < n; i++) out[i] = dot(data, i * d, qbuf, qo, d) - 1
+    if (simd) {
+      const qb = qo << 2
+      const rb = base << 2
+      const stride = d << 2
+      if (this.metric === 'l2') for (let i = 0; i < n; i++) out[i] = -simd.l2(qb, rb + i * stride, d)
+      else if (this.metric === 'ip') for (let i = 0; i < n; i++) out[i] = simd.dot(qb, rb + i * stride, d)
+      else for (let i = 0; i < n; i++) out[i] = simd.dot(qb, rb + i * stride, d) - 1
+      return
+    }
+    const data = buf
+    const qbuf = buf
+    if (this.metric === 'l2') for (let i = 0; i < n; i++) out[i] = -l2sq(data, base + i * d, qbuf, qo, d)
+    else if (this.metric === 'ip') for (let i = 0; i < n; i++) out[i] = dot(data, base + i * d, qbuf, qo, d)
+    else for (let i = 0; i < n; i++) out[i] = dot(data, base + i * d, qbuf, qo, d) - 1
   }
 
   /** Scores four prepared queries at once: each stored row is read once for all four. */
   private scoreFour(out: Float32Array): void {
-    const { data, qbuf: q, dimensions: d, count: n } = this
+    const { dimensions: d, count: n } = this
+    const { buf: data, base } = this.arena
+    const q = data
     const l2 = this.metric === 'l2'
     const shift = this.metric === 'cosine' ? -1 : 0
     const o1 = d
     const o2 = 2 * d
     const o3 = 3 * d
     for (let i = 0; i < n; i++) {
-      const r = i * d
+      const r = base + i * d
       let s0 = 0
       let s1 = 0
       let s2 = 0

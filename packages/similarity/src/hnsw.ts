@@ -1,5 +1,6 @@
 import { Random, RecForgeError, checkArtifacts, checkNumber, decodeArtifacts, encodeArtifacts, requireTensor, type Metric, type SearchResult, type VectorIndex } from '@recforge/core'
 import { readBytes, writeBytesAtomic } from './internal/io'
+import { VectorArena } from './internal/arena'
 import { dot, l2sq, normalizeInPlace } from './internal/kernels'
 import { checkBatch, checkDimensions, checkK, checkKeys, checkMetric, checkQuery } from './internal/validate'
 
@@ -21,13 +22,16 @@ export interface HnswIndexOptions {
   /**
    * Fill link lists that the selection heuristic left short with the nearest pruned candidates
    * (the paper's `keepPrunedConnections`); keeps the graph connected on duplicate-heavy data and
-   * inner-product spaces. Defaults to `true`.
+   * inner-product spaces, at the cost of more distance computations per search (hnswlib leaves
+   * them out). Defaults to `false`.
    */
   keepPrunedConnections?: boolean
   /** Seed for the random layer assignment. Defaults to `42`. */
   seed?: number
   /** Initial capacity in vectors; grows by doubling. Defaults to `1024`. */
   capacity?: number
+  /** Run distances as WebAssembly SIMD kernels when the dimension is a multiple of 4 and the runtime supports them. Defaults to `true`. */
+  simd?: boolean
 }
 
 const EMPTY: SearchResult = { keys: new Int32Array(0), distances: new Float32Array(0) }
@@ -60,7 +64,7 @@ export class HnswIndex implements VectorIndex {
   private readonly mL: number
   private readonly ip: boolean
   private rng: Random
-  private data: Float32Array
+  private readonly arena: VectorArena
   private keyOf: Int32Array
   private levels: Uint8Array
   private deleted: Uint8Array
@@ -83,7 +87,6 @@ export class HnswIndex implements VectorIndex {
   private selD = new Float32Array(256)
   private selI = new Int32Array(256)
   private readonly pick: Int32Array
-  private readonly qbuf: Float32Array
 
   /** @throws RecForgeError INVALID_ARGUMENT for bad dimensions, metric or parameters. */
   constructor(opts: HnswIndexOptions) {
@@ -93,20 +96,19 @@ export class HnswIndex implements VectorIndex {
     this.efConstruction = checkNumber('efConstruction', opts.efConstruction ?? 200, { integer: true, min: 1 })
     this.efSearch = checkNumber('efSearch', opts.efSearch ?? 64, { integer: true, min: 1 })
     this.seed = checkNumber('seed', opts.seed ?? 42, { integer: true })
-    this.keepPruned = opts.keepPrunedConnections ?? true
+    this.keepPruned = opts.keepPrunedConnections ?? false
     this.M0 = this.M * 2
     this.mL = 1 / Math.log(this.M)
     this.ip = this.metric !== 'l2'
     this.rng = new Random(this.seed)
     const cap = Math.max(1, Math.floor(opts.capacity ?? 1024))
-    this.data = new Float32Array(cap * this.dimensions)
+    this.arena = new VectorArena(this.dimensions, cap, 1, opts.simd ?? true)
     this.keyOf = new Int32Array(cap)
     this.levels = new Uint8Array(cap)
     this.deleted = new Uint8Array(cap)
     this.links0 = new Int32Array(cap * (this.M0 + 1))
     this.visited = new Uint32Array(cap)
     this.pick = new Int32Array(this.M0 + 1)
-    this.qbuf = new Float32Array(this.dimensions)
   }
 
   /** Number of live (not removed) vectors. */
@@ -140,8 +142,9 @@ export class HnswIndex implements VectorIndex {
       if (old !== undefined) this.markDeleted(old)
       if (this.count === this.keyOf.length) this.grow()
       const slot = this.count++
-      this.data.set(vectors.subarray(i * d, i * d + d), slot * d)
-      if (this.metric === 'cosine') normalizeInPlace(this.data, slot * d, d)
+      const ro = this.arena.row(slot)
+      this.arena.buf.set(vectors.subarray(i * d, i * d + d), ro)
+      if (this.metric === 'cosine') normalizeInPlace(this.arena.buf, ro, d)
       this.keyOf[slot] = key
       this.slotOf.set(key, slot)
       this.live++
@@ -177,12 +180,12 @@ export class HnswIndex implements VectorIndex {
     checkQuery(query, this.dimensions, 'HnswIndex.search')
     checkK(k, 'HnswIndex.search')
     if (this.live === 0 || k === 0) return EMPTY
-    const q = this.qbuf
-    q.set(query)
-    if (this.metric === 'cosine') normalizeInPlace(q, 0, this.dimensions)
-    const ep = this.descend(q, this.entry, this.maxLevel, 0)
+    // the query goes to the arena's scratch slot at offset 0
+    this.arena.buf.set(query, 0)
+    if (this.metric === 'cosine') normalizeInPlace(this.arena.buf, 0, this.dimensions)
+    const ep = this.descend(0, this.entry, this.maxLevel, 0)
     const ef = Math.max(this.efSearch, k)
-    this.searchLayer(q, ep, ef, 0, true, filter)
+    this.searchLayer(0, ep, ef, 0, true, filter)
     // pop the max-heap: worst first
     const n = Math.min(k, this.resN)
     while (this.resN > n) this.popRes()
@@ -226,7 +229,7 @@ export class HnswIndex implements VectorIndex {
       meta: { entry: this.entry, maxLevel: this.maxLevel, nodes: n, live: this.live },
       tensors: {
         keys: this.keyOf.subarray(0, n),
-        vectors: this.data.subarray(0, n * this.dimensions),
+        vectors: this.arena.buf.subarray(this.arena.base, this.arena.base + n * this.dimensions),
         levels: this.levels.subarray(0, n),
         deleted: this.deleted.subarray(0, n),
         links0: this.links0.subarray(0, n * (this.M0 + 1)),
@@ -271,7 +274,7 @@ export class HnswIndex implements VectorIndex {
       efConstruction: c['efConstruction'] as number,
       efSearch: c['efSearch'] as number,
       seed: c['seed'] as number,
-      keepPrunedConnections: c['keepPrunedConnections'] !== false,
+      keepPrunedConnections: c['keepPrunedConnections'] === true,
       capacity: Math.max(1, n),
     })
     const keys = requireTensor(a, 'keys', Int32Array)
@@ -285,7 +288,7 @@ export class HnswIndex implements VectorIndex {
     if (keys.length !== n || vectors.length !== n * d || levels.length !== n || deleted.length !== n || links0.length !== n * (index.M0 + 1) || upperOffsets.length !== n + 1) {
       throw new RecForgeError('PARSE_ERROR', `${source}: tensor sizes do not match ${n} nodes of ${d} dimensions`)
     }
-    index.data.set(vectors)
+    index.arena.buf.set(vectors, index.arena.base)
     index.keyOf.set(keys)
     index.levels.set(levels)
     index.deleted.set(deleted)
@@ -328,7 +331,7 @@ export class HnswIndex implements VectorIndex {
       a.set(old)
       return a
     }
-    this.data = grow(this.data, cap * this.dimensions, (n) => new Float32Array(n))
+    this.arena.ensure(cap)
     this.keyOf = grow(this.keyOf, cap, (n) => new Int32Array(n))
     this.levels = grow(this.levels, cap, (n) => new Uint8Array(n))
     this.deleted = grow(this.deleted, cap, (n) => new Uint8Array(n))
@@ -336,10 +339,10 @@ export class HnswIndex implements VectorIndex {
     this.visited = grow(this.visited, cap, (n) => new Uint32Array(n))
   }
 
-  /** Internal distance: 1 - cos for cosine is stored as -dot (the 1 is added on output). */
-  private dist(q: Float32Array, qo: number, slot: number): number {
-    const d = this.dimensions
-    return this.ip ? -dot(q, qo, this.data, slot * d, d) : l2sq(q, qo, this.data, slot * d, d)
+  /** Internal distance between the vector at element offset `qo` and node `slot`: cosine (1 - dot on unit vectors) is kept as -dot, the 1 is added on output. */
+  private dist(qo: number, slot: number): number {
+    const ro = this.arena.row(slot)
+    return this.ip ? -this.arena.dot(qo, ro) : this.arena.l2(qo, ro)
   }
 
   private randomLevel(): number {
@@ -348,9 +351,9 @@ export class HnswIndex implements VectorIndex {
   }
 
   /** Greedy walk from `ep` down to layer `stop + 1`; returns the closest node found. */
-  private descend(q: Float32Array, ep: number, from: number, stop: number, qo = 0): number {
+  private descend(qo: number, ep: number, from: number, stop: number): number {
     let cur = ep
-    let curD = this.dist(q, qo, cur)
+    let curD = this.dist(qo, cur)
     const stride = this.M + 1
     for (let l = from; l > stop; l--) {
       let changed = true
@@ -361,7 +364,7 @@ export class HnswIndex implements VectorIndex {
         const cnt = arr[base]!
         for (let j = 1; j <= cnt; j++) {
           const e = arr[base + j]!
-          const dd = this.dist(q, qo, e)
+          const dd = this.dist(qo, e)
           if (dd < curD) {
             curD = dd
             cur = e
@@ -377,7 +380,7 @@ export class HnswIndex implements VectorIndex {
    * Best-first search of one layer from `ep`. Leaves the `ef` best accepted nodes in the result
    * max-heap (`resD`/`resI`). With `forQuery`, deleted and filtered-out nodes are walked but not kept.
    */
-  private searchLayer(q: Float32Array, ep: number, ef: number, level: number, forQuery: boolean, filter?: (key: number) => boolean, qo = 0): void {
+  private searchLayer(qo: number, ep: number, ef: number, level: number, forQuery: boolean, filter?: (key: number) => boolean): void {
     if (++this.epoch === 0xffffffff) {
       this.visited.fill(0)
       this.epoch = 1
@@ -392,16 +395,20 @@ export class HnswIndex implements VectorIndex {
     this.resN = 0
     const deleted = this.deleted
     const keyOf = this.keyOf
-    const d0 = this.dist(q, qo, ep)
+    const d0 = this.dist(qo, ep)
     visited[ep] = epoch
     this.pushCand(d0, ep)
     if (!forQuery || (!deleted[ep] && (!filter || filter(keyOf[ep]!)))) this.pushRes(d0, ep)
     const links0 = this.links0
     const s0 = this.M0 + 1
     const s1 = this.M + 1
-    const data = this.data
+    const arena = this.arena
+    const simd = arena.simd
+    const buf = arena.buf
+    const rowBase = arena.base
     const dims = this.dimensions
     const ip = this.ip
+    const qb = qo << 2
     while (this.candN > 0) {
       const cd = this.candD[0]!
       const c = this.candI[0]!
@@ -421,7 +428,8 @@ export class HnswIndex implements VectorIndex {
         const e = arr[base + j]!
         if (visited[e] === epoch) continue
         visited[e] = epoch
-        const dd = ip ? -dot(q, qo, data, e * dims, dims) : l2sq(q, qo, data, e * dims, dims)
+        const ro = rowBase + e * dims
+        const dd = simd ? (ip ? -simd.dot(qb, ro << 2, dims) : simd.l2(qb, ro << 2, dims)) : ip ? -dot(buf, qo, buf, ro, dims) : l2sq(buf, qo, buf, ro, dims)
         if (this.resN < ef || dd < this.resD[0]!) {
           this.pushCand(dd, e)
           if (!forQuery || (!deleted[e] && (!filter || filter(keyOf[e]!)))) {
@@ -445,13 +453,11 @@ export class HnswIndex implements VectorIndex {
       this.maxLevel = level
       return
     }
-    const d = this.dimensions
-    const q = this.data
-    const qo = slot * d
+    const qo = this.arena.row(slot)
     let ep = this.entry
-    if (this.maxLevel > level) ep = this.descend(q, ep, this.maxLevel, level, qo)
+    if (this.maxLevel > level) ep = this.descend(qo, ep, this.maxLevel, level)
     for (let l = Math.min(level, this.maxLevel); l >= 0; l--) {
-      this.searchLayer(q, ep, this.efConstruction, l, false, undefined, qo)
+      this.searchLayer(qo, ep, this.efConstruction, l, false, undefined)
       // drain the max-heap into ascending order
       const n = this.resN
       if (this.selD.length < n) {
@@ -494,15 +500,14 @@ export class HnswIndex implements VectorIndex {
       return
     }
     // gather the current links plus the new one, sorted by distance from `from`
-    const d = this.dimensions
-    const fo = from * d
+    const fo = this.arena.row(from)
     const m = cnt + 1
     const sd = this.candD.length >= m ? this.candD : new Float32Array(m)
     const si = this.candI.length >= m ? this.candI : new Int32Array(m)
     for (let j = 0; j < m; j++) {
       const e = j < cnt ? arr[base + 1 + j]! : to
       si[j] = e
-      sd[j] = this.dist(this.data, fo, e)
+      sd[j] = this.dist(fo, e)
     }
     // insertion sort: m is at most 2M + 1
     for (let j = 1; j < m; j++) {
@@ -532,15 +537,13 @@ export class HnswIndex implements VectorIndex {
       for (let j = 0; j < n; j++) this.pick[j] = si[j]!
       return n
     }
-    const d = this.dimensions
-    const data = this.data
     let kept = 0
     for (let j = 0; j < n && kept < max; j++) {
       const e = si[j]!
       const de = sd[j]!
       let good = true
       for (let r = 0; r < kept; r++) {
-        if (this.dist(data, e * d, this.pick[r]!) < de) {
+        if (this.dist(this.arena.row(e), this.pick[r]!) < de) {
           good = false
           break
         }

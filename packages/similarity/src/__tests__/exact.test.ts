@@ -9,6 +9,11 @@ describeVectorIndex('ExactIndex', {
   load: (bytes) => ExactIndex.load(bytes),
 })
 
+describeVectorIndex('ExactIndex (scalar kernels, no SIMD)', {
+  create: (dimensions, metric) => new ExactIndex({ dimensions, metric, simd: false }),
+  load: (bytes) => ExactIndex.load(bytes),
+})
+
 describe('ExactIndex', () => {
   const d = 8
   const data = clusteredVectors(300, d, 3)
@@ -37,9 +42,9 @@ describe('ExactIndex', () => {
     expect(Array.from(rl.distances)).toEqual([0, 1, 20])
   })
 
-  it('batch search equals one-by-one search for every metric and odd batch sizes', () => {
-    for (const metric of ['cosine', 'ip', 'l2'] as const) {
-      const index = new ExactIndex({ dimensions: d, metric })
+  it('batch search equals one-by-one search for every metric, odd batch sizes, with and without SIMD', () => {
+    for (const [metric, simd] of [['cosine', true], ['ip', true], ['l2', true], ['cosine', false], ['ip', false], ['l2', false]] as const) {
+      const index = new ExactIndex({ dimensions: d, metric, simd })
       index.add(keys, data)
       const qs = clusteredVectors(7, d, 11)
       const batch = index.searchBatch(qs, 5, (key) => key !== 3)

@@ -5,9 +5,23 @@ import { ExactIndex } from '../exact'
 import { HnswIndex } from '../hnsw'
 import { excludeKeys } from '../filters'
 
-describeVectorIndex('HnswIndex', {
-  create: (dimensions, metric) => new HnswIndex({ dimensions, metric, M: 12, efConstruction: 100, efSearch: 64 }),
+describeVectorIndex('HnswIndex (defaults)', {
+  create: (dimensions, metric) => new HnswIndex({ dimensions, metric }),
   load: (bytes) => HnswIndex.load(bytes),
+  metrics: ['cosine', 'l2'],
+  minRecall: 0.95,
+})
+
+describeVectorIndex('HnswIndex (M 12, keepPrunedConnections)', {
+  create: (dimensions, metric) => new HnswIndex({ dimensions, metric, M: 12, efConstruction: 100, efSearch: 64, keepPrunedConnections: true }),
+  load: (bytes) => HnswIndex.load(bytes),
+  minRecall: 0.95,
+})
+
+describeVectorIndex('HnswIndex (scalar kernels, no SIMD)', {
+  create: (dimensions, metric) => new HnswIndex({ dimensions, metric, simd: false, efConstruction: 100 }),
+  load: (bytes) => HnswIndex.load(bytes),
+  metrics: ['l2'],
   minRecall: 0.95,
 })
 
@@ -115,7 +129,7 @@ describe('HnswIndex', () => {
   })
 
   it('reaches every node with a tiny M, and handles a single vector', () => {
-    const h = new HnswIndex({ dimensions: 3, metric: 'l2', M: 2 })
+    const h = new HnswIndex({ dimensions: 3, metric: 'l2', M: 2, keepPrunedConnections: true })
     const v = new Random(1).fillNormal(new Float32Array(3 * 50)) as Float32Array
     h.add(Int32Array.from({ length: 50 }, (_, i) => i), v)
     const r = h.search(new Float32Array([1, 1, 0]), 50)
