@@ -10,7 +10,9 @@ import {
   type FitOptions,
   type Interactions,
   type ItemSideInfo,
+  type IncrementalRecommender,
   type ModelArtifacts,
+  type RecommendOptions,
   type ScoredItems,
 } from '@recforge/core'
 import { normalizeRows, userVectorsFromItems, userVectorsFromText } from '@recforge/encoders'
@@ -131,7 +133,7 @@ export async function buildContentSpace(data: Interactions, opts: FitOptions, c:
  * ```
  * @throws RecForgeError INVALID_ARGUMENT for bad options or missing item text; NOT_FITTED before fit.
  */
-export class ContentRecommender extends BaseRecommender<Resolved> {
+export class ContentRecommender extends BaseRecommender<Resolved> implements IncrementalRecommender {
   readonly name = 'content'
   private space: ContentSpace | undefined
   private itemNorms2: Float32Array | undefined
@@ -155,9 +157,13 @@ export class ContentRecommender extends BaseRecommender<Resolved> {
   }
 
   protected scoreAll(user: number, out: Float32Array): void {
+    const d = this.space!.dimensions
+    this.scoreProfile(this.space!.userVectors.subarray(user * d, (user + 1) * d), out)
+  }
+
+  private scoreProfile(p: Float32Array, out: Float32Array): void {
     const s = this.space!
     const d = s.dimensions
-    const p = s.userVectors.subarray(user * d, (user + 1) * d)
     matVec(s.itemVectors, d, p, out)
     if (this.config.similarity === 'euclidean') {
       let pn = 0
@@ -180,6 +186,41 @@ export class ContentRecommender extends BaseRecommender<Resolved> {
   similarItems(item: number, k = 10): ScoredItems {
     this.checkItems(Int32Array.of(item))
     return nearestItems(this.space!, item, k, undefined)
+  }
+
+  /**
+   * Recommends for a user who was not in training, from the items they just interacted with
+   * (their profile is built the same way as in fit; no retraining). The given items are excluded.
+   *
+   * @example
+   * ```ts
+   * model.recommendNewUser(Int32Array.of(3, 17), undefined, { k: 10 })
+   * ```
+   * @throws RecForgeError UNKNOWN_ID for items outside the catalogue; DIMENSION_MISMATCH when values and items differ in length.
+   */
+  recommendNewUser(items: Int32Array, values?: Float32Array, opts: RecommendOptions = {}): ScoredItems {
+    this.checkItems(items)
+    if (values && values.length !== items.length) throw new RecForgeError('DIMENSION_MISMATCH', `${this.name}: ${items.length} items but ${values.length} values`)
+    const s = this.space!
+    const d = s.dimensions
+    const p = new Float32Array(d)
+    let total = 0
+    items.forEach((i, j) => {
+      const w = this.config.profile === 'rating' && values ? values[j]! : 1
+      for (let c = 0; c < d; c++) p[c]! += w * s.itemVectors[i * d + c]!
+      total += Math.abs(w)
+    })
+    if (total > 0) for (let c = 0; c < d; c++) p[c]! /= total
+    if (this.config.similarity === 'cosine') normalizeRows(p, d)
+    const all = new Float32Array(this.numItems)
+    this.scoreProfile(p, all)
+    const k = opts.k ?? 10
+    const exclude = [items, ...(opts.exclude ? [opts.exclude] : [])]
+    if (opts.candidates) {
+      this.checkItems(opts.candidates)
+      return topK(Float32Array.from(opts.candidates, (i) => all[i]!), k, { candidates: opts.candidates, exclude })
+    }
+    return topK(all, k, { exclude })
   }
 
   /**

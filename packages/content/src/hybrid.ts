@@ -8,7 +8,9 @@ import {
   type Encoder,
   type FitOptions,
   type Interactions,
+  resolveParams,
   type ModelArtifacts,
+  type ModelDefinition,
   type ParamValues,
   type Recommender,
   type ScoredItems,
@@ -42,10 +44,10 @@ type Resolved = Required<HybridConfig>
 const FORMAT = 1
 
 interface MfModule {
-  mfModels: readonly { name: string; params: Record<string, unknown>; create(p: ParamValues): Recommender<object>; load(a: ModelArtifacts): Promise<Recommender<object>> }[]
+  mfModels: readonly ModelDefinition[]
 }
 
-async function mfDefinition(name: string): Promise<MfModule['mfModels'][number]> {
+async function mfDefinition(name: string): Promise<ModelDefinition> {
   let mod: MfModule
   try {
     mod = (await import('@recforge/mf')) as unknown as MfModule
@@ -55,6 +57,11 @@ async function mfDefinition(name: string): Promise<MfModule['mfModels'][number]>
   const def = mod.mfModels.find((d) => d.name === name)
   if (!def) throw new RecForgeError('INVALID_ARGUMENT', `hybrid: @recforge/mf has no model "${name}"; it has ${mod.mfModels.map((d) => d.name).join(', ')}`)
   return def
+}
+
+async function createCf(name: string, params: ParamValues): Promise<Recommender<object>> {
+  const def = await mfDefinition(name)
+  return def.create(resolveParams(def, params))
 }
 
 /**
@@ -118,7 +125,7 @@ export class HybridRecommender extends BaseRecommender<Resolved> {
 
   protected async fitModel(data: Interactions, opts: FitOptions): Promise<void> {
     const c = this.config
-    const cf = this.makeCf ? this.makeCf() : (await mfDefinition(c.cf)).create({ factors: c.cfFactors, seed: opts.seed ?? c.seed })
+    const cf = this.makeCf ? this.makeCf() : await createCf(c.cf, { factors: c.cfFactors, seed: opts.seed ?? c.seed })
     const space = await buildContentSpace(data, opts, c, this.name, this.encoder)
     await cf.fit(data, { seed: opts.seed ?? c.seed, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) })
     this.space = space

@@ -50,6 +50,18 @@ describe('ContentRecommender', () => {
     expect(m.encoderId).toMatch(/^tfidf-/)
   })
 
+  it('recommends for a user unseen in training from their fresh interactions (fold-in)', async () => {
+    const { data, info } = tiny()
+    const m = new ContentRecommender({ encoder: 'tfidf', cache: false })
+    await m.fit(data, { itemInfo: info })
+    const rec = m.recommendNewUser(Int32Array.of(2), undefined, { k: 3 })
+    expect(rec.items[0]).toBe(3)
+    expect(Array.from(rec.items)).not.toContain(2)
+    expect(Array.from(m.recommendNewUser(Int32Array.of(0), Float32Array.of(5), { k: 1, candidates: Int32Array.of(1, 3) }).items)).toEqual([1])
+    expect(() => m.recommendNewUser(Int32Array.of(9))).toThrow(RecForgeError)
+    expect(() => m.recommendNewUser(Int32Array.of(0), new Float32Array(2))).toThrow(/values/)
+  })
+
   it("builds a new user's profile from their own text (LLM4Rec user embedding)", async () => {
     const { data, info } = tiny()
     const m = new ContentRecommender({ encoder: 'tfidf', cache: false })
