@@ -11,7 +11,7 @@ import {
   type ScoredItems,
 } from '@recforge/core'
 import { KernelPool } from './internal/pool'
-import { easeRowsKernel, gramRowsKernel, sweepInverse, sweepRowsKernel, triangleSplit, type DenseArray } from './internal/spd'
+import { createSweepWorkspace, easeRowsKernel, gramRowsKernel, sweepInverse, sweepRowsKernel, triangleSplit, type DenseArray } from './internal/spd'
 import { checkBool, checkEnum, checkKeys, checkThreads, mostPopular, resolveThreads, sortedCsr, toShared } from './internal/util'
 
 /** Options of {@link EASE}. */
@@ -92,16 +92,15 @@ export class EASE extends BaseRecommender<EASEConfig> {
     const report = (stage: string, current: number, total: number) => opts.onProgress?.({ stage, current, total })
     try {
       const shared = pool !== undefined
-      const bytes = c.precision === 'float64' ? 8 : 4
-      const buf = shared ? new SharedArrayBuffer(m * m * bytes) : new ArrayBuffer(m * m * bytes)
-      const A: DenseArray = c.precision === 'float64' ? new Float64Array(buf) : new Float32Array(buf)
+      const ws = createSweepWorkspace(m, { precision: c.precision, shared })
+      const A: DenseArray = ws.A
       const split = triangleSplit(m, threads)
       // Gram matrix, lower triangle, lambda on the diagonal
       const u = shared ? { indptr: toShared(csr.byUser.indptr), indices: toShared(csr.byUser.indices), values: toShared(csr.byUser.values) } : csr.byUser
       const it = shared ? { indptr: toShared(csr.byItem.indptr), indices: toShared(csr.byItem.indices), values: toShared(csr.byItem.values) } : csr.byItem
       await this.parallel(pool, split, (r0, r1) => [u.indptr, u.indices, u.values, it.indptr, it.indices, it.values, m, A, r0, r1, c.lambda], 'gram', gramRowsKernel)
       report('gram', m, m)
-      await sweepInverse(A, m, { pool, signal: opts.signal, onBlock: (done) => report('invert', done, m) })
+      await sweepInverse(ws, { pool, signal: opts.signal, onBlock: (done) => report('invert', done, m) })
       for (let i = 0; i < m; i++) {
         const d = A[i * m + i]!
         if (!(d < 0) || !Number.isFinite(d)) {

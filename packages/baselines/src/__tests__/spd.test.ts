@@ -1,8 +1,10 @@
+import { createRequire } from 'node:module'
 import { Random } from '@recforge/core'
 import fc from 'fast-check'
 import { afterAll, describe, expect, it } from 'vitest'
 import { KernelPool } from '../internal/pool'
-import { sweepInverse, sweepRowsKernel, triangleSplit } from '../internal/spd'
+import { createSweepWorkspace, sweepInverse, sweepRowsKernel, sweepWasmModule, triangleSplit } from '../internal/spd'
+import { SWEEP_WASM_BASE64 } from '../internal/sweepWasm'
 import { gaussJordanInverse } from './helpers'
 
 /** A random SPD matrix: R^T R + n I, row-major. */
@@ -21,10 +23,11 @@ function randomSpd(n: number, seed: number): Float64Array {
 }
 
 /** Runs the sweep on a copy and returns the full inverse (negated, mirrored). */
-async function sweepInverseFull(A: Float64Array, n: number, block: number, pool?: KernelPool): Promise<Float64Array> {
-  const W = new Float64Array(pool ? new SharedArrayBuffer(n * n * 8) : new ArrayBuffer(n * n * 8))
-  W.set(A)
-  await sweepInverse(W, n, { block, ...(pool ? { pool } : {}) })
+async function sweepInverseFull(A: Float64Array, n: number, block: number, opts: { pool?: KernelPool; wasm?: boolean } = {}): Promise<Float64Array> {
+  const ws = createSweepWorkspace(n, { block, shared: opts.pool !== undefined, wasm: opts.wasm ?? false })
+  ws.A.set(A)
+  await sweepInverse(ws, opts.pool ? { pool: opts.pool } : {})
+  const W = ws.A
   const out = new Float64Array(n * n)
   for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) out[i * n + j] = out[j * n + i] = -W[i * n + j]!
   return out
@@ -46,9 +49,9 @@ describe('blocked symmetric sweep inverse', () => {
 
   it('equals a straightforward Gauss-Jordan inverse on random SPD matrices (any size and block)', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 0, max: 1_000_000 }), async (n, block, seed) => {
+      fc.asyncProperty(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 0, max: 1_000_000 }), fc.boolean(), async (n, block, seed, wasm) => {
         const A = randomSpd(n, seed)
-        const got = await sweepInverseFull(A, n, block)
+        const got = await sweepInverseFull(A, n, block, { wasm })
         expect(maxRelErr(got, gaussJordanInverse(A, n))).toBeLessThan(1e-9)
       }),
       { numRuns: 60 },
@@ -59,14 +62,30 @@ describe('blocked symmetric sweep inverse', () => {
     const n = 70
     const A = randomSpd(n, 3)
     const alone = await sweepInverseFull(A, n, 8)
-    const shared = await sweepInverseFull(A, n, 8, pool)
+    const shared = await sweepInverseFull(A, n, 8, { pool })
     expect(shared).toEqual(alone)
+    // the WebAssembly kernel adds in the same order, so it gives the same bits too
+    expect(await sweepInverseFull(A, n, 8, { wasm: true })).toEqual(alone)
+    expect(await sweepInverseFull(A, n, 8, { pool, wasm: true })).toEqual(alone)
     expect(maxRelErr(alone, gaussJordanInverse(A, n))).toBeLessThan(1e-9)
   })
 
   it('rejects a matrix that is not positive definite', async () => {
-    const A = Float64Array.from([1, 2, 2, 1])
-    await expect(sweepInverse(A, 2, { block: 1 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })
+    const ws = createSweepWorkspace(2, { block: 1 })
+    ws.A.set([1, 2, 2, 1])
+    await expect(sweepInverse(ws)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })
+  })
+
+  it('uses the WebAssembly kernel for float64 workspaces with a block that is a multiple of 4', () => {
+    expect(sweepWasmModule()).toBeInstanceOf(WebAssembly.Module)
+    expect(createSweepWorkspace(50, { block: 8 }).memory).toBeDefined()
+    expect(createSweepWorkspace(50, { block: 6 }).memory).toBeUndefined()
+    expect(createSweepWorkspace(50, { block: 8, precision: 'float32' }).memory).toBeUndefined()
+  })
+
+  it('ships the WebAssembly that scripts/sweep.wat compiles to', async () => {
+    const { compile } = createRequire(import.meta.url)('../../scripts/build-wasm.cjs') as { compile: () => Promise<Uint8Array> }
+    expect(Buffer.from(await compile()).toString('base64')).toBe(SWEEP_WASM_BASE64)
   })
 
   it('splits a lower triangle into ranges of similar area', () => {

@@ -9,6 +9,7 @@
 
 import { RecForgeError } from '@recforge/core'
 import { KernelPool } from './pool'
+import { SWEEP_WASM_BASE64 } from './sweepWasm'
 
 /** Float64Array or Float32Array: the working precision of the dense solver. */
 export type DenseArray = Float64Array | Float32Array
@@ -65,8 +66,20 @@ export function sweepRowsKernel(
   k0: number,
   r0: number,
   r1: number,
+  Cp?: Float64Array,
+  wasmModule?: WebAssembly.Module,
+  memory?: WebAssembly.Memory,
 ): void {
   const k1 = k0 + b
+  // the WebAssembly micro-kernel, when A, W and the packed panel Cp live in its memory
+  let strip: ((w: number, c: number, a: number, nblk: number, n8: number, b: number) => void) | undefined
+  if (Cp && wasmModule && memory && b % 4 === 0) {
+    const inst = new WebAssembly.Instance(wasmModule, { env: { memory } })
+    strip = inst.exports.strip as typeof strip
+  }
+  const aByte = A.byteOffset
+  const wByte = W.byteOffset
+  const cpByte = Cp ? Cp.byteOffset : 0
   // W rows of this range
   for (let i = r0; i < r1; i++) {
     const ci = i * b
@@ -96,6 +109,15 @@ export function sweepRowsKernel(
       let j = 0
       // 4 x 4 blocks strictly below the diagonal of these four rows
       while (j + 4 <= i) {
+        if (strip) {
+          const lim = j < k0 ? Math.min(k0, i) : i
+          const nblk = (lim - j) >> 2
+          if (nblk > 0) {
+            strip(wByte + w0 * 8, cpByte + j * b * 8, aByte + (a0 + j) * 8, nblk, n * 8, b)
+            j += 4 * nblk
+            continue
+          }
+        }
         if (j + 4 > k0 && j < k1) {
           // the block meets the pivot columns: its columns before them one by one, then skip them
           for (let jj = j; jj < k0; jj++) {
@@ -205,10 +227,76 @@ export function triangleSplit(n: number, parts: number): Int32Array {
   return b
 }
 
+/** The dense matrix and the panels the sweep works in, optionally inside one WebAssembly memory. */
+export interface SweepWorkspace {
+  readonly n: number
+  readonly block: number
+  /** The matrix, row-major n x n; fill its lower triangle before {@link sweepInverse}. */
+  readonly A: DenseArray
+  /** Pivot columns (n x block, row-major). */
+  readonly C: Float64Array
+  /** `C S` rows (n x block, row-major). */
+  readonly W: Float64Array
+  /** Pivot columns packed four rows at a time ([row / 4][t][row % 4]) for the WebAssembly kernel. */
+  readonly Cp?: Float64Array
+  readonly memory?: WebAssembly.Memory
+  readonly module?: WebAssembly.Module
+}
+
+let wasmModule: WebAssembly.Module | null | undefined
+
+/** The compiled sweep kernel, or null where WebAssembly SIMD is not available. */
+export function sweepWasmModule(): WebAssembly.Module | null {
+  if (wasmModule === undefined) {
+    try {
+      const bytes = Uint8Array.from(atob(SWEEP_WASM_BASE64), (ch) => ch.charCodeAt(0))
+      wasmModule = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null
+    } catch {
+      wasmModule = null
+    }
+  }
+  return wasmModule
+}
+
+const WASM_PAGE = 65_536
+const WASM_MAX_BYTES = 4 * 1024 ** 3 - WASM_PAGE
+
+/**
+ * Allocates a {@link SweepWorkspace}. With `wasm` (float64 only, block a multiple of 4, all of it
+ * under 4 GiB), everything sits in one shared WebAssembly memory so the SIMD kernel can run on it;
+ * otherwise in plain or shared typed arrays.
+ */
+export function createSweepWorkspace(n: number, opts: { block?: number; precision?: 'float64' | 'float32'; shared?: boolean; wasm?: boolean } = {}): SweepWorkspace {
+  const block = Math.max(1, Math.min(opts.block ?? 96, n))
+  const precision = opts.precision ?? 'float64'
+  const panel = n * block
+  const packed = Math.ceil(n / 4) * 4 * block
+  const bytes = (n * n + 2 * panel + packed) * 8
+  const module = opts.wasm !== false && precision === 'float64' && block % 4 === 0 && bytes <= WASM_MAX_BYTES ? sweepWasmModule() : null
+  if (module) {
+    const pages = Math.ceil(bytes / WASM_PAGE)
+    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true })
+    const buf = memory.buffer
+    let o = 0
+    const take = (len: number) => {
+      const a = new Float64Array(buf, o, len)
+      o += len * 8
+      return a
+    }
+    const A = take(n * n)
+    const W = take(panel)
+    const Cp = take(packed)
+    const C = take(panel)
+    return { n, block, A, C, W, Cp, memory, module }
+  }
+  const alloc = <T extends Float64Array | Float32Array>(C: new (b: ArrayBufferLike) => T, len: number, size: number): T =>
+    new C(opts.shared ? new SharedArrayBuffer(len * size) : new ArrayBuffer(len * size))
+  const A = precision === 'float64' ? alloc(Float64Array, n * n, 8) : alloc(Float32Array, n * n, 4)
+  return { n, block, A, C: alloc(Float64Array, panel, 8), W: alloc(Float64Array, panel, 8) }
+}
+
 /** Options of {@link sweepInverse}. */
 export interface SweepOptions {
-  /** Pivot block size. Defaults to `96`. */
-  block?: number
   /** A started pool to share the row updates with (the calling thread takes a share too). */
   pool?: KernelPool
   /** Called after each block with the number of pivots done. */
@@ -239,19 +327,17 @@ function invertSmallSpd(M: Float64Array, b: number): boolean {
 }
 
 /**
- * Sweeps every pivot of the SPD matrix whose lower triangle is in `A` (row-major n x n). Afterwards
- * the lower triangle holds `-A^-1`. With a pool, each block's rank-b update is split by rows over
+ * Sweeps every pivot of the SPD matrix whose lower triangle is in `ws.A` (row-major n x n).
+ * Afterwards the lower triangle holds `-A^-1`. With a pool, each block's rank-b update is split by rows over
  * the workers and the calling thread.
  *
  * @throws RecForgeError INVALID_ARGUMENT when the matrix is not positive definite.
  */
-export async function sweepInverse(A: DenseArray, n: number, opts: SweepOptions = {}): Promise<void> {
-  const bMax = Math.max(1, Math.min(opts.block ?? 96, n))
+export async function sweepInverse(ws: SweepWorkspace, opts: SweepOptions = {}): Promise<void> {
+  const { A, n, C, W, Cp, memory, module } = ws
+  const bMax = ws.block
   const shared = opts.pool !== undefined && opts.pool.size > 0
-  const alloc = (len: number) => (shared ? new Float64Array(new SharedArrayBuffer(len * 8)) : new Float64Array(len))
-  const C = alloc(n * bMax)
-  const W = alloc(n * bMax)
-  const S = alloc(bMax * bMax)
+  const S = new Float64Array(shared ? new SharedArrayBuffer(bMax * bMax * 8) : new ArrayBuffer(bMax * bMax * 8))
   const parts = shared ? opts.pool!.size + 1 : 1
   const split = triangleSplit(n, parts)
   for (let k0 = 0; k0 < n; k0 += bMax) {
@@ -273,6 +359,13 @@ export async function sweepInverse(A: DenseArray, n: number, opts: SweepOptions 
         }
       }
     }
+    if (Cp) {
+      for (let i = 0; i < n; i++) {
+        const ci = i * b
+        const pi = (i >> 2) * b * 4 + (i & 3)
+        for (let t = 0; t < b; t++) Cp[pi + t * 4] = C[ci + t]!
+      }
+    }
     // S = inverse of the pivot block
     for (let r = 0; r < b; r++) for (let t = 0; t < b; t++) S[r * b + t] = C[(k0 + r) * b + t]!
     if (!invertSmallSpd(S, b)) {
@@ -281,12 +374,12 @@ export async function sweepInverse(A: DenseArray, n: number, opts: SweepOptions 
     if (shared) {
       const jobs: Promise<unknown>[] = []
       for (let p = 1; p < parts; p++) {
-        if (split[p]! < split[p + 1]!) jobs.push(opts.pool!.run(p - 1, 'sweep', [A, n, C, W, S, b, k0, split[p]!, split[p + 1]!]))
+        if (split[p]! < split[p + 1]!) jobs.push(opts.pool!.run(p - 1, 'sweep', [A, n, C, W, S, b, k0, split[p]!, split[p + 1]!, Cp, module, memory]))
       }
-      sweepRowsKernel(A, n, C, W, S, b, k0, split[0]!, split[1]!)
+      sweepRowsKernel(A, n, C, W, S, b, k0, split[0]!, split[1]!, Cp, module, memory)
       await Promise.all(jobs)
     } else {
-      sweepRowsKernel(A, n, C, W, S, b, k0, 0, n)
+      sweepRowsKernel(A, n, C, W, S, b, k0, 0, n, Cp, module, memory)
     }
     // the pivot block becomes -S (lower triangle)
     for (let r = 0; r < b; r++) for (let t = 0; t <= r; t++) A[(k0 + r) * n + k0 + t] = -S[r * b + t]!
