@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises'
 import path from 'node:path'
-import { InteractionsBuilder, parseError, RecForgeError, throwIfAborted } from '@recforge/core'
+import { InteractionsBuilder, parseError, RecForgeError, throwIfAborted, type Interactions } from '@recforge/core'
 import { forEachLine } from './lines'
 import { sniffSeparator, toNumber, toTimestamp } from './internal/fields'
 import { readTable, RowReport, type ColumnRef } from './internal/table'
@@ -55,6 +55,7 @@ export async function loadDelimited(file: string, opts: LoadOptions = {}): Promi
   if (sep === '') throw new RecForgeError('INVALID_ARGUMENT', 'option "sep" is empty; give a separator such as "," or "\\t"')
   if (sep === undefined) sep = ext === '.tsv' || ext === '.tab' ? '\t' : ext === '.csv' ? ',' : sniffSeparator(await firstLine(file))
   const b = new InteractionsBuilder({ timestamps: true, capacity: 1 << 16 })
+  const info = { hasTime: false }
   const report = await readTable(
     {
       file,
@@ -75,8 +76,16 @@ export async function loadDelimited(file: string, opts: LoadOptions = {}): Promi
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     },
     b,
+    info,
   )
-  return { name: 'csv', interactions: b.build(), reports: [report] }
+  return { name: 'csv', interactions: withoutTimes(b.build(), !info.hasTime), reports: [report] }
+}
+
+/** Drops the all-zero timestamps of a file without a time column, so time-based protocols refuse it instead of splitting on zeros. */
+function withoutTimes(data: Interactions, drop: boolean): Interactions {
+  if (!drop) return data
+  const { timestamps: _dropped, ...rest } = data
+  return rest
 }
 
 function pickKey(keys: readonly string[], name: string | undefined, fallback: readonly string[], what: string, file: string, required: boolean): string | undefined {
@@ -200,7 +209,7 @@ export async function loadJsonl(file: string, opts: LoadOptions = {}): Promise<D
   if (report.rowsKept === 0 && report.rowsRead === Object.values(report.skipped).reduce((a, x) => a + x, 0) && report.skipped['blank line'] === report.rowsRead) {
     throw parseError('the file has only blank lines; expected one JSON object per line', { file, line: 1 })
   }
-  return { name: 'csv', interactions: b.build(), reports: [report] }
+  return { name: 'csv', interactions: withoutTimes(b.build(), cols?.time === undefined), reports: [report] }
 }
 
 /**
@@ -286,5 +295,5 @@ export async function loadParquet(file: string, opts: LoadOptions = {}): Promise
     start = end
     opts.onProgress?.({ stage: 'load', current: start, total, message: file })
   }
-  return { name: 'csv', interactions: b.build(), reports: [report] }
+  return { name: 'csv', interactions: withoutTimes(b.build(), tc === undefined), reports: [report] }
 }

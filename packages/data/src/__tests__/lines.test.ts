@@ -1,5 +1,6 @@
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
+import fc from 'fast-check'
 import { forEachLine } from '../lines'
 import { splitFields, sniffSeparator, toNumber, toTimestamp } from '../internal/fields'
 import { rejection, tmpDir, writeFiles } from './helpers'
@@ -85,6 +86,16 @@ describe('field splitting', () => {
     expect(toTimestamp('964982703')).toBe(964982703)
     expect(toTimestamp('2020-01-01T00:00:00Z')).toBe(1577836800)
     expect(toTimestamp('soon')).toBeNaN()
+  })
+  it('parses plain decimals exactly as Number() does', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -1e9, max: 1e9 }), fc.nat({ max: 999999 }), fc.integer({ min: 0, max: 6 }), (i, f, places) => {
+        const s = places === 0 ? String(i) : `${i}.${String(f).padStart(6, '0').slice(0, places)}`
+        expect(Object.is(toNumber(s), +s)).toBe(true)
+      }),
+      { numRuns: 2000 },
+    )
+    for (const s of ['0.1', '-0', '1.', '.5', '1e3', ' 7', '123456789012345.5', '99999999999999999']) expect(Object.is(toNumber(s), +s)).toBe(true)
   })
   it('sniffs separators', () => {
     expect(sniffSeparator('a\tb\tc')).toBe('\t')

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { nnz, userRow, type ProgressEvent } from '@recforge/core'
 import { parquetWriteFile } from 'hyparquet-writer'
-import { loadDataset, loadDelimited, loadGoodbooks, loadJsonl, loadMovieLens100k, loadMovieLens1m, loadParquet } from '../index'
+import { splitProtocol, loadDataset, loadDelimited, loadGoodbooks, loadJsonl, loadMovieLens100k, loadMovieLens1m, loadParquet } from '../index'
 import { rejection, tmpDir, writeFiles } from './helpers'
 
 const dir = tmpDir()
@@ -152,14 +152,16 @@ describe('generic files', () => {
   it('finds default columns, detects a header, sniffs the separator, and reads headerless files by position', async () => {
     writeFiles(dir, { 'r.txt': 'user_id;item_id;rating\nu1;i1;3\nu2;i1;5\n', 'h.tsv': 'u1\ti1\t3\t100\nu1\ti2\t4\t200\n', 'two.csv': 'a,x\nb,y\n' })
     const a = await loadDelimited(path.join(dir, 'r.txt'))
-    expect(row(a, 'u2')).toEqual([['i1', 5, 0]])
+    expect(row(a, 'u2')).toEqual([['i1', 5, undefined]])
+    expect(a.interactions.timestamps).toBeUndefined()
     const b = await loadDataset(`csv:${path.join(dir, 'h.tsv')}`)
     expect(row(b, 'u1')).toEqual([
       ['i1', 3, 100],
       ['i2', 4, 200],
     ])
+    expect(() => splitProtocol(a, 'temporal-full', { seed: 1 })).toThrow(/needs timestamps/)
     const c = await loadDelimited(path.join(dir, 'two.csv'), { header: false })
-    expect(row(c, 'a')).toEqual([['x', 1, 0]])
+    expect(row(c, 'a')).toEqual([['x', 1, undefined]])
   })
   it('turns event types into weights and rejects unknown events', async () => {
     writeFiles(dir, { 'e.csv': 'user,item,event\n1,a,view\n1,b,buy\n2,a,click\n2,c,wishlist\n' })
@@ -169,8 +171,8 @@ describe('generic files', () => {
     expect(e.message).toContain('line 5: unknown event')
     const ds = await loadDelimited(file, { eventCol: 'event', eventWeights: weights, onBadRow: 'skip' })
     expect(row(ds, '1')).toEqual([
-      ['a', 1, 0],
-      ['b', 5, 0],
+      ['a', 1, undefined],
+      ['b', 5, undefined],
     ])
     expect(ds.reports[0]!.skipped).toEqual({ 'unknown event': 1 })
   })

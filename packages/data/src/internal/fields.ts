@@ -68,7 +68,43 @@ export function splitFields(line: string, sep: string, quoted: boolean, out: str
 
 /** Parses a number; `NaN` for empty or non-numeric text (unlike `Number('')`, which is 0). */
 export function toNumber(s: string): number {
-  if (s.length === 0) return Number.NaN
+  const len = s.length
+  if (len === 0) return Number.NaN
+  // fast path for plain decimals such as "4", "3.5", "-12", "964982703" (the common case in rating files)
+  if (len < 16) {
+    let p = 0
+    let neg = false
+    if (s.charCodeAt(0) === 45) {
+      neg = true
+      p = 1
+    }
+    let int = 0
+    let digits = 0
+    let ch = 0
+    for (; p < len; p++) {
+      ch = s.charCodeAt(p) - 48
+      if (ch < 0 || ch > 9) break
+      int = int * 10 + ch
+      digits++
+    }
+    if (p === len && digits > 0) return neg ? -int : int
+    if (ch === 46 - 48 && digits > 0) {
+      let frac = 0
+      let scale = 1
+      p++
+      for (; p < len; p++) {
+        const d = s.charCodeAt(p) - 48
+        if (d < 0 || d > 9) break
+        frac = frac * 10 + d
+        scale *= 10
+      }
+      if (p === len) {
+        // both operands are exact integers below 2^53, and IEEE division rounds correctly, so this equals parsing
+        const v = (int * scale + frac) / scale
+        return neg ? -v : v
+      }
+    }
+  }
   const c = s.charCodeAt(0)
   // fast reject of text that Number() would accept oddly (hex, Infinity) is not needed: callers check isFinite
   if (c !== 45 && c !== 43 && c !== 46 && (c < 48 || c > 57) && c !== 32) return Number.NaN

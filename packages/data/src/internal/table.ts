@@ -80,7 +80,7 @@ function namesOf(ref: ColumnRef | readonly string[] | undefined): string[] {
  * Reads one delimited interactions table into `builder`, row by row, with no per-row objects kept.
  * Returns the load report.
  */
-export async function readTable(spec: TableSpec, builder: InteractionsBuilder): Promise<LoadReport> {
+export async function readTable(spec: TableSpec, builder: InteractionsBuilder, info?: { hasTime: boolean }): Promise<LoadReport> {
   const rr = new RowReport(spec.file, spec.onBadRow)
   const report = rr.report
   const fields: string[] = []
@@ -98,6 +98,8 @@ export async function readTable(spec: TableSpec, builder: InteractionsBuilder): 
   const weights = spec.eventWeights
   const sepName = JSON.stringify(spec.sep)
   let progressAt = 0
+  let lastUid = ''
+  let lastU = -1
 
   const setup = (hdr: string[] | undefined, firstCount: number): void => {
     header = hdr
@@ -114,6 +116,7 @@ export async function readTable(spec: TableSpec, builder: InteractionsBuilder): 
     const cols = [`user ${hdr ? JSON.stringify(hdr[ui]) : ui}`, `item ${hdr ? JSON.stringify(hdr[ii]) : ii}`]
     if (ri >= 0) cols.push(`rating ${hdr ? JSON.stringify(hdr[ri]) : ri}`)
     if (ti >= 0) cols.push(`time ${hdr ? JSON.stringify(hdr[ti]) : ti}`)
+    if (info) info.hasTime = ti >= 0
     expected = `expected at least ${need} fields separated by ${sepName} (${cols.join(', ')})`
   }
 
@@ -174,7 +177,13 @@ export async function readTable(spec: TableSpec, builder: InteractionsBuilder): 
       i = items.index(iid)
       if (i === undefined) return rr.bad('unknown item', 'expected an item id present in the main ratings file', lineNo, line)
     } else {
-      u = users.add(uid)
+      // rating files are usually grouped by user: skip the map lookup for a repeated user id
+      if (uid === lastUid) u = lastU
+      else {
+        u = users.add(uid)
+        lastUid = uid
+        lastU = u
+      }
       i = items.add(iid)
     }
     builder.pushIndex(u, i, value, ts)
