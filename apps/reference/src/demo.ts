@@ -80,13 +80,14 @@ export async function runDemo(opts: DemoOptions, registry: ModelRegistry): Promi
     process.stdout.write(comparisonTable(rows) + '\n')
   }
   const modelDir = opts.modelDir ?? defaultModelDir()
-  await saveModels(modelDir, prepared.dataset, served, opts.protocol)
+  await saveModels(modelDir, { data: opts.data, dataset: prepared.dataset, protocol: opts.protocol, seed: opts.seed }, served)
   reporter.log(`Saved ${served.length} models to ${modelDir}`)
   if (opts.serve) {
     const report: ReportData = { dataset: prepared.dataset, protocol: opts.protocol, rows }
     const { url } = await startServing({
       registry,
-      prepared,
+      data: prepared.splits[0]!.train,
+      ...(prepared.itemInfo ? { itemInfo: prepared.itemInfo } : {}),
       models: served,
       report,
       ...(opts.host ? { host: opts.host } : {}),
@@ -94,7 +95,7 @@ export async function runDemo(opts: DemoOptions, registry: ModelRegistry): Promi
       ...(process.env.RECFORGE_API_KEY ? { apiKey: process.env.RECFORGE_API_KEY } : {}),
       log: (m) => reporter.log(m),
       onRetrained: async (models) => {
-        await saveModels(modelDir, prepared.dataset, models, opts.protocol)
+        await saveModels(modelDir, { data: opts.data, dataset: prepared.dataset, protocol: opts.protocol, seed: opts.seed }, models)
       },
     })
     process.stderr.write(`\nRecForge is serving ${served.map((m) => m.name).join(', ')} at ${url} (Ctrl+C to stop)\n`)

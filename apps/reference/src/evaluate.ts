@@ -147,6 +147,9 @@ export async function evaluatePrepared(
     seed: number
     /** Called with each fitted model and its split (e.g. to keep the last one for serving). */
     onFitted?: (model: Recommender<object>, split: EvalSplit) => void
+    /** Keep per-user metric values (for significance tests); they reach `onResult`. */
+    perUser?: boolean
+    onResult?: (result: SplitResult, split: EvalSplit) => void
   },
 ): Promise<EvaluateOutput> {
   const { k, seed } = args
@@ -170,8 +173,15 @@ export async function evaluatePrepared(
     })
     fitSeconds += seconds(t0)
     const t1 = process.hrtime.bigint()
-    results.push(evaluateSplit(m, split, { k, ...(args.minRating !== undefined ? { minRating: args.minRating } : {}), ...(args.onProgress ? { onProgress: args.onProgress } : {}) }))
+    const res = evaluateSplit(m, split, {
+      k,
+      ...(args.minRating !== undefined ? { minRating: args.minRating } : {}),
+      ...(args.onProgress ? { onProgress: args.onProgress } : {}),
+      ...(args.perUser ? { perUser: true } : {}),
+    })
+    results.push(res)
     evalSeconds += seconds(t1)
+    args.onResult?.(res, split)
     args.onFitted?.(m, split)
   }
   const agg = aggregateResults(results)

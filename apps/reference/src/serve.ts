@@ -1,14 +1,14 @@
 import type { AddressInfo } from 'node:net'
-import { resolveParams, type ModelRegistry } from '@recforge/core'
+import { resolveParams, type Interactions, type ItemSideInfo, type ModelRegistry } from '@recforge/core'
 import { createServer, type ReportData } from './server'
 import { RecService, type ServedModel } from './service'
-import type { PreparedSplits } from './evaluate'
 import { ProgressReporter } from './progress'
 
 export interface StartOptions {
   registry: ModelRegistry
-  /** The data the models were (or will be) trained on; its first split's training part is served. */
-  prepared: PreparedSplits
+  /** The interactions the models were trained on (served as users' histories). */
+  data: Interactions
+  itemInfo?: ItemSideInfo
   models: ServedModel[]
   /** Defaults to `127.0.0.1`. */
   host?: string
@@ -42,10 +42,9 @@ export async function retrainService(service: RecService, registry: ModelRegistr
 
 /** Starts the HTTP server over served models; resolves with its URL once it listens. */
 export async function startServing(opts: StartOptions): Promise<{ url: string; close: () => Promise<void>; service: RecService }> {
-  const split = opts.prepared.splits[0]!
   const service = new RecService({
-    data: split.train,
-    ...(opts.prepared.itemInfo ? { itemInfo: opts.prepared.itemInfo } : {}),
+    data: opts.data,
+    ...(opts.itemInfo ? { itemInfo: opts.itemInfo } : {}),
     models: opts.models,
     ...(opts.ab ? { ab: opts.ab } : {}),
   })

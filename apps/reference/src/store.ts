@@ -6,8 +6,13 @@ import type { ServedModel } from './service'
 
 /** What a model folder holds: which dataset the models were trained on, and each model's file. */
 export interface ModelManifest {
+  /** The `--data` spec the models were trained from. */
+  data: string
+  /** The dataset's name (e.g. `movielens-latest`). */
   dataset: string
-  protocol?: string
+  /** `full` when trained on all of the data, else the protocol whose first training split was used. */
+  protocol: string
+  seed: number
   models: { name: string; file: string; trainedAt: string; metrics?: Record<string, number> }[]
 }
 
@@ -17,8 +22,8 @@ export function defaultModelDir(): string {
 }
 
 /** Saves each model (atomic, checksummed) and then the manifest, so a crash never leaves a manifest naming a missing file. */
-export async function saveModels(dir: string, dataset: string, models: readonly ServedModel[], protocol?: string): Promise<ModelManifest> {
-  const manifest: ModelManifest = { dataset, ...(protocol ? { protocol } : {}), models: [] }
+export async function saveModels(dir: string, source: Omit<ModelManifest, 'models'>, models: readonly ServedModel[]): Promise<ModelManifest> {
+  const manifest: ModelManifest = { ...source, models: [] }
   for (const m of models) {
     const file = `${m.name}.rfm`
     await saveArtifactsFile(path.join(dir, file), await m.model.save())
@@ -38,7 +43,7 @@ export async function readManifest(dir: string): Promise<ModelManifest | undefin
   }
   try {
     const m = JSON.parse(text) as ModelManifest
-    if (typeof m.dataset !== 'string' || !Array.isArray(m.models)) throw new Error('missing "dataset" or "models"')
+    if (typeof m.data !== 'string' || typeof m.protocol !== 'string' || !Array.isArray(m.models)) throw new Error('missing "data", "protocol" or "models"')
     return m
   } catch (e) {
     throw new RecForgeError('PARSE_ERROR', `${path.join(dir, 'manifest.json')}: not a model manifest (${(e as Error).message})`, { cause: e })

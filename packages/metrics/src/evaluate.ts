@@ -476,6 +476,8 @@ function violates(list: Int32Array, seenMark: Int32Array, stamp: number, numItem
 }
 
 // AUC of relevant (positive) against the other unseen items among `items`; 0 when no positive is ranked.
+// Hot for full ranking (every catalogue item of every user), so the counting is inlined: a linear
+// scan of the few positives, or a binary search when a user has many.
 function candidateAuc(items: Int32Array, scores: Float32Array, relMark: Int32Array, seenMark: Int32Array, stamp: number, buf: Float64Array): number {
   let np = 0
   for (let j = 0; j < items.length; j++) {
@@ -488,12 +490,23 @@ function candidateAuc(items: Int32Array, scores: Float32Array, relMark: Int32Arr
   const pos = buf.subarray(0, np).sort()
   let wins = 0
   let nn = 0
+  const linear = np <= 16
   for (let j = 0; j < items.length; j++) {
     const i = items[j]!
     if (relMark[i] === stamp || seenMark[i] === stamp) continue
-    const s = scores[j]!
-    wins += positivesAbove(pos, s === s ? s : -Infinity)
+    let s = scores[j]!
+    if (s !== s) s = -Infinity
     nn++
+    if (linear) {
+      for (let q = np - 1; q >= 0; q--) {
+        const d = pos[q]!
+        if (d > s) wins++
+        else {
+          if (d === s) wins += 0.5
+          else break
+        }
+      }
+    } else wins += positivesAbove(pos, s)
   }
   return nn ? wins / (np * nn) : Number.NaN
 }

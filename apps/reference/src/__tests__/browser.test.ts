@@ -33,7 +33,8 @@ describe.skipIf(skip)('web page in Chromium', () => {
     const rows = models.map((m, i) => ({ model: m.name, metrics: { 'ndcg@10': 0.1 + 0.05 * i, 'recall@10': 0.2 - 0.05 * i }, timing: { fitSeconds: 1, evalSeconds: 0.5 } }))
     const started = await startServing({
       registry,
-      prepared,
+      data: prepared.splits[0]!.train,
+      ...(prepared.itemInfo ? { itemInfo: prepared.itemInfo } : {}),
       models,
       port: 0,
       report: { dataset: prepared.dataset, protocol: 'holdout-full', rows, curves: { itemknn: [{ epoch: 1, loss: 0.9 }, { epoch: 2, loss: 0.6 }, { epoch: 3, loss: 0.5 }] } },

@@ -1,0 +1,270 @@
+import { RecForgeError, Random, resolveParams, type Interactions, type ItemSideInfo, type ModelRegistry, type ParamSpec, type ParamValue, type ParamValues } from '@recforge/core'
+import { loadDataset, splitProtocol, type Protocol } from '@recforge/data'
+import { compareModels, type SplitResult } from '@recforge/metrics'
+import { resolveDataSpec } from './datasets'
+import { comparisonTable } from './demo'
+import { evaluatePrepared, prepareSplits, type EvaluateOutput, type PreparedSplits } from './evaluate'
+import { ProgressReporter, formatNumber } from './progress'
+import { startServing } from './serve'
+import { RecService, type ServedModel } from './service'
+import { defaultModelDir, loadModels, saveModels, type ModelManifest } from './store'
+
+/** The interactions and item text a saved model folder was trained on, rebuilt from its manifest. */
+export async function servingData(manifest: ModelManifest, reporter?: ProgressReporter): Promise<{ data: Interactions; itemInfo?: ItemSideInfo }> {
+  if (manifest.protocol === 'full') {
+    const ds = await loadDataset(resolveDataSpec(manifest.data), reporter ? { onProgress: reporter.onProgress } : {})
+    return { data: ds.interactions, ...(ds.itemInfo ? { itemInfo: ds.itemInfo } : {}) }
+  }
+  const p = await prepareSplits({ data: manifest.data, model: '', protocol: manifest.protocol, seed: manifest.seed, ...(reporter ? { onProgress: reporter.onProgress } : {}) })
+  return { data: p.splits[0]!.train, ...(p.itemInfo ? { itemInfo: p.itemInfo } : {}) }
+}
+
+/** `recforge train`: fits models on all of a dataset and saves them (atomic files + manifest). */
+export async function runTrain(
+  opts: { data: string; models: string[]; set?: Record<string, string>; seed: number; modelDir?: string; quiet?: boolean },
+  registry: ModelRegistry,
+): Promise<ModelManifest> {
+  const reporter = new ProgressReporter('train', opts.quiet)
+  if (opts.set && Object.keys(opts.set).length && opts.models.length !== 1) {
+    throw new RecForgeError('INVALID_ARGUMENT', '--set applies to one model; name exactly one with --models when overriding parameters')
+  }
+  const ds = await loadDataset(resolveDataSpec(opts.data), { onProgress: reporter.onProgress })
+  const served: ServedModel[] = []
+  for (const name of opts.models) {
+    const def = registry.get(name)
+    const params = resolveParams(def, opts.set ?? {})
+    const model = def.create(params)
+    const r = new ProgressReporter(name, opts.quiet)
+    const t0 = Date.now()
+    await model.fit(ds.interactions, { seed: opts.seed, ...(ds.itemInfo ? { itemInfo: ds.itemInfo } : {}), onProgress: r.onProgress })
+    r.log(`${name}: fitted on ${ds.interactions.indptr[ds.interactions.users.size]} interactions in ${((Date.now() - t0) / 1000).toFixed(2)} s`)
+    served.push({ name, model, params, trainedAt: new Date().toISOString() })
+  }
+  const dir = opts.modelDir ?? defaultModelDir()
+  const manifest = await saveModels(dir, { data: opts.data, dataset: ds.name, protocol: 'full', seed: opts.seed }, served)
+  reporter.log(`saved ${served.length} model(s) to ${dir}`)
+  return manifest
+}
+
+/** Loads a model folder and the data behind it into a {@link RecService}. */
+export async function openService(registry: ModelRegistry, modelDir?: string, quiet = true): Promise<{ service: RecService; manifest: ModelManifest; models: ServedModel[]; data: Interactions; itemInfo?: ItemSideInfo }> {
+  const dir = modelDir ?? defaultModelDir()
+  const { manifest, models } = await loadModels(dir, registry)
+  const { data, itemInfo } = await servingData(manifest, new ProgressReporter('load', quiet))
+  const service = new RecService({ data, ...(itemInfo ? { itemInfo } : {}), models })
+  return { service, manifest, models, data, ...(itemInfo ? { itemInfo } : {}) }
+}
+
+/** `recforge serve`: serves a saved model folder over HTTP. */
+export async function runServe(
+  opts: { modelDir?: string; host?: string; port?: number; ab?: string; quiet?: boolean },
+  registry: ModelRegistry,
+): Promise<{ url: string; close: () => Promise<void> }> {
+  const reporter = new ProgressReporter('serve', opts.quiet)
+  const dir = opts.modelDir ?? defaultModelDir()
+  const { manifest, models, data, itemInfo } = await openService(registry, dir, opts.quiet)
+  let ab: { a: string; b: string } | undefined
+  if (opts.ab) {
+    const [a, b, ...rest] = opts.ab.split(',').map((s) => s.trim())
+    if (!a || !b || rest.length) throw new RecForgeError('INVALID_ARGUMENT', `--ab expects two model names, "a,b"; got ${JSON.stringify(opts.ab)}`)
+    ab = { a, b }
+  }
+  const rows = models.filter((m) => m.metrics).map((m) => ({ model: m.name, metrics: { ...m.metrics! }, timing: { fitSeconds: 0, evalSeconds: 0 } }))
+  const started = await startServing({
+    registry,
+    data,
+    ...(itemInfo ? { itemInfo } : {}),
+    models,
+    ...(ab ? { ab } : {}),
+    ...(opts.host ? { host: opts.host } : {}),
+    ...(opts.port !== undefined ? { port: opts.port } : {}),
+    ...(process.env.RECFORGE_API_KEY ? { apiKey: process.env.RECFORGE_API_KEY } : {}),
+    ...(rows.length ? { report: { dataset: manifest.dataset, protocol: manifest.protocol, rows } } : {}),
+    log: (m) => reporter.log(m),
+    onRetrained: async (fresh) => {
+      await saveModels(dir, { data: manifest.data, dataset: manifest.dataset, protocol: manifest.protocol, seed: manifest.seed }, fresh)
+    },
+    reload: async () => (await loadModels(dir, registry)).models,
+  })
+  reporter.log(`serving ${models.map((m) => m.name).join(', ')} from ${dir} at ${started.url}`)
+  return started
+}
+
+export interface CompareOutput {
+  dataset: string
+  protocol: string
+  k: number
+  seed: number
+  rows: EvaluateOutput[]
+  /** Each model against the first, paired by user. */
+  tests: { model: string; against: string; metric: string; diff: number; ci95: [number, number]; pValue: number; wilcoxonP: number; n: number }[]
+}
+
+function mergePerUser(results: readonly SplitResult[]): SplitResult {
+  const keys = Object.keys(results[0]?.perUser?.values ?? {})
+  const total = results.reduce((s, r) => s + (r.perUser?.users.length ?? 0), 0)
+  const users = new Int32Array(total)
+  const values: Record<string, Float64Array> = Object.fromEntries(keys.map((k) => [k, new Float64Array(total)]))
+  let o = 0
+  for (const r of results) {
+    const pu = r.perUser!
+    users.set(pu.users.map((u) => u), o)
+    for (const k of keys) values[k]!.set(pu.values[k]!, o)
+    o += pu.users.length
+  }
+  return { ...results[0]!, perUser: { users, values } }
+}
+
+/** `recforge compare`: several models, one protocol, a table and paired significance tests against the first model. */
+export async function runCompare(
+  opts: { data: string; models: string[]; protocol: string; k: number; seed: number; metric?: string; quiet?: boolean },
+  registry: ModelRegistry,
+): Promise<CompareOutput> {
+  if (opts.models.length < 2) throw new RecForgeError('INVALID_ARGUMENT', `compare needs at least two models; got ${opts.models.length}`)
+  for (const m of opts.models) registry.get(m)
+  const reporter = new ProgressReporter('compare', opts.quiet)
+  const prepared = await prepareSplits({ data: opts.data, model: opts.models[0]!, protocol: opts.protocol, seed: opts.seed, onProgress: reporter.onProgress })
+  const rows: EvaluateOutput[] = []
+  const perModel: SplitResult[] = []
+  for (const name of opts.models) {
+    const results: SplitResult[] = []
+    const r = new ProgressReporter(name, opts.quiet)
+    rows.push(
+      await evaluatePrepared(registry, name, resolveParams(registry.get(name), {}), prepared, {
+        protocol: opts.protocol,
+        k: opts.k,
+        seed: opts.seed,
+        perUser: true,
+        onResult: (res) => results.push(res),
+        onProgress: r.onProgress,
+      }),
+    )
+    perModel.push(mergePerUser(results))
+  }
+  const metric = opts.metric ?? (rows[0]!.metrics[`ndcg@${opts.k}`] !== undefined ? `ndcg@${opts.k}` : Object.keys(rows[0]!.metrics)[0]!)
+  const tests = perModel.slice(1).map((res, j) => {
+    const t = compareModels(res, perModel[0]!, metric)
+    return { model: opts.models[j + 1]!, against: opts.models[0]!, metric, diff: t.diff, ci95: t.ci95, pValue: t.pValue, wilcoxonP: t.wilcoxonP, n: t.n }
+  })
+  return { dataset: prepared.dataset, protocol: opts.protocol, k: opts.k, seed: opts.seed, rows, tests }
+}
+
+/** Renders a compare result for the terminal. */
+export function formatCompare(c: CompareOutput): string {
+  const lines = [`${c.dataset}, protocol ${c.protocol}, k=${c.k}, seed ${c.seed}`, '', comparisonTable(c.rows), '']
+  for (const t of c.tests) {
+    lines.push(
+      `${t.model} vs ${t.against} on ${t.metric}: diff ${formatNumber(t.diff)} (95% CI ${formatNumber(t.ci95[0])} .. ${formatNumber(t.ci95[1])}), paired t p=${t.pValue.toPrecision(3)}, Wilcoxon p=${t.wilcoxonP.toPrecision(3)}, n=${t.n}`,
+    )
+  }
+  return lines.join('\n')
+}
+
+/** One searched dimension: a list of values (grid) or a numeric range (random). */
+export type SearchSpace = Record<string, { values: ParamValue[] } | { min: number; max: number; log: boolean; integer: boolean }>
+
+/** Parses `--param key=a,b,c` (grid values) and `--param key=lo:hi` / `key=lo:hi:log` (random ranges). */
+export function parseSearchSpace(specs: readonly string[], params: Readonly<Record<string, ParamSpec>>, model: string): SearchSpace {
+  const space: SearchSpace = {}
+  for (const s of specs) {
+    const eq = s.indexOf('=')
+    if (eq <= 0) throw new RecForgeError('INVALID_ARGUMENT', `--param expects key=v1,v2 or key=lo:hi[:log]; got ${JSON.stringify(s)}`)
+    const key = s.slice(0, eq)
+    const spec = params[key]
+    if (!spec) throw new RecForgeError('INVALID_ARGUMENT', `model "${model}" has no parameter "${key}"; it has ${Object.keys(params).join(', ')}`)
+    const rhs = s.slice(eq + 1)
+    if (rhs.includes(':')) {
+      const [lo, hi, scale] = rhs.split(':')
+      const min = Number(lo)
+      const max = Number(hi)
+      if (!(spec.type === 'int' || spec.type === 'float') || !Number.isFinite(min) || !Number.isFinite(max) || min > max || (scale !== undefined && scale !== 'log') || (scale === 'log' && min <= 0)) {
+        throw new RecForgeError('INVALID_ARGUMENT', `--param ${key}: a range lo:hi[:log] needs a numeric parameter, lo <= hi (and lo > 0 for log); got ${JSON.stringify(rhs)}`)
+      }
+      space[key] = { min, max, log: scale === 'log', integer: spec.type === 'int' }
+    } else {
+      space[key] = { values: rhs.split(',').map((v) => v.trim()) }
+    }
+  }
+  return space
+}
+
+/** Expands a search space into candidate overrides: the full grid when every dimension is a list, else `trials` seeded random draws. */
+export function candidates(space: SearchSpace, search: 'grid' | 'random', trials: number, seed: number): Record<string, ParamValue>[] {
+  const keys = Object.keys(space)
+  if (search === 'grid') {
+    let out: Record<string, ParamValue>[] = [{}]
+    for (const k of keys) {
+      const dim = space[k]!
+      if (!('values' in dim)) throw new RecForgeError('INVALID_ARGUMENT', `grid search needs value lists; --param ${k} is a range (use --search random)`)
+      out = out.flatMap((c) => dim.values.map((v) => ({ ...c, [k]: v })))
+    }
+    return out
+  }
+  const rng = new Random(seed)
+  return Array.from({ length: trials }, () => {
+    const c: Record<string, ParamValue> = {}
+    for (const k of keys) {
+      const dim = space[k]!
+      if ('values' in dim) c[k] = dim.values[rng.int(dim.values.length)]!
+      else {
+        const u = rng.float()
+        let v = dim.log ? Math.exp(Math.log(dim.min) + u * (Math.log(dim.max) - Math.log(dim.min))) : dim.min + u * (dim.max - dim.min)
+        if (dim.integer) v = Math.round(v)
+        c[k] = v
+      }
+    }
+    return c
+  })
+}
+
+export interface TuneOutput {
+  model: string
+  dataset: string
+  protocol: string
+  metric: string
+  seed: number
+  trials: { params: ParamValues; validation: number }[]
+  best: { params: ParamValues; validation: number }
+  /** The best parameters refitted on the full training part and scored on the held-out test part. */
+  test: EvaluateOutput
+}
+
+/**
+ * `recforge tune`: random or grid search. Each candidate is fitted on a validation split cut from
+ * the training part only (same protocol, another seed), so the test part never guides the
+ * choice; the winner is then evaluated once on the test part.
+ */
+export async function runTune(
+  opts: { data: string; model: string; protocol: string; k: number; seed: number; metric?: string; search: 'grid' | 'random'; trials: number; params: string[]; quiet?: boolean },
+  registry: ModelRegistry,
+): Promise<TuneOutput> {
+  const def = registry.get(opts.model)
+  if (!opts.params.length) throw new RecForgeError('INVALID_ARGUMENT', 'tune needs at least one --param key=v1,v2 or key=lo:hi')
+  if (opts.protocol === 'rating-folds' || opts.protocol === 'given' || opts.protocol === 'replay') {
+    throw new RecForgeError('INVALID_ARGUMENT', `tune supports rating-holdout, loo-sampled, holdout-full and temporal-full; got ${opts.protocol}`)
+  }
+  const space = parseSearchSpace(opts.params, def.params, def.name)
+  const cands = candidates(space, opts.search, opts.trials, opts.seed)
+  const reporter = new ProgressReporter('tune', opts.quiet)
+  const outer = await prepareSplits({ data: opts.data, model: opts.model, protocol: opts.protocol, seed: opts.seed, onProgress: reporter.onProgress })
+  const trainPart = outer.splits[0]!.train
+  const inner: PreparedSplits = {
+    dataset: outer.dataset,
+    splits: splitProtocol({ name: outer.dataset, interactions: trainPart, reports: [], ...(outer.itemInfo ? { itemInfo: outer.itemInfo } : {}) }, opts.protocol as Protocol, { seed: opts.seed + 1 }),
+    ...(outer.itemInfo ? { itemInfo: outer.itemInfo } : {}),
+  }
+  const metric = opts.metric ?? (opts.protocol === 'rating-holdout' ? 'rmse' : `ndcg@${opts.k}`)
+  const lowerIsBetter = metric === 'rmse' || metric === 'mae'
+  const trials: TuneOutput['trials'] = []
+  for (let t = 0; t < cands.length; t++) {
+    const params = resolveParams(def, cands[t]!)
+    const out = await evaluatePrepared(registry, def.name, params, inner, { protocol: opts.protocol, k: opts.k, seed: opts.seed })
+    const v = out.metrics[metric]
+    if (v === undefined) throw new RecForgeError('INVALID_ARGUMENT', `metric "${metric}" is not reported by protocol ${opts.protocol}; it reports ${Object.keys(out.metrics).join(', ')}`)
+    trials.push({ params, validation: v })
+    reporter.onProgress({ stage: 'trial', current: t + 1, total: cands.length, metrics: { [metric]: v } })
+  }
+  const best = trials.reduce((a, b) => ((lowerIsBetter ? b.validation < a.validation : b.validation > a.validation) ? b : a))
+  const test = await evaluatePrepared(registry, def.name, best.params, outer, { protocol: opts.protocol, k: opts.k, seed: opts.seed })
+  return { model: def.name, dataset: outer.dataset, protocol: opts.protocol, metric, seed: opts.seed, trials, best, test }
+}
