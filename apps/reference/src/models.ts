@@ -1,5 +1,10 @@
 import { ModelRegistry, type ModelDefinition } from '@recforge/core'
 import { baselinesModels } from '@recforge/baselines'
+import { mfModels } from '@recforge/mf'
+import { ncfModels } from '@recforge/ncf'
+import { sequentialModels } from '@recforge/sequential'
+import { ganModels } from '@recforge/gan'
+import { contentModels } from '@recforge/content'
 
 /** Packages whose models run on TensorFlow.js; their `backend` is the chosen tfjs backend. */
 const TENSORFLOW_PACKAGES = new Set(['@recforge/ncf', '@recforge/sequential', '@recforge/gan'])
@@ -7,7 +12,7 @@ const TENSORFLOW_PACKAGES = new Set(['@recforge/ncf', '@recforge/sequential', '@
 /** Every model the reference app knows, by registry name. */
 export function createRegistry(): ModelRegistry {
   const registry = new ModelRegistry()
-  const lists: readonly (readonly ModelDefinition[])[] = [baselinesModels]
+  const lists: readonly (readonly ModelDefinition[])[] = [baselinesModels, mfModels, ncfModels, sequentialModels, ganModels, contentModels]
   for (const list of lists) registry.register(...list)
   return registry
 }
