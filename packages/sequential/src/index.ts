@@ -1,0 +1,8 @@
+export { SequentialRecommender, SEQUENTIAL_DEFAULTS } from './sequential'
+export type { SequentialConfig, SequentialFitReport, SequenceOrder, BatchContext, Params } from './sequential'
+export type { WeightSpec, Init } from './internal/nn'
+export { GRU4Rec, GRU4REC_DEFAULTS } from './gru4rec'
+export type { GRU4RecConfig } from './gru4rec'
+export { SASRec, SASREC_DEFAULTS } from './sasrec'
+export type { SASRecConfig } from './sasrec'
+export { sequentialModels, gru4recModel, sasrecModel } from './registry'

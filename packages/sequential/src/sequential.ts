@@ -1,0 +1,333 @@
+import {
+  BaseRecommender,
+  Random,
+  RecForgeError,
+  checkArtifacts,
+  checkNumber,
+  requireTensor,
+  throwIfAborted,
+  type FitOptions,
+  type Interactions,
+  type ModelArtifacts,
+} from '@recforge/core'
+import { AdamOptimizer, Batcher, ScalarMean, ensureBackend, takeRows, tf, trainEpochs, type TrainEpochsResult } from '@recforge/tf'
+import { initialValues, type WeightSpec } from './internal/nn'
+import { lastWindow, orderHistories, trainingWindows, type OrderedHistories, type SequenceOrder } from './internal/sequences'
+
+export type { SequenceOrder } from './internal/sequences'
+
+/** Options every sequential recommender takes. */
+export interface SequentialConfig {
+  /** Size of the item embeddings and of the hidden state. Defaults to `64`. */
+  factors: number
+  /** Most recent items of a history the model reads (the window length L). Defaults to `50`. */
+  maxLength: number
+  /** Passes over the training windows. Defaults to the model's own default. */
+  epochs: number
+  /** Windows (sequences of up to `maxLength` items) per mini-batch. Defaults to `128`. */
+  batchSize: number
+  /** Adam learning rate. Defaults to the model's own default. */
+  learningRate: number
+  /** Dropout rate on embeddings and hidden layers during training. Defaults to the model's own default. */
+  dropout: number
+  /** Seed of initial weights, shuffling, negatives and dropout; `fit({ seed })` overrides it. Defaults to `42`. */
+  seed: number
+  /**
+   * `time`: order each user's history by timestamp, ties by input order (the data must have
+   * timestamps); `input`: use the order of the rows as given. Defaults to `'time'`.
+   */
+  order: SequenceOrder
+}
+
+/** The defaults shared by {@link GRU4Rec} and {@link SASRec} (each sets its own epochs, learning rate and dropout). */
+export const SEQUENTIAL_DEFAULTS = Object.freeze({ factors: 64, maxLength: 50, batchSize: 128, seed: 42, order: 'time' as SequenceOrder })
+
+/** Checks the shared options; returns the config unchanged. */
+export function validateSequential<C extends SequentialConfig>(c: C): C {
+  checkNumber('factors', c.factors, { min: 1, integer: true })
+  checkNumber('maxLength', c.maxLength, { min: 1, integer: true })
+  checkNumber('epochs', c.epochs, { min: 0, integer: true })
+  checkNumber('batchSize', c.batchSize, { min: 1, integer: true })
+  checkNumber('learningRate', c.learningRate, { min: 0, exclusiveMin: true })
+  checkNumber('dropout', c.dropout, { min: 0, max: 0.95 })
+  checkNumber('seed', c.seed, { integer: true })
+  if (c.order !== 'time' && c.order !== 'input') {
+    throw new RecForgeError('INVALID_ARGUMENT', `option "order" must be "time" or "input"; got ${JSON.stringify(c.order)}`)
+  }
+  return c
+}
+
+/** Named parameter tensors during training. */
+export type Params = Readonly<Record<string, tf.Tensor>>
+
+/** What a model's loss sees of one mini-batch besides the hidden states. */
+export interface BatchContext {
+  /** Windows in the batch. */
+  readonly size: number
+  /** Window length. */
+  readonly length: number
+  /** Next-item targets (item index + 1; 0 where padded), row-major `size × length`. */
+  readonly targets: Int32Array
+  /** The user of each window. */
+  readonly users: Int32Array
+  /** Number of real (non-padded) targets. */
+  readonly count: number
+  /** Targets as an int32 tensor `[size, length]`. */
+  readonly targetTensor: tf.Tensor2D
+  /** 1 where the target is real, 0 where padded, `[size, length]`. */
+  readonly targetMask: tf.Tensor2D
+  /** Catalogue size (items are 1..numItems in the tensors). */
+  readonly numItems: number
+  /** The seeded generator of this fit (for negatives). */
+  readonly rng: Random
+  /** Each user's training items, sorted (for sampling negatives the user never interacted with). */
+  readonly seen: { readonly indptr: Int32Array; readonly items: Int32Array }
+  /** Applies dropout with the configured rate (identity when it is 0). */
+  readonly drop: (x: tf.Tensor) => tf.Tensor
+}
+
+/** Training statistics of the last `fit`. */
+export interface SequentialFitReport extends TrainEpochsResult {
+  /** The TensorFlow.js backend name the model trained on. */
+  readonly backend: string
+  /** Training windows per epoch. */
+  readonly windows: number
+}
+
+const FORMAT_VERSION = 1
+
+/**
+ * The shared machinery of next-item models: orders each user's history by time, cuts it into
+ * windows of `maxLength` transitions, trains the network with Adam through TensorFlow.js
+ * autodiff, and keeps in plain typed arrays each user's final hidden state and the item
+ * embeddings and biases. The score of item `i` for user `u` is `state(u) · E[i] + b[i]`, where
+ * `state(u)` encodes the user's last `maxLength` training items; users without training items
+ * get a zero state, so their ranking is the learned item bias.
+ */
+export abstract class SequentialRecommender<C extends SequentialConfig> extends BaseRecommender<C> {
+  /** Statistics of the last `fit` (epochs, loss history, seconds per epoch, backend). */
+  lastFit: SequentialFitReport | undefined
+  protected weights: Record<string, Float32Array> | undefined
+  protected states: Float32Array | undefined
+
+  /** Shapes and initialisation of the network's own parameters (the item embeddings and biases are added by the base). */
+  protected abstract networkParams(numItems: number): Record<string, WeightSpec>
+
+  /** Hidden states `[B, L, factors]` of item sequences `seq` (`[B, L]`, item + 1, 0 pads on the left). */
+  protected abstract encode(p: Params, seq: tf.Tensor2D, mask: tf.Tensor2D, drop: (x: tf.Tensor) => tf.Tensor): tf.Tensor3D
+
+  /** The training loss of one batch from its hidden states. */
+  protected abstract loss(p: Params, hidden: tf.Tensor3D, batch: BatchContext): tf.Scalar
+
+  private paramSpecs(numItems: number): Record<string, WeightSpec> {
+    const d = this.config.factors
+    return {
+      itemEmbeddings: { shape: [numItems + 1, d], init: 'glorot' },
+      itemBias: { shape: [numItems + 1], init: 'zeros' },
+      ...this.networkParams(numItems),
+    }
+  }
+
+  protected async fitModel(data: Interactions, opts: FitOptions): Promise<void> {
+    const backend = await ensureBackend()
+    const c = this.config
+    const nI = data.items.size
+    const nU = data.users.size
+    const rng = new Random(opts.seed ?? c.seed)
+    const hist = orderHistories(data, c.order, this.name)
+    const win = trainingWindows(hist, c.maxLength)
+    if (win.count === 0) {
+      throw new RecForgeError('INVALID_ARGUMENT', `${this.name}: no user has two or more interactions (${nU} users), so there is no next item to learn from`)
+    }
+    const seenItems = new Int32Array(hist.items)
+    for (let u = 0; u < nU; u++) seenItems.subarray(hist.indptr[u]!, hist.indptr[u + 1]!).sort()
+    const seen = { indptr: hist.indptr, items: seenItems }
+
+    const specs = this.paramSpecs(nI)
+    const names = Object.keys(specs)
+    const vars: Record<string, tf.Variable> = {}
+    for (const name of names) {
+      const spec = specs[name]!
+      vars[name] = tf.variable(tf.tensor(initialValues(spec, rng), [...spec.shape]), true)
+    }
+    const varList = names.map((n) => vars[n]!)
+    const adam = new AdamOptimizer({ learningRate: c.learningRate })
+    const slots = varList.map((v) => adam.slot(v))
+    const L = c.maxLength
+    const batcher = new Batcher({ size: win.count, batchSize: c.batchSize, seed: rng.uint32() })
+    const inBuf = new Int32Array(c.batchSize * L)
+    const tgtBuf = new Int32Array(c.batchSize * L)
+    const userBuf = new Int32Array(c.batchSize)
+    const dropFor = (training: boolean) => (x: tf.Tensor) => (training && c.dropout > 0 ? tf.dropout(x, c.dropout, undefined, rng.uint32()) : x)
+
+    const step = (rows: Int32Array): tf.Scalar => {
+      const B = rows.length
+      const inputs = takeRows(win.inputs, rows, inBuf, L)
+      const targets = takeRows(win.targets, rows, tgtBuf, L)
+      const users = takeRows(win.users, rows, userBuf)
+      let count = 0
+      for (let j = 0; j < targets.length; j++) if (targets[j]! > 0) count++
+      return tf.tidy(() => {
+        adam.nextStep()
+        const seq = tf.tensor2d(inputs, [B, L], 'int32')
+        const mask = tf.cast(tf.greater(seq, 0), 'float32') as tf.Tensor2D
+        const targetTensor = tf.tensor2d(targets, [B, L], 'int32')
+        const targetMask = tf.cast(tf.greater(targetTensor, 0), 'float32') as tf.Tensor2D
+        const drop = dropFor(true)
+        const batch: BatchContext = { size: B, length: L, targets, users, count, targetTensor, targetMask, numItems: nI, rng, seen, drop }
+        const { value, grads } = tf.variableGrads(() => this.loss(vars, this.encode(vars, seq, mask, drop), batch), varList)
+        for (let k = 0; k < varList.length; k++) adam.update(slots[k]!, grads[varList[k]!.name]!)
+        return value
+      })
+    }
+
+    const acc = new ScalarMean()
+    try {
+      const result = await trainEpochs({
+        epochs: c.epochs,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+        runEpoch: async () => {
+          let b = 0
+          for (const rows of batcher.epoch()) {
+            acc.add(step(rows))
+            if (++b % 16 === 0) {
+              throwIfAborted(opts.signal, `${this.name} training`)
+              // lets an abort from a timer or another task be seen between batches
+              await new Promise((r) => setTimeout(r, 0))
+            }
+          }
+          const loss = await acc.read()
+          if (!Number.isFinite(loss)) throw new RecForgeError('INVALID_ARGUMENT', `${this.name}: the training loss became ${loss}; lower learningRate (now ${c.learningRate})`)
+          return { loss }
+        },
+      })
+      throwIfAborted(opts.signal, `${this.name} training`)
+      const weights: Record<string, Float32Array> = {}
+      for (const name of names) weights[name] = (await vars[name]!.data()) as Float32Array
+      this.states = this.computeStates(vars, hist, nU)
+      this.weights = weights
+      this.lastFit = { ...result, backend: backend.name, windows: win.count }
+    } finally {
+      acc.dispose()
+      adam.dispose()
+      tf.dispose(varList)
+    }
+  }
+
+  /** Each user's hidden state after their last `maxLength` training items (zeros for users without items). */
+  private computeStates(p: Params, hist: OrderedHistories, nU: number): Float32Array {
+    const d = this.config.factors
+    const L = this.config.maxLength
+    const states = new Float32Array(nU * d)
+    const chunk = 256
+    const users = new Int32Array(chunk)
+    const seqBuf = new Int32Array(chunk * L)
+    const identity = (x: tf.Tensor) => x
+    for (let u0 = 0; u0 < nU; ) {
+      let B = 0
+      for (; u0 < nU && B < chunk; u0++) {
+        const items = hist.items.subarray(hist.indptr[u0]!, hist.indptr[u0 + 1]!)
+        if (items.length === 0) continue
+        lastWindow(items, L, seqBuf, B * L)
+        users[B++] = u0
+      }
+      if (B === 0) continue
+      const last = tf.tidy(() => {
+        const seq = tf.tensor2d(seqBuf.subarray(0, B * L), [B, L], 'int32')
+        const mask = tf.cast(tf.greater(seq, 0), 'float32') as tf.Tensor2D
+        const h = this.encode(p, seq, mask, identity)
+        return tf.slice(h, [0, L - 1, 0], [B, 1, d])
+      })
+      const v = last.dataSync() as Float32Array
+      last.dispose()
+      for (let j = 0; j < B; j++) states.set(v.subarray(j * d, (j + 1) * d), users[j]! * d)
+    }
+    return states
+  }
+
+  /** `state(user) · E[i] + b[i]` for every item, on plain typed arrays. */
+  protected scoreAll(user: number, out: Float32Array): void {
+    this.requireFitted()
+    const d = this.config.factors
+    const E = this.weights!.itemEmbeddings!
+    const b = this.weights!.itemBias!
+    const s = this.states!
+    const o = user * d
+    for (let i = 0; i < out.length; i++) {
+      const row = (i + 1) * d
+      let acc = b[i + 1]!
+      for (let j = 0; j < d; j++) acc += s[o + j]! * E[row + j]!
+      out[i] = acc
+    }
+  }
+
+  /**
+   * Item vectors `[E[i], b[i]]` (items × (factors + 1)); with {@link userVector} their dot product
+   * is the score, so a vector index can serve the model.
+   *
+   * @example
+   * ```ts
+   * const { vectors, dimensions } = model.itemVectors()
+   * ```
+   * @throws RecForgeError NOT_FITTED before fit or load.
+   */
+  itemVectors(): { vectors: Float32Array; dimensions: number } {
+    const n = this.numItems
+    const d = this.config.factors
+    const E = this.weights!.itemEmbeddings!
+    const b = this.weights!.itemBias!
+    const out = new Float32Array(n * (d + 1))
+    for (let i = 0; i < n; i++) {
+      out.set(E.subarray((i + 1) * d, (i + 2) * d), i * (d + 1))
+      out[i * (d + 1) + d] = b[i + 1]!
+    }
+    return { vectors: out, dimensions: d + 1 }
+  }
+
+  /**
+   * The user's state with a trailing 1, in the space of {@link itemVectors}.
+   *
+   * @example
+   * ```ts
+   * const q = model.userVector(0)
+   * ```
+   * @throws RecForgeError NOT_FITTED before fit or load; UNKNOWN_ID for a user outside the training vocabulary.
+   */
+  userVector(user: number): Float32Array {
+    this.checkUser(user)
+    const d = this.config.factors
+    const out = new Float32Array(d + 1)
+    out.set(this.states!.subarray(user * d, (user + 1) * d))
+    out[d] = 1
+    return out
+  }
+
+  async save(): Promise<ModelArtifacts> {
+    const base = this.baseArtifacts()
+    const tensors: Record<string, Float32Array | Int32Array> = { ...base.tensors, states: this.states! }
+    for (const [name, w] of Object.entries(this.weights!)) tensors[`w.${name}`] = w
+    return { model: this.name, formatVersion: FORMAT_VERSION, config: { ...this.config }, meta: base.meta, tensors }
+  }
+
+  /** Restores what {@link save} wrote, checking every size against the config and vocabularies. */
+  protected restore(a: ModelArtifacts): this {
+    checkArtifacts(a, this.name, FORMAT_VERSION)
+    this.restoreBase(a)
+    const nI = this.numItems
+    const nU = this.numUsers
+    const d = this.config.factors
+    const states = requireTensor(a, 'states', Float32Array)
+    if (states.length !== nU * d) throw new RecForgeError('PARSE_ERROR', `${this.name} artifacts: states hold ${states.length} values; ${nU} users × ${d} factors need ${nU * d}`)
+    const weights: Record<string, Float32Array> = {}
+    for (const [name, spec] of Object.entries(this.paramSpecs(nI))) {
+      const w = requireTensor(a, `w.${name}`, Float32Array)
+      const size = spec.shape.reduce((x, y) => x * y, 1)
+      if (w.length !== size) throw new RecForgeError('PARSE_ERROR', `${this.name} artifacts: weight "${name}" holds ${w.length} values; shape [${spec.shape.join(', ')}] needs ${size}`)
+      weights[name] = w
+    }
+    this.states = states
+    this.weights = weights
+    return this
+  }
+}
