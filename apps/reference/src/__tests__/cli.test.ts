@@ -75,3 +75,70 @@ describe('recforge models and datasets', () => {
     }
   })
 })
+
+describe('recforge evaluate --protocol replay', () => {
+  it('replays a bandit policy on logged events built from the ratings, reproducibly', async () => {
+    const args = ['evaluate', '--data', 'builtin', '--model', 'thompson', '--protocol', 'replay', '--set', 'maxEvents=20000', '--json']
+    const a = await runCli(args)
+    expect(a.code, a.stderr).toBe(0)
+    const out = JSON.parse(a.stdout)
+    expect(out.protocol).toBe('replay')
+    expect(out.metrics.eventsTotal).toBe(20000)
+    expect(out.metrics.eventsUsed).toBeGreaterThan(0)
+    expect(out.metrics.eventsUsed).toBeLessThan(out.metrics.eventsTotal)
+    expect(out.metrics.ctr).toBeGreaterThanOrEqual(0)
+    expect(out.metrics.ctr).toBeLessThanOrEqual(1)
+    expect(out.metrics.loggingCtr).toBeGreaterThan(0)
+    expect(out.params.maxEvents).toBe(20000)
+    const b = await runCli(args)
+    expect(JSON.parse(b.stdout).metrics).toEqual(out.metrics)
+    const bad = await runCli(['evaluate', '--data', 'builtin', '--model', 'ease', '--protocol', 'replay'])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toMatch(/bandit policies.*ucb1/)
+  }, 120_000)
+})
+
+describe('recforge train, recommend, similar, compare', () => {
+  it('saves models, then answers from them with titles', async () => {
+    const { mkdtemp, readFile, rm } = await import('node:fs/promises')
+    const { tmpdir } = await import('node:os')
+    const path = await import('node:path')
+    const dir = await mkdtemp(path.join(tmpdir(), 'recforge-cli-'))
+    try {
+      const t = await runCli(['train', '--data', 'builtin', '--models', 'pop,itemknn', '--model-dir', dir, '--json'])
+      expect(t.code, t.stderr).toBe(0)
+      const manifest = JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8'))
+      expect(manifest.models.map((m: { name: string }) => m.name)).toEqual(['pop', 'itemknn'])
+      const r = await runCli(['recommend', '--user', '1', '--model', 'itemknn', '--k', '5', '--model-dir', dir, '--json'])
+      expect(r.code, r.stderr).toBe(0)
+      const rec = JSON.parse(r.stdout)
+      expect(rec.items).toHaveLength(5)
+      expect(rec.items[0].title).toEqual(expect.any(String))
+      const s = await runCli(['similar', '--item', '1', '--model', 'itemknn', '--k', '3', '--model-dir', dir, '--json'])
+      expect(s.code, s.stderr).toBe(0)
+      const sim = JSON.parse(s.stdout)
+      expect(sim.items).toHaveLength(3)
+      expect(sim.items.map((x: { id: string }) => x.id)).not.toContain('1')
+      const unknown = await runCli(['recommend', '--user', 'no-such-user', '--model-dir', dir])
+      expect(unknown.code).toBe(2)
+      expect(unknown.stderr).toMatch(/unknown user "no-such-user"/)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  }, 180_000)
+
+  it('compares models on one split with paired tests', async () => {
+    const r = await runCli(['compare', '--data', 'synthetic:small', '--models', 'pop,itemknn', '--protocol', 'holdout-full', '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    const out = JSON.parse(r.stdout)
+    expect(out.rows.map((x: { model: string }) => x.model)).toEqual(['pop', 'itemknn'])
+    expect(out.tests).toHaveLength(1)
+    const t = out.tests[0]
+    expect(t.metric).toBe('ndcg@10')
+    expect(t.diff).toBeCloseTo(out.rows[1].metrics['ndcg@10'] - out.rows[0].metrics['ndcg@10'], 5)
+    expect(t.ci95[0]).toBeLessThanOrEqual(t.diff)
+    expect(t.ci95[1]).toBeGreaterThanOrEqual(t.diff)
+    expect(t.pValue).toBeGreaterThanOrEqual(0)
+    expect(t.pValue).toBeLessThanOrEqual(1)
+  }, 120_000)
+})

@@ -120,6 +120,7 @@ describe('HTTP API contract', () => {
 
   it('A/B mode splits users by a stable hash and counts clicks per arm', async () => {
     const users = prepared.splits[0]!.train.users.ids().slice(0, 20)
+    const before = (await app.inject('/metrics')).json().ab
     for (const u of users) {
       const r = (await app.inject(`/recommendations/${u}?k=5`)).json()
       expect(r.arm).toBe(stableHash(u) % 2 === 0 ? 'a' : 'b')
@@ -127,8 +128,8 @@ describe('HTTP API contract', () => {
       await app.inject({ method: 'POST', url: '/feedback', payload: { user: u, item: r.items[0].id, event: 'click' } })
     }
     const ab = (await app.inject('/metrics')).json().ab
-    expect(ab.a.impressions + ab.b.impressions).toBe(20)
-    expect(ab.a.clicks + ab.b.clicks).toBe(20)
+    expect(ab.a.impressions + ab.b.impressions - before.a.impressions - before.b.impressions).toBe(20)
+    expect(ab.a.clicks + ab.b.clicks - before.a.clicks - before.b.clicks).toBe(20)
     expect(ab.a.ctr).toBeCloseTo(ab.a.clicks / ab.a.impressions, 10)
   })
 
