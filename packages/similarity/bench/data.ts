@@ -22,6 +22,26 @@ export function randomData(n = 100_000, nq = 1000, d = 64): BenchData {
   return { name: `random-${n / 1000}k`, metric: 'l2', d, vectors, queries, note: `${n} N(0,1) vectors, ${nq} queries, squared L2` }
 }
 
+/**
+ * Clustered vectors, closer to real embeddings than uniform noise: `clusters` N(0,1) centres and
+ * points at a centre plus N(0, `spread`²) noise; the queries are fresh points from the same mixture.
+ */
+export function clusteredData(n = 100_000, nq = 1000, d = 64, clusters = 1000, spread = 0.5, metric: Metric = 'cosine'): BenchData {
+  const rng = new Random(5)
+  const centres = rng.fillNormal(new Float32Array(clusters * d)) as Float32Array
+  const draw = (m: number): Float32Array => {
+    const out = new Float32Array(m * d)
+    for (let i = 0; i < m; i++) {
+      const c = rng.int(clusters)
+      for (let j = 0; j < d; j++) out[i * d + j] = centres[c * d + j]! + spread * rng.normal()
+    }
+    return out
+  }
+  const vectors = draw(n)
+  const queries = draw(nq)
+  return { name: `clustered-${n / 1000}k`, metric, d, vectors, queries, note: `${n} vectors in ${clusters} Gaussian clusters (spread ${spread}), ${nq} queries from the same mixture, ${metric}` }
+}
+
 /** Orthonormalises the k columns of a row-major n × k matrix in place (modified Gram-Schmidt). */
 function orthonormalize(a: Float64Array, n: number, k: number): void {
   for (let c = 0; c < k; c++) {

@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { clusteredVectors } from '@recforge/core/testing'
 import { RecForgeError } from '@recforge/core'
@@ -12,10 +15,13 @@ describe('PgVectorStore on PGlite with pgvector', () => {
   const genres = ['drama', 'comedy', 'horror']
   const meta = Array.from({ length: n }, (_, i) => ({ genre: genres[i % 3]!, year: 1980 + (i % 40), tags: { i } }))
   let db: Awaited<ReturnType<typeof openPglite>>
+  let dataDir: string
   const stores: Record<string, PgVectorStore> = {}
 
   beforeAll(async () => {
-    db = await openPglite()
+    // on disk, so the last test can close the database and open it again
+    dataDir = await mkdtemp(path.join(tmpdir(), 'rf-pgvector-'))
+    db = await openPglite({ dataDir })
     for (const metric of ['cosine', 'ip', 'l2'] as const) {
       const store = await PgVectorStore.open({ client: db, dimensions: d, metric, table: `items_${metric}`, metadata: { genre: 'text', year: 'integer', tags: 'jsonb' }, efSearch: 100 })
       await store.upsert(keys, data, meta)
@@ -24,6 +30,7 @@ describe('PgVectorStore on PGlite with pgvector', () => {
   }, 60_000)
   afterAll(async () => {
     await db?.close()
+    if (dataDir) await rm(dataDir, { recursive: true, force: true })
   })
 
   it('answers like ExactIndex for every metric, with distances in RecForge conventions', async () => {
@@ -87,8 +94,27 @@ describe('PgVectorStore on PGlite with pgvector', () => {
     bad[0] = Number.NaN
     await expect(store.search(bad, 3)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })
     await expect(store.upsert(new Int32Array([1]), new Float32Array(d - 1))).rejects.toMatchObject({ code: 'DIMENSION_MISMATCH' })
+    await expect(store.upsert(new Int32Array([1]), bad)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })
+    await expect(store.search(data.subarray(0, d), -1)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })
     await expect(store.search(data.subarray(0, d), 3, { where: { nope: 1 } })).rejects.toThrow(/unknown metadata column "nope"/)
     await expect(PgVectorStore.open({ client: db, dimensions: 2, table: 'Bad-Name' })).rejects.toBeInstanceOf(RecForgeError)
     await expect(PgVectorStore.open({ client: db, dimensions: 2, table: 'ok', metadata: { genre: 'varchar' as never } })).rejects.toThrow(/expected one of/)
+  })
+
+  it('keeps vectors, metadata and the HNSW index across closing and reopening the database', async () => {
+    const queries = clusteredVectors(5, d, 41)
+    const before = []
+    for (let i = 0; i < 5; i++) before.push(await stores['cosine']!.search(queries.subarray(i * d, i * d + d), 10, { where: { genre: 'drama' } }))
+    await db.close()
+    db = await openPglite({ dataDir })
+    const store = await PgVectorStore.open({ client: db, dimensions: d, metric: 'cosine', table: 'items_cosine', metadata: { genre: 'text', year: 'integer', tags: 'jsonb' }, efSearch: 100 })
+    expect(await store.size()).toBe(n)
+    const indexes = await db.query(`SELECT indexname FROM pg_indexes WHERE tablename = 'items_cosine'`)
+    expect(indexes.rows.map((r) => r['indexname'])).toContain('items_cosine_embedding_hnsw')
+    for (let i = 0; i < 5; i++) {
+      const after = await store.search(queries.subarray(i * d, i * d + d), 10, { where: { genre: 'drama' } })
+      expect(Array.from(after.keys)).toEqual(Array.from(before[i]!.keys))
+      for (let j = 0; j < 10; j++) expect(after.distances[j]).toBeCloseTo(before[i]!.distances[j]!, 6)
+    }
   })
 })
