@@ -41,14 +41,17 @@ export function sigmoidCrossEntropy(z: tf.Tensor, y: tf.Tensor, weights?: tf.Ten
     throw new RecForgeError('DIMENSION_MISMATCH', `logits have shape [${z.shape.join(', ')}] but labels have [${y.shape.join(', ')}]`)
   }
   const f = tf.customGrad(((logits: tf.Tensor, save: tf.GradSaveFunc) => {
-    save([logits])
+    // Labels and weights go through `save`: tensors the loss closure merely captured may be made
+    // inside the function being differentiated, and tfjs disposes those before the backward pass.
+    save(weights ? [logits, y, weights] : [logits, y])
     const per = tf.sub(tf.softplus(logits), tf.mul(y, logits))
     const value = weights ? tf.div(tf.sum(tf.mul(per, weights)), tf.maximum(tf.sum(weights), 1)) : tf.mean(per)
     return {
       value: value as tf.Scalar,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const g = tf.sub(tf.sigmoid(saved[0]!), y)
-        const scale = weights ? tf.div(tf.mul(dy, weights), tf.maximum(tf.sum(weights), 1)) : tf.div(dy, z.size)
+        const [sz, sy, sw] = saved as [tf.Tensor, tf.Tensor, tf.Tensor | undefined]
+        const g = tf.sub(tf.sigmoid(sz), sy)
+        const scale = sw ? tf.div(tf.mul(dy, sw), tf.maximum(tf.sum(sw), 1)) : tf.div(dy, sz.size)
         return tf.mul(g, scale)
       },
     }

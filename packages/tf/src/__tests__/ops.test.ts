@@ -47,6 +47,12 @@ describe.each(['wasm', 'cpu'] as const)('ops on %s', (backend) => {
     const wl = (await sigmoidCrossEntropy(tf.tensor1d(z), y, tf.tensor1d([1, 0, 0, 1])).data())[0]!
     expect(wl).toBeCloseTo((-Math.log(sig(2)) - Math.log(sig(-3))) / 2, 5)
     expect(() => sigmoidCrossEntropy(tf.tensor1d(z), tf.tensor1d([1, 0]))).toThrow(RecForgeError)
+    // labels and weights made inside the differentiated function (as in optimizer.minimize) survive until backprop
+    const zv = tf.variable(tf.tensor1d(z))
+    const inside = tf.variableGrads(() => sigmoidCrossEntropy(zv, tf.tensor1d(yv), tf.tensor1d([1, 1, 0, 1])), [zv])
+    const gi = Array.from(await inside.grads[zv.name]!.data())
+    for (let j = 0; j < 4; j++) expect(gi[j]).toBeCloseTo(j === 2 ? 0 : (sig(z[j]!) - yv[j]!) / 3, 5)
+    tf.dispose([inside.value, ...Object.values(inside.grads), zv])
   })
 })
 
