@@ -12,7 +12,8 @@ import {
   type ModelArtifacts,
 } from '@recforge/core'
 import { FactorRecommender, type FoldedUser } from './factorModel'
-import { alsKernel, type AlsKernelArgs } from './internal/kernels'
+import { alsKernel, alsWasmKernel, type AlsKernelArgs, type AlsWasmKernelArgs } from './internal/kernels'
+import { createAlsWasmSpace, type AlsWasmSpace, type WasmCsr } from './internal/alsWasmSpace'
 import { gramMatrix } from './internal/linalg'
 import { createPool, sharedLike, splitRows, type KernelPool } from './internal/pool'
 import { resolveWorkers } from './internal/workers'
@@ -33,6 +34,8 @@ export interface ALSConfig {
   cgSteps?: number
   /** Standard deviation of the initial factors. Defaults to `0.01`. */
   initStd?: number
+  /** Run the `cg` solver in WebAssembly f32x4 SIMD (float32 arithmetic, as implicit) when `factors` is a multiple of 4; otherwise, and for `cholesky`, the float64 TypeScript kernel runs. Defaults to `true`. */
+  wasm?: boolean
   /** Worker threads; `0` picks one per core for large data (single-threaded below 50,000 interactions). Defaults to `0`. */
   workers?: number
   /** Seed of the initial factors. Defaults to `42`. */
@@ -40,6 +43,14 @@ export interface ALSConfig {
 }
 
 type Resolved = Required<ALSConfig>
+
+/** The two half-steps of one ALS iteration over factors `U` and `V`. */
+interface HalfSteps {
+  U: Float32Array
+  V: Float32Array
+  items: () => Promise<void>
+  users: () => Promise<void>
+}
 
 const ALS_FORMAT = 1
 
@@ -70,6 +81,7 @@ export class ALS extends FactorRecommender<Resolved> {
       solver: config.solver ?? 'cg',
       cgSteps: config.cgSteps ?? 3,
       initStd: config.initStd ?? 0.01,
+      wasm: config.wasm ?? true,
       workers: config.workers ?? 0,
       seed: config.seed ?? 42,
     }
@@ -93,37 +105,23 @@ export class ALS extends FactorRecommender<Resolved> {
     const n = nnz(data)
     const workers = await resolveWorkers(c.workers, n)
     const pool: KernelPool | undefined = workers > 1 ? await createPool(workers) : undefined
-    const shared = pool !== undefined
     try {
       const rng = new Random(opts.seed ?? c.seed)
-      const U = sharedLike(rng.fillNormal(new Float32Array(nu * k), 0, c.initStd) as Float32Array, shared)
-      const V = sharedLike(rng.fillNormal(new Float32Array(ni * k), 0, c.initStd) as Float32Array, shared)
-      const byUser = {
-        indptr: sharedLike(data.indptr.slice(0, nu + 1), shared),
-        indices: sharedLike(data.indices.slice(0, n), shared),
-        values: sharedLike(data.values.slice(0, n), shared),
-      }
-      const t = transpose(data)
-      const byItem = { indptr: sharedLike(t.indptr, shared), indices: sharedLike(t.indices, shared), values: sharedLike(t.values, shared) }
-      const cgSteps = c.solver === 'cholesky' ? 0 : c.cgSteps
-      const userParts = pool ? splitRows(byUser.indptr, nu, pool.size, 2 * k) : [[0, nu] as [number, number]]
-      const itemParts = pool ? splitRows(byItem.indptr, ni, pool.size, 2 * k) : [[0, ni] as [number, number]]
-      const half = async (csr: typeof byUser, rows: Array<[number, number]>, fixed: Float32Array, fixedRows: number, out: Float32Array) => {
-        const gram = sharedLike(gramMatrix(fixed, fixedRows, k, c.reg), shared)
-        const args: AlsKernelArgs[] = rows.map(([start, end]) => ({ start, end, k, ...csr, fixed, gram, alpha: c.alpha, out, cgSteps }))
-        if (pool) await pool.run('als', args)
-        else for (const a of args) alsKernel(a)
-      }
+      const initU = rng.fillNormal(new Float32Array(nu * k), 0, c.initStd) as Float32Array
+      const initV = rng.fillNormal(new Float32Array(ni * k), 0, c.initStd) as Float32Array
+      const space = c.solver === 'cg' && c.wasm ? createAlsWasmSpace(nu, ni, n, k, pool ? pool.size : 1) : undefined
+      const run = space ? this.wasmHalfSteps(space, data, initU, initV, pool) : this.jsHalfSteps(data, initU, initV, pool)
       for (let it = 0; it < c.iterations; it++) {
         throwIfAborted(opts.signal, 'ALS fit')
         // items first, then users: the final user vectors are then exactly what fold-in gives
-        await half(byItem, itemParts, U, nu, V)
-        await half(byUser, userParts, V, ni, U)
+        await run.items()
+        await run.users()
         opts.onProgress?.({ stage: 'iteration', current: it + 1, total: c.iterations, ...(pool ? { message: `${pool.size} workers` } : {}) })
       }
+      const { U, V } = run
       this.k = k
-      this.userFactors = shared ? new Float32Array(U) : U
-      this.itemFactors = shared ? new Float32Array(V) : V
+      this.userFactors = U.buffer instanceof SharedArrayBuffer ? new Float32Array(U) : U
+      this.itemFactors = V.buffer instanceof SharedArrayBuffer ? new Float32Array(V) : V
       this.userBias = undefined
       this.itemBias = undefined
       this.globalMean = 0
@@ -132,6 +130,78 @@ export class ALS extends FactorRecommender<Resolved> {
     } finally {
       await pool?.close()
     }
+  }
+
+  /** The float64 TypeScript half-steps (both solvers), on shared arrays when a pool runs them. */
+  private jsHalfSteps(data: Interactions, initU: Float32Array, initV: Float32Array, pool: KernelPool | undefined): HalfSteps {
+    const c = this.config
+    const k = c.factors
+    const nu = data.users.size
+    const ni = data.items.size
+    const n = nnz(data)
+    const shared = pool !== undefined
+    const U = sharedLike(initU, shared)
+    const V = sharedLike(initV, shared)
+    const byUser = {
+      indptr: sharedLike(data.indptr.slice(0, nu + 1), shared),
+      indices: sharedLike(data.indices.slice(0, n), shared),
+      values: sharedLike(data.values.slice(0, n), shared),
+    }
+    const t = transpose(data)
+    const byItem = { indptr: sharedLike(t.indptr, shared), indices: sharedLike(t.indices, shared), values: sharedLike(t.values, shared) }
+    const cgSteps = c.solver === 'cholesky' ? 0 : c.cgSteps
+    const userParts = pool ? splitRows(byUser.indptr, nu, pool.size, 2 * k) : [[0, nu] as [number, number]]
+    const itemParts = pool ? splitRows(byItem.indptr, ni, pool.size, 2 * k) : [[0, ni] as [number, number]]
+    const half = async (csr: typeof byUser, rows: Array<[number, number]>, fixed: Float32Array, fixedRows: number, out: Float32Array) => {
+      const gram = sharedLike(gramMatrix(fixed, fixedRows, k, c.reg), shared)
+      const args: AlsKernelArgs[] = rows.map(([start, end]) => ({ start, end, k, ...csr, fixed, gram, alpha: c.alpha, out, cgSteps }))
+      if (pool) await pool.run('als', args)
+      else for (const a of args) alsKernel(a)
+    }
+    return { U, V, items: () => half(byItem, itemParts, U, nu, V), users: () => half(byUser, userParts, V, ni, U) }
+  }
+
+  /** The WebAssembly SIMD conjugate-gradient half-steps, with everything in one shared memory. */
+  private wasmHalfSteps(space: AlsWasmSpace, data: Interactions, initU: Float32Array, initV: Float32Array, pool: KernelPool | undefined): HalfSteps {
+    const c = this.config
+    const k = c.factors
+    const nu = data.users.size
+    const ni = data.items.size
+    const n = nnz(data)
+    const { byUser, byItem, U, V, gram } = space
+    U.set(initU)
+    V.set(initV)
+    byUser.indptr.set(data.indptr.subarray(0, nu + 1))
+    byUser.indices.set(data.indices.subarray(0, n))
+    byUser.values.set(data.values.subarray(0, n))
+    const t = transpose(data)
+    byItem.indptr.set(t.indptr)
+    byItem.indices.set(t.indices)
+    byItem.values.set(t.values)
+    const userParts = pool ? splitRows(byUser.indptr, nu, pool.size, 2 * k) : [[0, nu] as [number, number]]
+    const itemParts = pool ? splitRows(byItem.indptr, ni, pool.size, 2 * k) : [[0, ni] as [number, number]]
+    const half = async (csr: WasmCsr, rows: Array<[number, number]>, fixed: Float32Array, fixedRows: number, out: Float32Array) => {
+      gram.set(gramMatrix(fixed, fixedRows, k, c.reg))
+      const args: AlsWasmKernelArgs[] = rows.map(([start, end], task) => ({
+        module: space.module,
+        memory: space.memory,
+        start,
+        end,
+        k,
+        indptr: csr.indptr.byteOffset,
+        indices: csr.indices.byteOffset,
+        values: csr.values.byteOffset,
+        fixed: fixed.byteOffset,
+        gram: gram.byteOffset,
+        alpha: c.alpha,
+        out: out.byteOffset,
+        cgSteps: c.cgSteps,
+        scratch: space.scratch + task * 16 * k,
+      }))
+      if (pool) await pool.run('alsWasm', args)
+      else for (const a of args) alsWasmKernel(a)
+    }
+    return { U, V, items: () => half(byItem, itemParts, U, nu, V), users: () => half(byUser, userParts, V, ni, U) }
   }
 
   /** Closed-form fold-in: the exact (Cholesky) solution of one user half-step with the items fixed. */

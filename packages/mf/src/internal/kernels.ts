@@ -303,3 +303,33 @@ export function bprKernel(a: BprKernelArgs, RandomCtor: new (seed: number) => { 
   }
   return { loss, correct, skipped }
 }
+
+/** Arguments of {@link alsWasmKernel}: byte offsets into one WebAssembly memory holding everything. */
+export interface AlsWasmKernelArgs {
+  module: WebAssembly.Module
+  memory: WebAssembly.Memory
+  start: number
+  end: number
+  k: number
+  indptr: number
+  indices: number
+  values: number
+  fixed: number
+  gram: number
+  alpha: number
+  out: number
+  cgSteps: number
+  /** 4·k floats of scratch owned by this call. */
+  scratch: number
+}
+
+/**
+ * The conjugate-gradient ALS half-step of {@link alsKernel} in WebAssembly f32x4 SIMD
+ * (scripts/als.wat), on data that lives in `memory`. Instantiating the small module per call
+ * costs microseconds against a half-step of milliseconds.
+ */
+export function alsWasmKernel(a: AlsWasmKernelArgs): void {
+  const inst = new WebAssembly.Instance(a.module, { env: { memory: a.memory } })
+  const cg = inst.exports.cg as (...args: number[]) => void
+  cg(a.start, a.end, a.k, a.indptr, a.indices, a.values, a.fixed, a.gram, a.alpha, a.out, a.cgSteps, a.scratch)
+}

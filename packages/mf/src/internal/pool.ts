@@ -1,8 +1,8 @@
 import { Random } from '@recforge/core'
-import { alsKernel, bprKernel } from './kernels'
+import { alsKernel, alsWasmKernel, bprKernel } from './kernels'
 
 /** Kernel names a pool can run. */
-export type KernelName = 'als' | 'bpr'
+export type KernelName = 'als' | 'alsWasm' | 'bpr'
 
 /**
  * The worker body as a string, built from the kernels' own source. Running workers from a string
@@ -14,7 +14,7 @@ export function workerSource(): string {
     `'use strict';`,
     `const { parentPort } = require('node:worker_threads');`,
     `const Random = (${Random.toString()});`,
-    `const kernels = { als: (${alsKernel.toString()}), bpr: (${bprKernel.toString()}) };`,
+    `const kernels = { als: (${alsKernel.toString()}), alsWasm: (${alsWasmKernel.toString()}), bpr: (${bprKernel.toString()}) };`,
     `parentPort.on('message', (m) => {`,
     `  try { const result = kernels[m.kernel](m.args, Random); parentPort.postMessage({ id: m.id, ok: true, result }); }`,
     `  catch (e) { parentPort.postMessage({ id: m.id, ok: false, error: String((e && e.stack) || e) }); }`,

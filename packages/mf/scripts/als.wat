@@ -1,0 +1,143 @@
+;; Conjugate-gradient ALS half-step (Hu, Koren & Volinsky 2008, as the implicit library solves
+;; it) in f32x4 SIMD. All pointers are byte offsets into the imported memory; k must be a
+;; multiple of 4. For rows start..end of the CSR (indptr, indices, values), solves
+;; (G + sum (c-1) y y^T) x = sum c p y with G = Y^T Y + reg I (k x k at gram), warm-started from
+;; the row of out, in cgSteps steps, and writes x back to out. scratch holds 4k floats.
+(module
+  (import "env" "memory" (memory 1 65536 shared))
+
+  ;; a . b over k floats
+  (func $dot (param $a i32) (param $b i32) (param $k i32) (result f32)
+    (local $end i32) (local $s0 v128) (local $s1 v128)
+    (local.set $end (i32.add (local.get $a) (i32.shl (local.get $k) (i32.const 2))))
+    (local.set $s0 (v128.const i64x2 0 0))
+    (local.set $s1 (v128.const i64x2 0 0))
+    (block $tail
+      (loop $l8
+        (br_if $tail (i32.gt_u (i32.add (local.get $a) (i32.const 32)) (local.get $end)))
+        (local.set $s0 (f32x4.add (local.get $s0) (f32x4.mul (v128.load (local.get $a)) (v128.load (local.get $b)))))
+        (local.set $s1 (f32x4.add (local.get $s1) (f32x4.mul (v128.load offset=16 (local.get $a)) (v128.load offset=16 (local.get $b)))))
+        (local.set $a (i32.add (local.get $a) (i32.const 32)))
+        (local.set $b (i32.add (local.get $b) (i32.const 32)))
+        (br $l8)))
+    (if (i32.lt_u (local.get $a) (local.get $end))
+      (then (local.set $s0 (f32x4.add (local.get $s0) (f32x4.mul (v128.load (local.get $a)) (v128.load (local.get $b)))))))
+    (local.set $s0 (f32x4.add (local.get $s0) (local.get $s1)))
+    (f32.add
+      (f32.add (f32x4.extract_lane 0 (local.get $s0)) (f32x4.extract_lane 1 (local.get $s0)))
+      (f32.add (f32x4.extract_lane 2 (local.get $s0)) (f32x4.extract_lane 3 (local.get $s0)))))
+
+  ;; y += s * x over k floats
+  (func $axpy (param $s f32) (param $x i32) (param $y i32) (param $k i32)
+    (local $end i32) (local $sv v128)
+    (local.set $end (i32.add (local.get $x) (i32.shl (local.get $k) (i32.const 2))))
+    (local.set $sv (f32x4.splat (local.get $s)))
+    (block $tail
+      (loop $l8
+        (br_if $tail (i32.gt_u (i32.add (local.get $x) (i32.const 32)) (local.get $end)))
+        (v128.store (local.get $y) (f32x4.add (v128.load (local.get $y)) (f32x4.mul (local.get $sv) (v128.load (local.get $x)))))
+        (v128.store offset=16 (local.get $y) (f32x4.add (v128.load offset=16 (local.get $y)) (f32x4.mul (local.get $sv) (v128.load offset=16 (local.get $x)))))
+        (local.set $x (i32.add (local.get $x) (i32.const 32)))
+        (local.set $y (i32.add (local.get $y) (i32.const 32)))
+        (br $l8)))
+    (if (i32.lt_u (local.get $x) (local.get $end))
+      (then (v128.store (local.get $y) (f32x4.add (v128.load (local.get $y)) (f32x4.mul (local.get $sv) (v128.load (local.get $x))))))))
+
+  ;; out = s * G x (G symmetric k x k, so out = s * sum_g x[g] G[g,:])
+  (func $gemv (param $s f32) (param $g i32) (param $x i32) (param $out i32) (param $k i32)
+    (local $j i32) (local $row i32)
+    (memory.fill (local.get $out) (i32.const 0) (i32.shl (local.get $k) (i32.const 2)))
+    (local.set $row (local.get $g))
+    (local.set $j (i32.const 0))
+    (block $done
+      (loop $rows
+        (br_if $done (i32.ge_u (local.get $j) (local.get $k)))
+        (call $axpy
+          (f32.mul (local.get $s) (f32.load (i32.add (local.get $x) (i32.shl (local.get $j) (i32.const 2)))))
+          (local.get $row) (local.get $out) (local.get $k))
+        (local.set $row (i32.add (local.get $row) (i32.shl (local.get $k) (i32.const 2))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $rows))))
+
+  (func (export "cg")
+    (param $start i32) (param $end i32) (param $k i32) (param $indptr i32) (param $indices i32)
+    (param $values i32) (param $fixed i32) (param $gram i32) (param $alpha f32) (param $out i32)
+    (param $steps i32) (param $scratch i32)
+    (local $u i32) (local $e i32) (local $e1 i32) (local $kb i32) (local $xo i32)
+    (local $x i32) (local $r i32) (local $p i32) (local $ap i32) (local $y i32)
+    (local $v f32) (local $cm1 f32) (local $w f32) (local $rs f32) (local $rsNew f32) (local $pap f32)
+    (local $step f32) (local $beta f32) (local $it i32) (local $f i32)
+    (local.set $kb (i32.shl (local.get $k) (i32.const 2)))
+    (local.set $x (local.get $scratch))
+    (local.set $r (i32.add (local.get $x) (local.get $kb)))
+    (local.set $p (i32.add (local.get $r) (local.get $kb)))
+    (local.set $ap (i32.add (local.get $p) (local.get $kb)))
+    (local.set $u (local.get $start))
+    (block $rowsDone
+      (loop $rows
+        (br_if $rowsDone (i32.ge_u (local.get $u) (local.get $end)))
+        (local.set $xo (i32.add (local.get $out) (i32.mul (local.get $u) (local.get $kb))))
+        (memory.copy (local.get $x) (local.get $xo) (local.get $kb))
+        ;; r = b - A x = sum (c p - (c-1) y.x) y - G x
+        (call $gemv (f32.const -1) (local.get $gram) (local.get $x) (local.get $r) (local.get $k))
+        (local.set $e (i32.load (i32.add (local.get $indptr) (i32.shl (local.get $u) (i32.const 2)))))
+        (local.set $e1 (i32.load offset=4 (i32.add (local.get $indptr) (i32.shl (local.get $u) (i32.const 2)))))
+        (block $nnzDone
+          (loop $nnz
+            (br_if $nnzDone (i32.ge_u (local.get $e) (local.get $e1)))
+            (local.set $v (f32.load (i32.add (local.get $values) (i32.shl (local.get $e) (i32.const 2)))))
+            (local.set $cm1 (f32.mul (local.get $alpha) (f32.abs (local.get $v))))
+            (local.set $y (i32.add (local.get $fixed)
+              (i32.mul (i32.load (i32.add (local.get $indices) (i32.shl (local.get $e) (i32.const 2)))) (local.get $kb))))
+            ;; w = c * [v > 0] - (c - 1) * (y . x)
+            (local.set $w (f32.mul (f32.neg (local.get $cm1)) (call $dot (local.get $y) (local.get $x) (local.get $k))))
+            (if (f32.gt (local.get $v) (f32.const 0))
+              (then (local.set $w (f32.add (local.get $w) (f32.add (f32.const 1) (local.get $cm1))))))
+            (call $axpy (local.get $w) (local.get $y) (local.get $r) (local.get $k))
+            (local.set $e (i32.add (local.get $e) (i32.const 1)))
+            (br $nnz)))
+        (memory.copy (local.get $p) (local.get $r) (local.get $kb))
+        (local.set $rs (call $dot (local.get $r) (local.get $r) (local.get $k)))
+        (local.set $it (i32.const 0))
+        (block $cgDone
+          (loop $cg
+            (br_if $cgDone (i32.ge_u (local.get $it) (local.get $steps)))
+            (br_if $cgDone (i32.eqz (f32.gt (local.get $rs) (f32.const 1e-20))))
+            ;; ap = A p = G p + sum (c-1) (y.p) y
+            (call $gemv (f32.const 1) (local.get $gram) (local.get $p) (local.get $ap) (local.get $k))
+            (local.set $e (i32.load (i32.add (local.get $indptr) (i32.shl (local.get $u) (i32.const 2)))))
+            (block $nnz2Done
+              (loop $nnz2
+                (br_if $nnz2Done (i32.ge_u (local.get $e) (local.get $e1)))
+                (local.set $v (f32.load (i32.add (local.get $values) (i32.shl (local.get $e) (i32.const 2)))))
+                (local.set $y (i32.add (local.get $fixed)
+                  (i32.mul (i32.load (i32.add (local.get $indices) (i32.shl (local.get $e) (i32.const 2)))) (local.get $kb))))
+                (call $axpy
+                  (f32.mul (f32.mul (local.get $alpha) (f32.abs (local.get $v))) (call $dot (local.get $y) (local.get $p) (local.get $k)))
+                  (local.get $y) (local.get $ap) (local.get $k))
+                (local.set $e (i32.add (local.get $e) (i32.const 1)))
+                (br $nnz2)))
+            (local.set $pap (call $dot (local.get $p) (local.get $ap) (local.get $k)))
+            (br_if $cgDone (i32.eqz (f32.gt (local.get $pap) (f32.const 0))))
+            (local.set $step (f32.div (local.get $rs) (local.get $pap)))
+            (call $axpy (local.get $step) (local.get $p) (local.get $x) (local.get $k))
+            (call $axpy (f32.neg (local.get $step)) (local.get $ap) (local.get $r) (local.get $k))
+            (local.set $rsNew (call $dot (local.get $r) (local.get $r) (local.get $k)))
+            (local.set $beta (f32.div (local.get $rsNew) (local.get $rs)))
+            ;; p = r + beta p
+            (local.set $f (i32.const 0))
+            (block $pDone
+              (loop $pl
+                (br_if $pDone (i32.ge_u (local.get $f) (local.get $kb)))
+                (v128.store (i32.add (local.get $p) (local.get $f))
+                  (f32x4.add (v128.load (i32.add (local.get $r) (local.get $f)))
+                    (f32x4.mul (f32x4.splat (local.get $beta)) (v128.load (i32.add (local.get $p) (local.get $f))))))
+                (local.set $f (i32.add (local.get $f) (i32.const 16)))
+                (br $pl)))
+            (local.set $rs (local.get $rsNew))
+            (local.set $it (i32.add (local.get $it) (i32.const 1)))
+            (br $cg)))
+        (memory.copy (local.get $xo) (local.get $x) (local.get $kb))
+        (local.set $u (i32.add (local.get $u) (i32.const 1)))
+        (br $rows))))
+)
