@@ -13,7 +13,7 @@ import {
 } from '@recforge/core'
 import { FactorRecommender, type FoldedUser } from './factorModel'
 import { alsKernel, alsWasmKernel, type AlsKernelArgs, type AlsWasmKernelArgs } from './internal/kernels'
-import { createAlsWasmSpace, type AlsWasmSpace, type WasmCsr } from './internal/alsWasmSpace'
+import { createAlsWasmSpace, type AlsWasmSpace, type WasmCsr } from './internal/wasmSpace'
 import { gramMatrix } from './internal/linalg'
 import { createPool, sharedLike, splitRows, type KernelPool } from './internal/pool'
 import { resolveWorkers } from './internal/workers'

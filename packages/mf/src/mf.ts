@@ -10,6 +10,7 @@ import {
 } from '@recforge/core'
 import { FactorRecommender, type FoldedUser } from './factorModel'
 import { checkLrDecay, ratingFoldIn, rowsOf, validationSplit } from './internal/ratings'
+import { createMfWasmSpace } from './internal/wasmSpace'
 
 /** Options of {@link MF}; names and meanings follow Surprise's `SVD`. */
 export interface MFConfig {
@@ -41,9 +42,11 @@ export interface MFConfig {
   shuffle?: boolean
   /** Seed of initialisation, shuffling and the validation split. Defaults to `42`. */
   seed?: number
+  /** Run the SGD epochs in WebAssembly f64x2 SIMD when `factors` is even (float64 like the TypeScript loop; sums differ only in rounding order). Defaults to `true`. */
+  wasm?: boolean
 }
 
-type Resolved = Required<Omit<MFConfig, 'lrBias' | 'regBias'>> & { lrBias: number; regBias: number }
+type Resolved = Required<Omit<MFConfig, 'lrBias' | 'regBias' | 'wasm'>> & { lrBias: number; regBias: number }
 
 const MF_FORMAT = 1
 
@@ -111,7 +114,7 @@ export function resolveSgdConfig(config: MFConfig, defaults: { factors: number; 
  * ```
  * @throws RecForgeError INVALID_ARGUMENT for out-of-range options or non-finite ratings.
  */
-export class MF extends FactorRecommender<Resolved> {
+export class MF extends FactorRecommender<Resolved & { wasm: boolean }> {
   readonly name = 'mf'
   protected readonly accumulate = false
   /** Epochs actually run by the last fit (fewer than `epochs` when stopped early). */
@@ -120,7 +123,7 @@ export class MF extends FactorRecommender<Resolved> {
   validationRmse: number | undefined
 
   constructor(config: MFConfig = {}) {
-    super(resolveSgdConfig(config, { factors: 100, lr: 0.005, reg: 0.02 }))
+    super({ ...resolveSgdConfig(config, { factors: 100, lr: 0.005, reg: 0.02 }), wasm: config.wasm ?? true })
   }
 
   protected async fitModel(data: Interactions, opts: FitOptions): Promise<void> {
@@ -131,21 +134,29 @@ export class MF extends FactorRecommender<Resolved> {
     const ni = data.items.size
     const rng = new Random(opts.seed ?? c.seed)
     const { train, valid } = validationSplit(data, c.validationFraction, rng)
-    const rowOf = rowsOf(data)
-    const R = data.values
-    const I = data.indices
+    const n = data.indptr[nu]!
+    const space = c.wasm ? createMfWasmSpace(n, train.length, nu, ni, k) : undefined
+    const rowOf = space ? space.rowOf : rowsOf(data)
+    if (space) {
+      rowOf.set(rowsOf(data))
+      space.items.set(data.indices.subarray(0, n))
+      space.ratings.set(data.values.subarray(0, n))
+    }
+    const R = space ? space.ratings : data.values
+    const I = space ? space.items : data.indices
     let mu = 0
     if (c.biased) {
       for (let t = 0; t < train.length; t++) mu += R[train[t]!]!
       mu /= Math.max(1, train.length)
     }
-    const P = new Float64Array(nu * k)
-    const Q = new Float64Array(ni * k)
+    const P = space ? space.P : new Float64Array(nu * k)
+    const Q = space ? space.Q : new Float64Array(ni * k)
     for (let j = 0; j < P.length; j++) P[j] = rng.normal(c.initMean, c.initStd)
     for (let j = 0; j < Q.length; j++) Q[j] = rng.normal(c.initMean, c.initStd)
-    const bu = new Float64Array(nu)
-    const bi = new Float64Array(ni)
-    const order = Int32Array.from(train)
+    const bu = space ? space.bu : new Float64Array(nu)
+    const bi = space ? space.bi : new Float64Array(ni)
+    const order = space ? space.order : new Int32Array(train.length)
+    order.set(train)
     let lr = c.lr
     let lrB = c.lrBias
     const { reg, regBias } = c
@@ -157,28 +168,9 @@ export class MF extends FactorRecommender<Resolved> {
     for (let ep = 0; ep < c.epochs; ep++) {
       throwIfAborted(opts.signal, 'MF fit')
       if (c.shuffle) rng.shuffle(order)
-      let sse = 0
-      for (let t = 0; t < order.length; t++) {
-        const e = order[t]!
-        const u = rowOf[e]!
-        const i = I[e]!
-        const uo = u * k
-        const io = i * k
-        let dot = 0
-        for (let f = 0; f < k; f++) dot += P[uo + f]! * Q[io + f]!
-        const err = R[e]! - (biased ? mu + bu[u]! + bi[i]! : 0) - dot
-        sse += err * err
-        if (biased) {
-          bu[u]! += lrB * (err - regBias * bu[u]!)
-          bi[i]! += lrB * (err - regBias * bi[i]!)
-        }
-        for (let f = 0; f < k; f++) {
-          const pf = P[uo + f]!
-          const qf = Q[io + f]!
-          P[uo + f] = pf + lr * (err * qf - reg * pf)
-          Q[io + f] = qf + lr * (err * pf - reg * qf)
-        }
-      }
+      const sse = space
+        ? space.epoch(k, biased ? mu : 0, lr, biased ? lrB : 0, reg, regBias)
+        : mfEpoch({ order, rowOf, items: I, ratings: R, P, Q, bu, bi, k, mu: biased ? mu : 0, lr, lrBias: biased ? lrB : 0, reg, regBias })
       this.epochsRun = ep + 1
       lr *= c.lrDecay
       lrB *= c.lrDecay
@@ -254,4 +246,46 @@ export class MF extends FactorRecommender<Resolved> {
     m.restoreFactors(a)
     return m
   }
+}
+
+/** One SGD epoch of biased MF in TypeScript (the fallback of the WebAssembly kernel); returns the summed squared error. */
+function mfEpoch(a: {
+  order: Int32Array
+  rowOf: Int32Array
+  items: Int32Array
+  ratings: Float32Array
+  P: Float64Array
+  Q: Float64Array
+  bu: Float64Array
+  bi: Float64Array
+  k: number
+  mu: number
+  lr: number
+  lrBias: number
+  reg: number
+  regBias: number
+}): number {
+  const { order, rowOf, items, ratings, P, Q, bu, bi, k, mu, lr, lrBias, reg, regBias } = a
+  let sse = 0
+  for (let t = 0; t < order.length; t++) {
+    const e = order[t]!
+    const u = rowOf[e]!
+    const i = items[e]!
+    const uo = u * k
+    const io = i * k
+    let dot = 0
+    for (let f = 0; f < k; f++) dot += P[uo + f]! * Q[io + f]!
+    const err = ratings[e]! - (mu + bu[u]! + bi[i]!) - dot
+    sse += err * err
+    // with lrBias 0 (unbiased) the biases stay at their initial 0
+    bu[u]! += lrBias * (err - regBias * bu[u]!)
+    bi[i]! += lrBias * (err - regBias * bi[i]!)
+    for (let f = 0; f < k; f++) {
+      const pf = P[uo + f]!
+      const qf = Q[io + f]!
+      P[uo + f] = pf + lr * (err * qf - reg * pf)
+      Q[io + f] = qf + lr * (err * pf - reg * qf)
+    }
+  }
+  return sse
 }

@@ -36,8 +36,8 @@ export const mfModel: ModelDefinition = {
   description: 'Biased matrix factorisation by SGD (Surprise SVD compatible), with lr decay and early stopping',
   package: PKG,
   task: 'rating',
-  params: { ...sgdParams(100, 0.005) },
-  create: (p) => new MF(sgdConfig(p)),
+  params: { ...sgdParams(100, 0.005), wasm: { type: 'bool', default: true, description: 'WebAssembly SIMD (float64) SGD epochs when factors is even' } },
+  create: (p) => new MF({ ...sgdConfig(p), wasm: p.wasm as boolean }),
   load: (a: ModelArtifacts) => MF.load(a),
 }
 

@@ -14,7 +14,7 @@ import { resolveSgdConfig, zeroUntrained, type MFConfig } from './mf'
 import { ratingFoldIn, rowsOf, validationSplit } from './internal/ratings'
 
 /** Options of {@link SVDpp}; the same as {@link MFConfig}, with Surprise's SVD++ defaults. */
-export interface SVDppConfig extends MFConfig {
+export interface SVDppConfig extends Omit<MFConfig, 'wasm'> {
   /** Number of latent factors. Defaults to `20`. */
   factors?: number
   /** Learning rate of all parameters. Defaults to `0.007`. */

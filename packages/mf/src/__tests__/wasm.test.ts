@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { ALS } from '../index'
-import { alsWasmModule, createAlsWasmSpace } from '../internal/alsWasmSpace'
-import { clusterAuc, plantedImplicit } from './helpers'
+import { ALS, MF } from '../index'
+import { wasmKernelsModule, createAlsWasmSpace } from '../internal/wasmSpace'
+import { clusterAuc, plantedImplicit, plantedRatings } from './helpers'
 
 const im = plantedImplicit({ users: 200 })
 
@@ -19,7 +19,7 @@ function maxAbs(a: Float32Array): number {
 
 describe('als WebAssembly SIMD kernel', () => {
   it('compiles here, and the workspace refuses factor counts that are not multiples of 4', () => {
-    expect(alsWasmModule()).not.toBeNull()
+    expect(wasmKernelsModule()).not.toBeNull()
     const space = createAlsWasmSpace(3, 5, 7, 8, 2)!
     expect(space.U.length).toBe(24)
     expect(space.V.length).toBe(40)
@@ -52,5 +52,24 @@ describe('als WebAssembly SIMD kernel', () => {
     await oddTs.fit(im.train)
     expect(clusterAuc(simd, im.heldOut, im.clusters, im.train.items.size)).toBeGreaterThan(0.9)
     expect(maxAbsDiff(odd.itemVectors().vectors, oddTs.itemVectors().vectors)).toBe(0)
+  })
+})
+
+describe('mf WebAssembly SIMD epochs', () => {
+  it('give the TypeScript loop\'s predictions up to rounding, and odd factor counts use the latter', async () => {
+    const pr = plantedRatings()
+    const simd = new MF({ factors: 8, epochs: 15 })
+    const ts = new MF({ factors: 8, epochs: 15, wasm: false })
+    await simd.fit(pr.train)
+    await ts.fit(pr.train)
+    const items = Int32Array.from({ length: pr.train.items.size }, (_, i) => i)
+    let d = 0
+    for (const u of [0, 10, 42]) d = Math.max(d, maxAbsDiff(simd.score(u, items), ts.score(u, items)))
+    expect(d).toBeLessThan(1e-4)
+    const odd = new MF({ factors: 5, epochs: 5 })
+    const oddTs = new MF({ factors: 5, epochs: 5, wasm: false })
+    await odd.fit(pr.train)
+    await oddTs.fit(pr.train)
+    expect(maxAbsDiff(odd.score(3, items), oddTs.score(3, items))).toBe(0)
   })
 })

@@ -1,4 +1,6 @@
-;; Conjugate-gradient ALS half-step (Hu, Koren & Volinsky 2008, as the implicit library solves
+;; WebAssembly SIMD kernels of @recforge/mf. Pointers are byte offsets into the imported memory.
+;;
+;; cg: conjugate-gradient ALS half-step (Hu, Koren & Volinsky 2008, as the implicit library solves
 ;; it) in f32x4 SIMD. All pointers are byte offsets into the imported memory; k must be a
 ;; multiple of 4. For rows start..end of the CSR (indptr, indices, values), solves
 ;; (G + sum (c-1) y y^T) x = sum c p y with G = Y^T Y + reg I (k x k at gram), warm-started from
@@ -140,4 +142,69 @@
         (memory.copy (local.get $xo) (local.get $x) (local.get $kb))
         (local.set $u (i32.add (local.get $u) (i32.const 1)))
         (br $rows))))
+;; mf_epoch: one SGD epoch of biased MF over the entries listed in order (n of them), in f64x2
+;; SIMD with Surprise's update order (biases, then both factor rows from their old values).
+;; rowOf/items/order are i32, ratings f32, P/Q/bu/bi f64; k must be even. Returns the summed
+;; squared training error.
+  (func (export "mf_epoch")
+    (param $order i32) (param $n i32) (param $rowOf i32) (param $items i32) (param $ratings i32)
+    (param $P i32) (param $Q i32) (param $bu i32) (param $bi i32) (param $k i32)
+    (param $mu f64) (param $lr f64) (param $lrB f64) (param $reg f64) (param $regB f64) (result f64)
+    (local $t i32) (local $e i32) (local $kb i32) (local $pu i32) (local $qi i32) (local $bup i32) (local $bip i32)
+    (local $f i32) (local $end i32) (local $s0 v128) (local $s1 v128) (local $pv v128) (local $qv v128)
+    (local $errLr v128) (local $decay v128) (local $err f64) (local $sse f64) (local $b1 f64) (local $b2 f64)
+    (local.set $kb (i32.shl (local.get $k) (i32.const 3)))
+    ;; P_new = p (1 - lr reg) + lr err q; Q_new = q (1 - lr reg) + lr err p
+    (local.set $decay (f64x2.splat (f64.sub (f64.const 1) (f64.mul (local.get $lr) (local.get $reg)))))
+    (local.set $t (i32.const 0))
+    (block $done
+      (loop $ratings
+        (br_if $done (i32.ge_u (local.get $t) (local.get $n)))
+        (local.set $e (i32.load (i32.add (local.get $order) (i32.shl (local.get $t) (i32.const 2)))))
+        (local.set $bup (i32.add (local.get $bu) (i32.shl (i32.load (i32.add (local.get $rowOf) (i32.shl (local.get $e) (i32.const 2)))) (i32.const 3))))
+        (local.set $bip (i32.load (i32.add (local.get $items) (i32.shl (local.get $e) (i32.const 2)))))
+        (local.set $qi (i32.add (local.get $Q) (i32.mul (local.get $bip) (local.get $kb))))
+        (local.set $bip (i32.add (local.get $bi) (i32.shl (local.get $bip) (i32.const 3))))
+        (local.set $pu (i32.add (local.get $P) (i32.mul (i32.shr_u (i32.sub (local.get $bup) (local.get $bu)) (i32.const 3)) (local.get $kb))))
+        ;; dot = p . q
+        (local.set $s0 (v128.const i64x2 0 0))
+        (local.set $s1 (v128.const i64x2 0 0))
+        (local.set $f (i32.const 0))
+        (local.set $end (i32.and (local.get $kb) (i32.const -32)))
+        (block $dd
+          (loop $dl
+            (br_if $dd (i32.ge_u (local.get $f) (local.get $end)))
+            (local.set $s0 (f64x2.add (local.get $s0) (f64x2.mul (v128.load (i32.add (local.get $pu) (local.get $f))) (v128.load (i32.add (local.get $qi) (local.get $f))))))
+            (local.set $s1 (f64x2.add (local.get $s1) (f64x2.mul (v128.load offset=16 (i32.add (local.get $pu) (local.get $f))) (v128.load offset=16 (i32.add (local.get $qi) (local.get $f))))))
+            (local.set $f (i32.add (local.get $f) (i32.const 32)))
+            (br $dl)))
+        (if (i32.lt_u (local.get $f) (local.get $kb))
+          (then (local.set $s0 (f64x2.add (local.get $s0) (f64x2.mul (v128.load (i32.add (local.get $pu) (local.get $f))) (v128.load (i32.add (local.get $qi) (local.get $f))))))))
+        (local.set $s0 (f64x2.add (local.get $s0) (local.get $s1)))
+        (local.set $b1 (f64.load (local.get $bup)))
+        (local.set $b2 (f64.load (local.get $bip)))
+        (local.set $err
+          (f64.sub
+            (f64.sub (f64.promote_f32 (f32.load (i32.add (local.get $ratings) (i32.shl (local.get $e) (i32.const 2)))))
+              (f64.add (f64.add (local.get $mu) (local.get $b1)) (local.get $b2)))
+            (f64.add (f64x2.extract_lane 0 (local.get $s0)) (f64x2.extract_lane 1 (local.get $s0)))))
+        (local.set $sse (f64.add (local.get $sse) (f64.mul (local.get $err) (local.get $err))))
+        (f64.store (local.get $bup) (f64.add (local.get $b1) (f64.mul (local.get $lrB) (f64.sub (local.get $err) (f64.mul (local.get $regB) (local.get $b1))))))
+        (f64.store (local.get $bip) (f64.add (local.get $b2) (f64.mul (local.get $lrB) (f64.sub (local.get $err) (f64.mul (local.get $regB) (local.get $b2))))))
+        (local.set $errLr (f64x2.splat (f64.mul (local.get $lr) (local.get $err))))
+        (local.set $f (i32.const 0))
+        (block $ud
+          (loop $ul
+            (br_if $ud (i32.ge_u (local.get $f) (local.get $kb)))
+            (local.set $pv (v128.load (i32.add (local.get $pu) (local.get $f))))
+            (local.set $qv (v128.load (i32.add (local.get $qi) (local.get $f))))
+            (v128.store (i32.add (local.get $pu) (local.get $f))
+              (f64x2.add (f64x2.mul (local.get $pv) (local.get $decay)) (f64x2.mul (local.get $errLr) (local.get $qv))))
+            (v128.store (i32.add (local.get $qi) (local.get $f))
+              (f64x2.add (f64x2.mul (local.get $qv) (local.get $decay)) (f64x2.mul (local.get $errLr) (local.get $pv))))
+            (local.set $f (i32.add (local.get $f) (i32.const 16)))
+            (br $ul)))
+        (local.set $t (i32.add (local.get $t) (i32.const 1)))
+        (br $ratings)))
+    (local.get $sse))
 )
