@@ -3,7 +3,8 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { Encoder } from '@recforge/core'
-import { CachedEncoder, EmbeddingCache, HashingEncoder, contentHash, defaultCacheDir } from '../index'
+import { describeEncoder } from '@recforge/core/testing'
+import { CachedEncoder, EmbeddingCache, HashingEncoder, TfIdfEncoder, contentHash, defaultCacheDir } from '../index'
 
 class CountingEncoder implements Encoder<string> {
   readonly inner = new HashingEncoder({ dimensions: 16 })
@@ -19,6 +20,25 @@ class CountingEncoder implements Encoder<string> {
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'recforge-cache-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+const corpus = [
+  'Toy Story (1995). Genres: Adventure, Animation, Children, Comedy, Fantasy. Tags: pixar, fun.',
+  'Heat (1995). Genres: Action, Crime, Thriller. Tags: heist, los angeles.',
+  'Jumanji (1995). Genres: Adventure, Children, Fantasy. Tags: board game, jungle.',
+  'Notting Hill (1999). Genres: Comedy, Romance.',
+]
+const long = Array.from({ length: 3000 }, (_, i) => ['heist', 'crime', 'pixar', 'jungle', 'romance'][i % 5]).join(' ')
+// cached vectors must behave exactly like the encoder's own: hits (from disk or memory) and misses mixed
+describeEncoder('CachedEncoder over TF-IDF (cache on disk)', {
+  create: async () => new CachedEncoder(new TfIdfEncoder().fit(corpus), { cache: new EmbeddingCache({ dir }) }),
+  inputs: corpus,
+  longInput: long,
+})
+describeEncoder('CachedEncoder over feature hashing (cache in memory)', {
+  create: async () => new CachedEncoder(new HashingEncoder({ dimensions: 128 }), { cache: new EmbeddingCache({ dir: false }) }),
+  inputs: corpus,
+  longInput: long,
+})
 
 describe('EmbeddingCache and CachedEncoder', () => {
   it('encodes only what is not cached, keeps input order, and persists across instances', async () => {
