@@ -207,4 +207,53 @@
         (local.set $t (i32.add (local.get $t) (i32.const 1)))
         (br $ratings)))
     (local.get $sse))
+;; bpr_dot: u . (v_i - v_j) over k floats (f32x4; k a multiple of 4).
+  (func (export "bpr_dot") (param $u i32) (param $i i32) (param $j i32) (param $k i32) (result f32)
+    (local $end i32) (local $s0 v128) (local $s1 v128)
+    (local.set $end (i32.add (local.get $u) (i32.shl (local.get $k) (i32.const 2))))
+    (local.set $s0 (v128.const i64x2 0 0))
+    (local.set $s1 (v128.const i64x2 0 0))
+    (block $tail
+      (loop $l8
+        (br_if $tail (i32.gt_u (i32.add (local.get $u) (i32.const 32)) (local.get $end)))
+        (local.set $s0 (f32x4.add (local.get $s0)
+          (f32x4.mul (v128.load (local.get $u)) (f32x4.sub (v128.load (local.get $i)) (v128.load (local.get $j))))))
+        (local.set $s1 (f32x4.add (local.get $s1)
+          (f32x4.mul (v128.load offset=16 (local.get $u)) (f32x4.sub (v128.load offset=16 (local.get $i)) (v128.load offset=16 (local.get $j))))))
+        (local.set $u (i32.add (local.get $u) (i32.const 32)))
+        (local.set $i (i32.add (local.get $i) (i32.const 32)))
+        (local.set $j (i32.add (local.get $j) (i32.const 32)))
+        (br $l8)))
+    (if (i32.lt_u (local.get $u) (local.get $end))
+      (then (local.set $s0 (f32x4.add (local.get $s0)
+        (f32x4.mul (v128.load (local.get $u)) (f32x4.sub (v128.load (local.get $i)) (v128.load (local.get $j))))))))
+    (local.set $s0 (f32x4.add (local.get $s0) (local.get $s1)))
+    (f32.add
+      (f32.add (f32x4.extract_lane 0 (local.get $s0)) (f32x4.extract_lane 1 (local.get $s0)))
+      (f32.add (f32x4.extract_lane 2 (local.get $s0)) (f32x4.extract_lane 3 (local.get $s0)))))
+
+;; bpr_update: one BPR step on rows u, i, j from their old values, with z = 1 - sigmoid(x):
+;; u += lr (z (v_i - v_j) - reg u); v_i += lr (z u - reg v_i); v_j += lr (-z u - reg v_j).
+  (func (export "bpr_update") (param $u i32) (param $i i32) (param $j i32) (param $k i32) (param $z f32) (param $lr f32) (param $reg f32)
+    (local $end i32) (local $uv v128) (local $iv v128) (local $jv v128) (local $zv v128) (local $lrv v128) (local $regv v128)
+    (local.set $end (i32.add (local.get $u) (i32.shl (local.get $k) (i32.const 2))))
+    (local.set $zv (f32x4.splat (local.get $z)))
+    (local.set $lrv (f32x4.splat (local.get $lr)))
+    (local.set $regv (f32x4.splat (local.get $reg)))
+    (block $done
+      (loop $l
+        (br_if $done (i32.ge_u (local.get $u) (local.get $end)))
+        (local.set $uv (v128.load (local.get $u)))
+        (local.set $iv (v128.load (local.get $i)))
+        (local.set $jv (v128.load (local.get $j)))
+        (v128.store (local.get $u) (f32x4.add (local.get $uv) (f32x4.mul (local.get $lrv)
+          (f32x4.sub (f32x4.mul (local.get $zv) (f32x4.sub (local.get $iv) (local.get $jv))) (f32x4.mul (local.get $regv) (local.get $uv))))))
+        (v128.store (local.get $i) (f32x4.add (local.get $iv) (f32x4.mul (local.get $lrv)
+          (f32x4.sub (f32x4.mul (local.get $zv) (local.get $uv)) (f32x4.mul (local.get $regv) (local.get $iv))))))
+        (v128.store (local.get $j) (f32x4.add (local.get $jv) (f32x4.mul (local.get $lrv)
+          (f32x4.sub (f32x4.neg (f32x4.mul (local.get $zv) (local.get $uv))) (f32x4.mul (local.get $regv) (local.get $jv))))))
+        (local.set $u (i32.add (local.get $u) (i32.const 16)))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $l))))
 )

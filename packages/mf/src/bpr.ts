@@ -14,6 +14,7 @@ import {
 import { FactorRecommender, type FoldedUser } from './factorModel'
 import { bprKernel, type BprKernelArgs, type BprKernelResult } from './internal/kernels'
 import { createPool, sharedLike, splitRows, type KernelPool } from './internal/pool'
+import { createFactorWasmSpace } from './internal/wasmSpace'
 import { resolveWorkers } from './internal/workers'
 
 /** Options of {@link BPR}. */
@@ -34,6 +35,8 @@ export interface BPRConfig {
   verifyNegatives?: boolean
   /** Standard deviation of the initial factors. Defaults to `0.01`. */
   initStd?: number
+  /** Run the vector work of each step in WebAssembly f32x4 SIMD when `factors` is a multiple of 4. Defaults to `true`. */
+  wasm?: boolean
   /** Worker threads (lock-free parallel SGD over disjoint user ranges); `0` picks one per core for large data. Defaults to `0`. */
   workers?: number
   /** Seed of initialisation and sampling. Defaults to `42`. */
@@ -70,6 +73,7 @@ export class BPR extends FactorRecommender<Resolved> {
       popularityExponent: config.popularityExponent ?? 0.75,
       verifyNegatives: config.verifyNegatives ?? true,
       initStd: config.initStd ?? 0.01,
+      wasm: config.wasm ?? true,
       workers: config.workers ?? 0,
       seed: config.seed ?? 42,
     }
@@ -99,8 +103,13 @@ export class BPR extends FactorRecommender<Resolved> {
     const shared = pool !== undefined
     try {
       const rng = new Random(opts.seed ?? c.seed)
-      const U = sharedLike(rng.fillNormal(new Float32Array(nu * k), 0, c.initStd) as Float32Array, shared)
-      const V = sharedLike(rng.fillNormal(new Float32Array(ni * k), 0, c.initStd) as Float32Array, shared)
+      const initU = rng.fillNormal(new Float32Array(nu * k), 0, c.initStd) as Float32Array
+      const initV = rng.fillNormal(new Float32Array(ni * k), 0, c.initStd) as Float32Array
+      const space = c.wasm ? createFactorWasmSpace(nu, ni, k) : undefined
+      space?.U.set(initU)
+      space?.V.set(initV)
+      const U = space ? space.U : sharedLike(initU, shared)
+      const V = space ? space.V : sharedLike(initV, shared)
       const B = sharedLike(new Float32Array(ni), shared)
       // rows sorted so negatives can be checked by binary search
       const indptr = sharedLike(data.indptr.slice(0, nu + 1), shared)
@@ -139,6 +148,7 @@ export class BPR extends FactorRecommender<Resolved> {
           reg: c.reg,
           verifyNegatives: c.verifyNegatives,
           freezeItems: false,
+          ...(space ? { module: space.module, memory: space.memory } : {}),
         }))
         const results: BprKernelResult[] = pool ? await pool.run<BprKernelResult>('bpr', args) : args.map((a) => bprKernel(a, Random))
         if (opts.onProgress) {
@@ -155,8 +165,8 @@ export class BPR extends FactorRecommender<Resolved> {
         }
       }
       this.k = k
-      this.userFactors = shared ? new Float32Array(U) : U
-      this.itemFactors = shared ? new Float32Array(V) : V
+      this.userFactors = U.buffer instanceof SharedArrayBuffer ? new Float32Array(U) : U
+      this.itemFactors = V.buffer instanceof SharedArrayBuffer ? new Float32Array(V) : V
       this.itemBias = shared ? new Float32Array(B) : B
       this.userBias = undefined
       this.globalMean = 0

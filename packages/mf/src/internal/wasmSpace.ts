@@ -133,3 +133,27 @@ export function createMfWasmSpace(entries: number, train: number, nu: number, ni
       fn(order.byteOffset, order.length, rowOf.byteOffset, items.byteOffset, ratings.byteOffset, P.byteOffset, Q.byteOffset, bu.byteOffset, bi.byteOffset, kk, mu, lr, lrBias, reg, regBias),
   }
 }
+
+/** Factor matrices inside one shared WebAssembly memory, for the BPR step kernels. */
+export interface FactorWasmSpace {
+  module: WebAssembly.Module
+  memory: WebAssembly.Memory
+  U: Float32Array
+  V: Float32Array
+}
+
+/** Allocates `nu × k` and `ni × k` float32 factors in a shared WebAssembly memory, or undefined (k not a multiple of 4, no module, 4 GiB or more). */
+export function createFactorWasmSpace(nu: number, ni: number, k: number): FactorWasmSpace | undefined {
+  const module = k % 4 === 0 ? wasmKernelsModule() : null
+  if (!module) return undefined
+  const bytes = (nu + ni) * k * 4
+  if (bytes > MAX_BYTES) return undefined
+  let memory: WebAssembly.Memory
+  try {
+    const pages = Math.max(1, Math.ceil(bytes / PAGE))
+    memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true })
+  } catch {
+    return undefined
+  }
+  return { module, memory, U: new Float32Array(memory.buffer, 0, nu * k), V: new Float32Array(memory.buffer, nu * k * 4, ni * k) }
+}
