@@ -21,6 +21,7 @@ const out = {
   generateSeconds,
   fitSeconds: (performance.now() - t1) / 1000,
   secondsPerIteration: timer.perStep(),
+  cpuSecondsPerIteration: timer.cpuPerStep(),
   peakRssAfterGenerateMiB: afterGenerate,
   peakRssMiB: peakRssMiB(),
 }
