@@ -66,7 +66,8 @@ export class AdamOptimizer {
 
   /** Registers a parameter and creates its zero moments (owned and disposed by this optimizer). */
   slot(param: tf.Variable): AdamSlot {
-    const s = { param, m: tf.variable(tf.zerosLike(param), false), v: tf.variable(tf.zerosLike(param), false) }
+    // inside tidy so the zero tensors the moment variables are made from do not stay registered
+    const s = tf.tidy(() => ({ param, m: tf.variable(tf.zerosLike(param), false), v: tf.variable(tf.zerosLike(param), false) }))
     this.slots.push(s)
     return s
   }
