@@ -1,7 +1,7 @@
-import { checkArtifacts, checkNumber, type ModelArtifacts } from '@recforge/core'
+import { checkArtifacts, checkNumber, type ModelArtifacts, type Random } from '@recforge/core'
 import { gatherRows, tf } from '@recforge/tf'
-import type { WeightSpec } from './internal/nn'
-import { SEQUENTIAL_DEFAULTS, SequentialRecommender, validateSequential, type BatchContext, type Params, type SequentialConfig } from './sequential'
+import { mm, type WeightSpec } from './internal/nn'
+import { SEQUENTIAL_DEFAULTS, SequentialRecommender, validateSequential, type BatchContext, type Params, type SequenceBatch, type SequentialConfig } from './sequential'
 
 /** Options of {@link GRU4Rec}. */
 export interface GRU4RecConfig extends SequentialConfig {
@@ -13,6 +13,60 @@ export interface GRU4RecConfig extends SequentialConfig {
   dropout: number
   /** Items sampled uniformly per mini-batch as shared negatives of the sampled softmax. Defaults to `256`. */
   negatives: number
+}
+
+/**
+ * `min(count, n)` distinct items (index + 1) drawn uniformly from `n`; all of them, in order, when
+ * `count >= n` (the sampled softmax then becomes the full softmax).
+ */
+function sampleDistinct(n: number, count: number, rng: Random): Int32Array {
+  if (count >= n) return Int32Array.from({ length: n }, (_, i) => i + 1)
+  const out = new Int32Array(count)
+  const taken = new Set<number>()
+  for (let j = 0; j < count; ) {
+    const c = rng.int(n)
+    if (taken.has(c)) continue
+    taken.add(c)
+    out[j++] = c + 1
+  }
+  return out
+}
+
+/** The distinct items of a batch with their embeddings, and each step's position among them (time-major). */
+interface LocalItems {
+  /** Distinct item ids (index + 1), `[u, 1]`. */
+  readonly ids: tf.Tensor2D
+  /** Their embeddings, `[u, factors]`. */
+  readonly embeddings: tf.Tensor
+  /** `inputs[t * B + b]`: where input `(b, t)` lies among the distinct items. */
+  readonly inputs: Int32Array
+  /** The same for the targets, when given. */
+  readonly targets: Int32Array | undefined
+}
+
+function localItems(table: tf.Tensor, inputs: Int32Array, targets: Int32Array | undefined, B: number, L: number): LocalItems {
+  const where = new Map<number, number>()
+  const distinct: number[] = []
+  const place = (src: Int32Array): Int32Array => {
+    const out = new Int32Array(B * L)
+    for (let b = 0; b < B; b++) {
+      for (let t = 0; t < L; t++) {
+        const id = src[b * L + t]!
+        let w = where.get(id)
+        if (w === undefined) {
+          w = distinct.length
+          where.set(id, w)
+          distinct.push(id)
+        }
+        out[t * B + b] = w
+      }
+    }
+    return out
+  }
+  const li = place(inputs)
+  const lt = targets ? place(targets) : undefined
+  const ids = tf.tensor2d(Int32Array.from(distinct), [distinct.length, 1], 'int32')
+  return { ids, embeddings: gatherRows(table, ids), inputs: li, targets: lt }
 }
 
 /** The defaults of {@link GRU4RecConfig}. */
@@ -54,50 +108,99 @@ export class GRU4Rec extends SequentialRecommender<GRU4RecConfig> {
     return { Wz: m, Wr: m, Wn: m, Uz: m, Ur: m, Un: m, bz: b, br: b, bn: b, bhn: b }
   }
 
-  protected encode(p: Params, seq: tf.Tensor2D, mask: tf.Tensor2D, drop: (x: tf.Tensor) => tf.Tensor): tf.Tensor3D {
-    const [B, L] = seq.shape
+  /**
+   * Runs the GRU over a batch step by step. Each step reads its inputs with a look-up into a
+   * batch-local table of the distinct items (per-step slices of one large tensor would copy the
+   * whole tensor on every step on the wasm backend), and all-padding steps are skipped.
+   * `onStep(t, h)` sees the state after step `t`.
+   */
+  private run(p: Params, batch: SequenceBatch, local: LocalItems, onStep?: (t: number, h: tf.Tensor2D) => void): tf.Tensor2D {
+    const { size: B, length: L, inputs } = batch
     const d = this.config.factors
-    const x = drop(gatherRows(p.itemEmbeddings!, tf.reshape(seq, [B, L, 1])))
-    // time-major, so each step reads a contiguous [B, d] slice
-    const xt = tf.reshape(tf.transpose(x, [1, 0, 2]), [L * B, d]) as tf.Tensor2D
-    const proj = (w: tf.Tensor, b: tf.Tensor) => tf.unstack(tf.reshape(tf.add(tf.matMul(xt, w as tf.Tensor2D), b), [L, B, d]))
-    const xz = proj(p.Wz!, p.bz!)
-    const xr = proj(p.Wr!, p.br!)
-    const xn = proj(p.Wn!, p.bn!)
-    const m = tf.unstack(tf.reshape(tf.transpose(mask), [L, B, 1]))
-    const Uz = p.Uz as tf.Tensor2D
-    const Ur = p.Ur as tf.Tensor2D
-    const Un = p.Un as tf.Tensor2D
+    const U = batch.drop(local.embeddings)
+    const [Wz, Wr, Wn, Uz, Ur, Un] = (['Wz', 'Wr', 'Wn', 'Uz', 'Ur', 'Un'] as const).map((k) => p[k] as tf.Tensor2D) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D]
     let h = tf.zeros([B, d]) as tf.Tensor2D
-    const outs: tf.Tensor[] = []
+    const maskCol = new Float32Array(B)
     for (let t = 0; t < L; t++) {
-      const z = tf.sigmoid(tf.add(xz[t]!, tf.matMul(h, Uz)))
-      const r = tf.sigmoid(tf.add(xr[t]!, tf.matMul(h, Ur)))
-      const n = tf.tanh(tf.add(xn[t]!, tf.mul(r, tf.add(tf.matMul(h, Un), p.bhn!))))
+      let any = false
+      for (let b = 0; b < B; b++) {
+        maskCol[b] = inputs[b * L + t]! > 0 ? 1 : 0
+        any ||= maskCol[b] === 1
+      }
+      if (!any) continue
+      const x = gatherRows(U, tf.tensor2d(local.inputs.subarray(t * B, (t + 1) * B), [B, 1], 'int32'))
+      const z = tf.sigmoid(tf.add(tf.add(mm(x, Wz), p.bz!), mm(h, Uz)))
+      const r = tf.sigmoid(tf.add(tf.add(mm(x, Wr), p.br!), mm(h, Ur)))
+      const n = tf.tanh(tf.add(tf.add(mm(x, Wn), p.bn!), tf.mul(r, tf.add(mm(h, Un), p.bhn!))))
       const next = tf.add(n, tf.mul(z, tf.sub(h, n)))
-      h = tf.add(h, tf.mul(m[t]!, tf.sub(next, h))) as tf.Tensor2D
-      outs.push(h)
+      h = tf.add(h, tf.mul(tf.tensor2d(maskCol, [B, 1]), tf.sub(next, h))) as tf.Tensor2D
+      onStep?.(t, h)
     }
-    return tf.transpose(tf.stack(outs), [1, 0, 2]) as tf.Tensor3D
+    return h
   }
 
-  protected loss(p: Params, hidden: tf.Tensor3D, batch: BatchContext): tf.Scalar {
-    const N = batch.size * batch.length
-    const d = this.config.factors
-    const S = this.config.negatives
-    const E = p.itemEmbeddings!
-    const bias = tf.reshape(p.itemBias!, [batch.numItems + 1, 1])
-    const H = tf.reshape(batch.drop(hidden), [N, d]) as tf.Tensor2D
-    const tgt = tf.reshape(batch.targetTensor, [N, 1])
-    const pos = tf.add(tf.sum(tf.mul(H, gatherRows(E, tgt)), 1, true), gatherRows(bias, tgt))
-    const negIds = new Int32Array(S)
-    for (let j = 0; j < S; j++) negIds[j] = 1 + batch.rng.int(batch.numItems)
+  protected lastStates(p: Params, batch: SequenceBatch): tf.Tensor2D {
+    return this.run(p, batch, localItems(p.itemEmbeddings!, batch.inputs, undefined, batch.size, batch.length))
+  }
+
+  protected loss(p: Params, batch: BatchContext): tf.Scalar {
+    const B = batch.size
+    const L = batch.length
+    const local = localItems(p.itemEmbeddings!, batch.inputs, batch.targets, B, L)
+    const biasTable = tf.reshape(p.itemBias!, [batch.numItems + 1, 1])
+    const localBias = gatherRows(biasTable, local.ids)
+    const negIds = sampleDistinct(batch.numItems, this.config.negatives, batch.rng)
+    const S = negIds.length
+    const negPos = new Map<number, number>()
+    for (let j = 0; j < S; j++) negPos.set(negIds[j]!, j)
     const neg = tf.tensor2d(negIds, [S, 1], 'int32')
-    let negLogits = tf.add(tf.matMul(H, gatherRows(E, neg) as tf.Tensor2D, false, true), tf.reshape(gatherRows(bias, neg), [1, S]))
-    const collide = tf.cast(tf.equal(tgt, tf.reshape(neg, [1, S])), 'float32')
-    negLogits = tf.sub(negLogits, tf.mul(collide, 1e9))
-    const per = tf.sub(tf.logSumExp(tf.concat([pos, negLogits], 1), 1, true), pos)
-    return tf.div(tf.sum(tf.mul(per, tf.reshape(batch.targetMask, [N, 1]))), Math.max(1, batch.count)) as tf.Scalar
+    const negT = tf.transpose(gatherRows(p.itemEmbeddings!, neg))
+    const negBias = tf.reshape(gatherRows(biasTable, neg), [1, S])
+    const losses: tf.Tensor[] = []
+    // the loss runs on chunks of steps: one stack per chunk instead of per-step kernels, and the
+    // stack's gradient (slices, which copy their whole input on wasm) stays on small tensors
+    const CHUNK = 10
+    let chunk: tf.Tensor2D[] = []
+    let steps: number[] = []
+    const flush = () => {
+      if (chunk.length === 0) return
+      const c = chunk.length
+      const n = c * B
+      const H = batch.drop(tf.reshape(tf.stack(chunk), [n, this.config.factors]))
+      const tl = new Int32Array(n)
+      const tm = new Float32Array(n)
+      const collide = new Float32Array(n * S)
+      let collisions = false
+      for (let k = 0; k < c; k++) {
+        const t = steps[k]!
+        tl.set(local.targets!.subarray(t * B, (t + 1) * B), k * B)
+        for (let b = 0; b < B; b++) {
+          const target = batch.targets[b * L + t]!
+          if (target === 0) continue
+          tm[k * B + b] = 1
+          const j = negPos.get(target)
+          if (j !== undefined) {
+            collide[(k * B + b) * S + j] = -1e9
+            collisions = true
+          }
+        }
+      }
+      const tlT = tf.tensor2d(tl, [n, 1], 'int32')
+      const pos = tf.add(tf.sum(tf.mul(H, gatherRows(local.embeddings, tlT)), 1, true), gatherRows(localBias, tlT))
+      let negLogits = tf.add(mm(H, negT), negBias)
+      if (collisions) negLogits = tf.add(negLogits, tf.tensor2d(collide, [n, S]))
+      const per = tf.sub(tf.logSumExp(tf.concat([pos, negLogits], 1), 1, true), pos)
+      losses.push(tf.sum(tf.mul(per, tf.tensor2d(tm, [n, 1]))))
+      chunk = []
+      steps = []
+    }
+    this.run(p, batch, local, (t, h) => {
+      chunk.push(h)
+      steps.push(t)
+      if (chunk.length === CHUNK) flush()
+    })
+    flush()
+    return tf.div(tf.addN(losses), Math.max(1, batch.count)) as tf.Scalar
   }
 
   /**

@@ -1,5 +1,5 @@
 export { SequentialRecommender, SEQUENTIAL_DEFAULTS } from './sequential'
-export type { SequentialConfig, SequentialFitReport, SequenceOrder, BatchContext, Params } from './sequential'
+export type { SequentialConfig, SequentialFitReport, SequenceOrder, SequenceBatch, BatchContext, Params } from './sequential'
 export type { WeightSpec, Init } from './internal/nn'
 export { GRU4Rec, GRU4REC_DEFAULTS } from './gru4rec'
 export type { GRU4RecConfig } from './gru4rec'

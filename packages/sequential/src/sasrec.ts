@@ -1,7 +1,7 @@
 import { checkArtifacts, checkNumber, sortedHas, RecForgeError, type ModelArtifacts } from '@recforge/core'
 import { gatherRows, tf } from '@recforge/tf'
-import { dense3, layerNorm, type WeightSpec } from './internal/nn'
-import { SEQUENTIAL_DEFAULTS, SequentialRecommender, validateSequential, type BatchContext, type Params, type SequentialConfig } from './sequential'
+import { dense3, layerNorm, mm, type WeightSpec } from './internal/nn'
+import { SEQUENTIAL_DEFAULTS, SequentialRecommender, validateSequential, type BatchContext, type Params, type SequenceBatch, type SequentialConfig } from './sequential'
 
 /** Options of {@link SASRec}. */
 export interface SASRecConfig extends SequentialConfig {
@@ -74,8 +74,9 @@ export class SASRec extends SequentialRecommender<SASRecConfig> {
     return p
   }
 
-  protected encode(p: Params, seq: tf.Tensor2D, mask: tf.Tensor2D, drop: (x: tf.Tensor) => tf.Tensor): tf.Tensor3D {
-    const [B, L] = seq.shape
+  /** Output states `[B, L, factors]` at every position. */
+  private encode(p: Params, batch: SequenceBatch): tf.Tensor3D {
+    const { size: B, length: L, inputTensor: seq, inputMask: mask, drop } = batch
     const d = this.config.factors
     const heads = this.config.heads
     const dk = d / heads
@@ -87,17 +88,17 @@ export class SASRec extends SequentialRecommender<SASRecConfig> {
     for (let i = 0; i < L; i++) causal.fill(1, i * L, i * L + i + 1)
     const allowed = tf.mul(tf.reshape(mask, [B, 1, L]), tf.tensor3d(causal, [1, L, L]))
     let additive = tf.mul(tf.sub(1, allowed), -1e9)
-    if (heads > 1) additive = tf.reshape(additive, [B, 1, L, L])
-    const split = (t: tf.Tensor) => (heads > 1 ? tf.transpose(tf.reshape(t, [B, L, heads, dk]), [0, 2, 1, 3]) : t)
+    if (heads > 1) additive = tf.reshape(tf.tile(tf.reshape(additive, [B, 1, L, L]), [1, heads, 1, 1]), [B * heads, L, L])
+    const split = (t: tf.Tensor) => (heads > 1 ? tf.reshape(tf.transpose(tf.reshape(t, [B, L, heads, dk]), [0, 2, 1, 3]), [B * heads, L, dk]) : t)
     for (let k = 0; k < this.config.blocks; k++) {
       const w = (n: string) => p[`b${k}.${n}`]!
       const q = layerNorm(x, w('ln1Gain'), w('ln1Bias'))
       const Q = split(dense3(q, w('Wq')))
       const K = split(dense3(x, w('Wk')))
       const V = split(dense3(x, w('Wv')))
-      const att = drop(tf.softmax(tf.add(tf.mul(tf.matMul(Q, K, false, true), 1 / Math.sqrt(dk)), additive)))
-      let o = tf.matMul(att, V)
-      if (heads > 1) o = tf.reshape(tf.transpose(o, [0, 2, 1, 3]), [B, L, d])
+      const att = drop(tf.softmax(tf.add(tf.mul(mm(Q, tf.transpose(K, [0, 2, 1])), 1 / Math.sqrt(dk)), additive)))
+      let o = mm(att, V)
+      if (heads > 1) o = tf.reshape(tf.transpose(tf.reshape(o, [B, heads, L, dk]), [0, 2, 1, 3]), [B, L, d])
       const y = layerNorm(tf.add(q, o), w('ln2Gain'), w('ln2Bias'))
       const f = dense3(drop(tf.relu(dense3(y, w('W1'), w('b1')))), w('W2'), w('b2'))
       x = tf.mul(tf.add(y, drop(f)), mask3)
@@ -105,7 +106,13 @@ export class SASRec extends SequentialRecommender<SASRecConfig> {
     return layerNorm(x, p.finalGain!, p.finalBias!) as tf.Tensor3D
   }
 
-  protected loss(p: Params, hidden: tf.Tensor3D, batch: BatchContext): tf.Scalar {
+  protected lastStates(p: Params, batch: SequenceBatch): tf.Tensor2D {
+    const d = this.config.factors
+    return tf.reshape(tf.slice(this.encode(p, batch), [0, batch.length - 1, 0], [batch.size, 1, d]), [batch.size, d])
+  }
+
+  protected loss(p: Params, batch: BatchContext): tf.Scalar {
+    const hidden = this.encode(p, batch)
     const N = batch.size * batch.length
     const d = this.config.factors
     const nI = batch.numItems

@@ -60,12 +60,24 @@ export function validateSequential<C extends SequentialConfig>(c: C): C {
 /** Named parameter tensors during training. */
 export type Params = Readonly<Record<string, tf.Tensor>>
 
-/** What a model's loss sees of one mini-batch besides the hidden states. */
-export interface BatchContext {
+/** A mini-batch of item sequences: `size` windows of `length` items (item index + 1, 0 pads on the left). */
+export interface SequenceBatch {
   /** Windows in the batch. */
   readonly size: number
   /** Window length. */
   readonly length: number
+  /** The items, row-major `size × length`. */
+  readonly inputs: Int32Array
+  /** The items as an int32 tensor `[size, length]`. */
+  readonly inputTensor: tf.Tensor2D
+  /** 1 where an item is present, 0 where padded, `[size, length]`. */
+  readonly inputMask: tf.Tensor2D
+  /** Applies dropout with the configured rate during training (identity otherwise). */
+  readonly drop: (x: tf.Tensor) => tf.Tensor
+}
+
+/** What a model's loss sees of one training mini-batch. */
+export interface BatchContext extends SequenceBatch {
   /** Next-item targets (item index + 1; 0 where padded), row-major `size × length`. */
   readonly targets: Int32Array
   /** The user of each window. */
@@ -82,8 +94,6 @@ export interface BatchContext {
   readonly rng: Random
   /** Each user's training items, sorted (for sampling negatives the user never interacted with). */
   readonly seen: { readonly indptr: Int32Array; readonly items: Int32Array }
-  /** Applies dropout with the configured rate (identity when it is 0). */
-  readonly drop: (x: tf.Tensor) => tf.Tensor
 }
 
 /** Training statistics of the last `fit`. */
@@ -113,11 +123,11 @@ export abstract class SequentialRecommender<C extends SequentialConfig> extends 
   /** Shapes and initialisation of the network's own parameters (the item embeddings and biases are added by the base). */
   protected abstract networkParams(numItems: number): Record<string, WeightSpec>
 
-  /** Hidden states `[B, L, factors]` of item sequences `seq` (`[B, L]`, item + 1, 0 pads on the left). */
-  protected abstract encode(p: Params, seq: tf.Tensor2D, mask: tf.Tensor2D, drop: (x: tf.Tensor) => tf.Tensor): tf.Tensor3D
+  /** The hidden state `[B, factors]` after the last item of each sequence of the batch. */
+  protected abstract lastStates(p: Params, batch: SequenceBatch): tf.Tensor2D
 
-  /** The training loss of one batch from its hidden states. */
-  protected abstract loss(p: Params, hidden: tf.Tensor3D, batch: BatchContext): tf.Scalar
+  /** The training loss of one mini-batch (mean over its real targets). */
+  protected abstract loss(p: Params, batch: BatchContext): tf.Scalar
 
   private paramSpecs(numItems: number): Record<string, WeightSpec> {
     const d = this.config.factors
@@ -148,7 +158,8 @@ export abstract class SequentialRecommender<C extends SequentialConfig> extends 
     const vars: Record<string, tf.Variable> = {}
     for (const name of names) {
       const spec = specs[name]!
-      vars[name] = tf.variable(tf.tensor(initialValues(spec, rng), [...spec.shape]), true)
+      // tidy frees the initial tensor; the variable keeps its own reference to the data
+      vars[name] = tf.tidy(() => tf.variable(tf.tensor(initialValues(spec, rng), [...spec.shape]), true))
     }
     const varList = names.map((n) => vars[n]!)
     const adam = new AdamOptimizer({ learningRate: c.learningRate })
@@ -169,13 +180,27 @@ export abstract class SequentialRecommender<C extends SequentialConfig> extends 
       for (let j = 0; j < targets.length; j++) if (targets[j]! > 0) count++
       return tf.tidy(() => {
         adam.nextStep()
-        const seq = tf.tensor2d(inputs, [B, L], 'int32')
-        const mask = tf.cast(tf.greater(seq, 0), 'float32') as tf.Tensor2D
+        const inputTensor = tf.tensor2d(inputs, [B, L], 'int32')
+        const inputMask = tf.cast(tf.greater(inputTensor, 0), 'float32') as tf.Tensor2D
         const targetTensor = tf.tensor2d(targets, [B, L], 'int32')
         const targetMask = tf.cast(tf.greater(targetTensor, 0), 'float32') as tf.Tensor2D
-        const drop = dropFor(true)
-        const batch: BatchContext = { size: B, length: L, targets, users, count, targetTensor, targetMask, numItems: nI, rng, seen, drop }
-        const { value, grads } = tf.variableGrads(() => this.loss(vars, this.encode(vars, seq, mask, drop), batch), varList)
+        const batch: BatchContext = {
+          size: B,
+          length: L,
+          inputs,
+          inputTensor,
+          inputMask,
+          drop: dropFor(true),
+          targets,
+          users,
+          count,
+          targetTensor,
+          targetMask,
+          numItems: nI,
+          rng,
+          seen,
+        }
+        const { value, grads } = tf.variableGrads(() => this.loss(vars, batch), varList)
         for (let k = 0; k < varList.length; k++) adam.update(slots[k]!, grads[varList[k]!.name]!)
         return value
       })
@@ -234,10 +259,10 @@ export abstract class SequentialRecommender<C extends SequentialConfig> extends 
       }
       if (B === 0) continue
       const last = tf.tidy(() => {
-        const seq = tf.tensor2d(seqBuf.subarray(0, B * L), [B, L], 'int32')
-        const mask = tf.cast(tf.greater(seq, 0), 'float32') as tf.Tensor2D
-        const h = this.encode(p, seq, mask, identity)
-        return tf.slice(h, [0, L - 1, 0], [B, 1, d])
+        const inputs = seqBuf.subarray(0, B * L)
+        const inputTensor = tf.tensor2d(inputs, [B, L], 'int32')
+        const inputMask = tf.cast(tf.greater(inputTensor, 0), 'float32') as tf.Tensor2D
+        return this.lastStates(p, { size: B, length: L, inputs, inputTensor, inputMask, drop: identity })
       })
       const v = last.dataSync() as Float32Array
       last.dispose()
