@@ -67,7 +67,7 @@ describe.each(['wasm', 'cpu'] as const)('AdamOptimizer on %s', (backend) => {
         ours.nextStep()
         ours.update(slot, g)
       })
-      theirs.applyGradients({ [b.name]: g })
+      theirs.applyGradients([{ name: b.name, tensor: g }])
       g.dispose()
     }
     closeAll(a.dataSync(), b.dataSync(), 5)
