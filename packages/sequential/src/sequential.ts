@@ -8,7 +8,11 @@ import {
   throwIfAborted,
   type FitOptions,
   type Interactions,
+  topK,
+  type IncrementalRecommender,
   type ModelArtifacts,
+  type RecommendOptions,
+  type ScoredItems,
 } from '@recforge/core'
 import { AdamOptimizer, Batcher, ScalarMean, ensureBackend, takeRows, tf, trainEpochs, type TrainEpochsResult } from '@recforge/tf'
 import { initialValues, type WeightSpec } from './internal/nn'
@@ -112,9 +116,10 @@ const FORMAT_VERSION = 1
  * autodiff, and keeps in plain typed arrays each user's final hidden state and the item
  * embeddings and biases. The score of item `i` for user `u` is `state(u) · E[i] + b[i]`, where
  * `state(u)` encodes the user's last `maxLength` training items; users without training items
- * get a zero state, so their ranking is the learned item bias.
+ * get a zero state, so their ranking is the learned item bias. A history that was not in training
+ * (a new user or session) is scored with {@link SequentialRecommender.recommendNewUser}.
  */
-export abstract class SequentialRecommender<C extends SequentialConfig> extends BaseRecommender<C> {
+export abstract class SequentialRecommender<C extends SequentialConfig> extends BaseRecommender<C> implements IncrementalRecommender {
   /** Statistics of the last `fit` (epochs, loss history, seconds per epoch, backend). */
   lastFit: SequentialFitReport | undefined
   protected weights: Record<string, Float32Array> | undefined
@@ -326,6 +331,74 @@ export abstract class SequentialRecommender<C extends SequentialConfig> extends 
     out.set(this.states!.subarray(user * d, (user + 1) * d))
     out[d] = 1
     return out
+  }
+
+  /**
+   * Recommends for a history that was not in training (a new user or a new session), given its
+   * items in order, oldest first; runs the network once on the last `maxLength` items. Needs the
+   * TensorFlow.js backend started (`await initBackend()` from `@recforge/tf`, as `fit` does).
+   * `values` is ignored: the order of the items is what the model reads.
+   *
+   * @example
+   * ```ts
+   * await initBackend()
+   * const model = await SASRec.load(artifacts)
+   * model.recommendNewUser(new Int32Array([12, 7, 40]), undefined, { k: 10 })
+   * ```
+   * @throws RecForgeError NOT_FITTED before fit or load; UNKNOWN_ID for an item outside the
+   * catalogue; BACKEND_UNAVAILABLE when no TensorFlow.js backend has been started.
+   */
+  recommendNewUser(items: Int32Array, values?: Float32Array, opts: RecommendOptions = {}): ScoredItems {
+    void values
+    this.checkItems(items)
+    const k = opts.k ?? 10
+    if (!Number.isInteger(k) || k < 0) throw new RecForgeError('INVALID_ARGUMENT', `k must be a non-negative integer; got ${k}`)
+    const d = this.config.factors
+    const state = new Float32Array(d)
+    if (items.length > 0) state.set(this.encodeHistory(items))
+    const n = this.numItems
+    const E = this.weights!.itemEmbeddings!
+    const b = this.weights!.itemBias!
+    const cand = opts.candidates
+    if (cand) this.checkItems(cand)
+    const m = cand ? cand.length : n
+    const scores = new Float32Array(m)
+    for (let j = 0; j < m; j++) {
+      const i = cand ? cand[j]! : j
+      const row = (i + 1) * d
+      let acc = b[i + 1]!
+      for (let c = 0; c < d; c++) acc += state[c]! * E[row + c]!
+      scores[j] = acc
+    }
+    const exclude: Int32Array[] = []
+    if (opts.excludeSeen ?? true) exclude.push(items)
+    if (opts.exclude) exclude.push(opts.exclude)
+    return topK(scores, k, { ...(cand ? { candidates: cand } : {}), exclude })
+  }
+
+  /** The state after reading `items` (oldest first), computed with the trained weights on the active backend. */
+  private encodeHistory(items: Int32Array): Float32Array {
+    let backend: string | undefined
+    try {
+      backend = tf.getBackend()
+    } catch (e) {
+      throw new RecForgeError('BACKEND_UNAVAILABLE', `${this.name}: encoding a new history needs a TensorFlow.js backend; call \`await initBackend()\` from @recforge/tf first`, { cause: e })
+    }
+    if (!backend) throw new RecForgeError('BACKEND_UNAVAILABLE', `${this.name}: encoding a new history needs a TensorFlow.js backend; call \`await initBackend()\` from @recforge/tf first`)
+    const L = this.config.maxLength
+    const inputs = new Int32Array(L)
+    lastWindow(items, L, inputs, 0)
+    const specs = this.paramSpecs(this.numItems)
+    const out = tf.tidy(() => {
+      const p: Record<string, tf.Tensor> = {}
+      for (const [name, spec] of Object.entries(specs)) p[name] = tf.tensor(this.weights![name]!, [...spec.shape])
+      const inputTensor = tf.tensor2d(inputs, [1, L], 'int32')
+      const inputMask = tf.cast(tf.greater(inputTensor, 0), 'float32') as tf.Tensor2D
+      return this.lastStates(p, { size: 1, length: L, inputs, inputTensor, inputMask, drop: (x) => x })
+    })
+    const v = out.dataSync() as Float32Array
+    out.dispose()
+    return v
   }
 
   async save(): Promise<ModelArtifacts> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { describeRecommender } from '@recforge/core/testing'
-import { InteractionsBuilder, ModelRegistry, decodeArtifacts, encodeArtifacts, isRecForgeError, plantedFixture, type ProgressEvent, type Recommender } from '@recforge/core'
+import { InteractionsBuilder, ModelRegistry, decodeArtifacts, isIncremental, encodeArtifacts, isRecForgeError, plantedFixture, type ProgressEvent, type Recommender } from '@recforge/core'
 import { initBackend, tf } from '@recforge/tf'
 import { GRU4Rec, SASRec, sequentialModels } from '../index'
 import { successorFixture } from './fixtures'
@@ -133,6 +133,23 @@ describe.each(models)('%s', (name, create) => {
     expect(() => fitted.userVector(-1)).toThrowError(/outside/)
     const foreign = { ...(await fitted.save()), model: 'als' }
     await expect(name === 'gru4rec' ? GRU4Rec.load(foreign) : SASRec.load(foreign)).rejects.toThrowError(/expected "(gru4rec|sasrec)"/)
+  })
+
+  it('recommends for a new history (fold-in without retraining) as for a trained user with that history', async () => {
+    const fx = successorFixture({ users: 20 })
+    const m = create({ epochs: 3 })
+    await m.fit(fx.train, { seed: 6 })
+    expect(isIncremental(m)).toBe(true)
+    for (const u of [0, 13]) {
+      const history = fx.train.indices.slice(fx.train.indptr[u]!, fx.train.indptr[u + 1]!)
+      const fresh = m.recommendNewUser(history, undefined, { k: 24 })
+      const known = m.recommend(u, { k: 24 })
+      expect(Array.from(fresh.items)).toEqual(Array.from(known.items))
+      for (let j = 0; j < known.scores.length; j++) expect(fresh.scores[j]).toBeCloseTo(known.scores[j]!, 4)
+    }
+    // an empty history ranks by item bias, like a user without training items
+    expect(m.recommendNewUser(new Int32Array(0), undefined, { k: 3 }).items.length).toBe(3)
+    expect(() => m.recommendNewUser(new Int32Array([99]))).toThrowError(/item index 99/)
   })
 
   it('ranks users without training items by the learned item bias', async () => {
