@@ -1,7 +1,7 @@
-import { checkArtifacts, checkNumber, type ModelArtifacts, type Random } from '@recforge/core'
+import { RecForgeError, checkArtifacts, checkNumber, type ModelArtifacts, type Random } from '@recforge/core'
 import { gatherRows, tf } from '@recforge/tf'
 import { mm, type WeightSpec } from './internal/nn'
-import { SEQUENTIAL_DEFAULTS, SequentialRecommender, validateSequential, type BatchContext, type Params, type SequenceBatch, type SequentialConfig } from './sequential'
+import { SEQUENTIAL_DEFAULTS, SequentialRecommender, sampleNegatives, validateSequential, type BatchContext, type Params, type SequenceBatch, type SequentialConfig } from './sequential'
 
 /** Options of {@link GRU4Rec}. */
 export interface GRU4RecConfig extends SequentialConfig {
@@ -11,9 +11,19 @@ export interface GRU4RecConfig extends SequentialConfig {
   learningRate: number
   /** Dropout rate on the input embeddings and on the GRU output. Defaults to `0.1`. */
   dropout: number
-  /** Items sampled uniformly per mini-batch as shared negatives of the sampled softmax. Defaults to `256`. */
+  /**
+   * Training objective. `bce`: binary cross-entropy of the next item against one negative per
+   * position, drawn uniformly from the items the user never interacted with (as SASRec). `softmax`:
+   * sampled softmax of the next item against `negatives` items drawn uniformly per mini-batch and
+   * shared by all positions. Defaults to `'bce'`.
+   */
+  loss: GRU4RecLoss
+  /** Shared negatives per mini-batch of the `softmax` objective. Defaults to `256`. */
   negatives: number
 }
+
+/** The training objectives of {@link GRU4Rec}. */
+export type GRU4RecLoss = 'bce' | 'softmax'
 
 /**
  * `min(count, n)` distinct items (index + 1) drawn uniformly from `n`; all of them, in order, when
@@ -42,9 +52,11 @@ interface LocalItems {
   readonly inputs: Int32Array
   /** The same for the targets, when given. */
   readonly targets: Int32Array | undefined
+  /** The same for per-position negatives, when given. */
+  readonly negatives: Int32Array | undefined
 }
 
-function localItems(table: tf.Tensor, inputs: Int32Array, targets: Int32Array | undefined, B: number, L: number): LocalItems {
+function localItems(table: tf.Tensor, inputs: Int32Array, targets: Int32Array | undefined, B: number, L: number, negatives?: Int32Array): LocalItems {
   const where = new Map<number, number>()
   const distinct: number[] = []
   const place = (src: Int32Array): Int32Array => {
@@ -65,18 +77,20 @@ function localItems(table: tf.Tensor, inputs: Int32Array, targets: Int32Array | 
   }
   const li = place(inputs)
   const lt = targets ? place(targets) : undefined
+  const ln = negatives ? place(negatives) : undefined
   const ids = tf.tensor2d(Int32Array.from(distinct), [distinct.length, 1], 'int32')
-  return { ids, embeddings: gatherRows(table, ids), inputs: li, targets: lt }
+  return { ids, embeddings: gatherRows(table, ids), inputs: li, targets: lt, negatives: ln }
 }
 
 /** The defaults of {@link GRU4RecConfig}. */
-export const GRU4REC_DEFAULTS: Readonly<GRU4RecConfig> = Object.freeze({ ...SEQUENTIAL_DEFAULTS, epochs: 20, learningRate: 0.002, dropout: 0.1, negatives: 256 })
+export const GRU4REC_DEFAULTS: Readonly<GRU4RecConfig> = Object.freeze({ ...SEQUENTIAL_DEFAULTS, epochs: 20, learningRate: 0.002, dropout: 0.1, loss: 'bce' as GRU4RecLoss, negatives: 256 })
 
 /**
  * GRU4Rec-style next-item model (Hidasi et al. 2016, "Session-based Recommendations with Recurrent
  * Neural Networks"): item embeddings feed a gated recurrent unit over the user's last `maxLength`
  * items, and the hidden state after each item scores the next one against the same (tied) item
- * embeddings plus an item bias. Training uses a sampled softmax: at every position the true next
+ * embeddings plus an item bias. Training uses binary cross-entropy with one negative per position
+ * (`loss: 'bce'`, the default), or a sampled softmax (`loss: 'softmax'`) in which the true next
  * item competes with `negatives` items drawn uniformly per mini-batch and shared by all positions
  * (a sampled negative equal to the target is masked out). The GRU cell is written with tfjs-core
  * ops: `z = σ(x Wz + h Uz + bz)`, `r = σ(x Wr + h Ur + br)`, `n = tanh(x Wn + bn + r ⊙ (h Un + bhn))`,
@@ -98,6 +112,7 @@ export class GRU4Rec extends SequentialRecommender<GRU4RecConfig> {
   constructor(config: Partial<GRU4RecConfig> = {}) {
     const c = validateSequential({ ...GRU4REC_DEFAULTS, ...config })
     checkNumber('negatives', c.negatives, { min: 1, integer: true })
+    if (c.loss !== 'bce' && c.loss !== 'softmax') throw new RecForgeError('INVALID_ARGUMENT', `option "loss" must be "bce" or "softmax"; got ${JSON.stringify(c.loss)}`)
     super(c)
   }
 
@@ -146,16 +161,17 @@ export class GRU4Rec extends SequentialRecommender<GRU4RecConfig> {
   protected loss(p: Params, batch: BatchContext): tf.Scalar {
     const B = batch.size
     const L = batch.length
-    const local = localItems(p.itemEmbeddings!, batch.inputs, batch.targets, B, L)
+    const bce = this.config.loss === 'bce'
+    const local = localItems(p.itemEmbeddings!, batch.inputs, batch.targets, B, L, bce ? sampleNegatives(batch) : undefined)
     const biasTable = tf.reshape(p.itemBias!, [batch.numItems + 1, 1])
     const localBias = gatherRows(biasTable, local.ids)
-    const negIds = sampleDistinct(batch.numItems, this.config.negatives, batch.rng)
+    const negIds = bce ? new Int32Array(0) : sampleDistinct(batch.numItems, this.config.negatives, batch.rng)
     const S = negIds.length
     const negPos = new Map<number, number>()
     for (let j = 0; j < S; j++) negPos.set(negIds[j]!, j)
-    const neg = tf.tensor2d(negIds, [S, 1], 'int32')
-    const negT = tf.transpose(gatherRows(p.itemEmbeddings!, neg))
-    const negBias = tf.reshape(gatherRows(biasTable, neg), [1, S])
+    const neg = bce ? undefined : tf.tensor2d(negIds, [S, 1], 'int32')
+    const negT = neg && tf.transpose(gatherRows(p.itemEmbeddings!, neg))
+    const negBias = neg && tf.reshape(gatherRows(biasTable, neg), [1, S])
     const losses: tf.Tensor[] = []
     // the loss runs on chunks of steps: one stack per chunk instead of per-step kernels, and the
     // stack's gradient (slices, which copy their whole input on wasm) stays on small tensors
@@ -168,16 +184,19 @@ export class GRU4Rec extends SequentialRecommender<GRU4RecConfig> {
       const n = c * B
       const H = batch.drop(tf.reshape(tf.stack(chunk), [n, this.config.factors]))
       const tl = new Int32Array(n)
+      const nl = new Int32Array(bce ? n : 0)
       const tm = new Float32Array(n)
-      const collide = new Float32Array(n * S)
+      const collide = new Float32Array(bce ? 0 : n * S)
       let collisions = false
       for (let k = 0; k < c; k++) {
         const t = steps[k]!
         tl.set(local.targets!.subarray(t * B, (t + 1) * B), k * B)
+        if (bce) nl.set(local.negatives!.subarray(t * B, (t + 1) * B), k * B)
         for (let b = 0; b < B; b++) {
           const target = batch.targets[b * L + t]!
           if (target === 0) continue
           tm[k * B + b] = 1
+          if (bce) continue
           const j = negPos.get(target)
           if (j !== undefined) {
             collide[(k * B + b) * S + j] = -1e9
@@ -185,11 +204,19 @@ export class GRU4Rec extends SequentialRecommender<GRU4RecConfig> {
           }
         }
       }
-      const tlT = tf.tensor2d(tl, [n, 1], 'int32')
-      const pos = tf.add(tf.sum(tf.mul(H, gatherRows(local.embeddings, tlT)), 1, true), gatherRows(localBias, tlT))
-      let negLogits = tf.add(mm(H, negT), negBias)
-      if (collisions) negLogits = tf.add(negLogits, tf.tensor2d(collide, [n, S]))
-      const per = tf.sub(tf.logSumExp(tf.concat([pos, negLogits], 1), 1, true), pos)
+      const logit = (ids: Int32Array) => {
+        const at = tf.tensor2d(ids, [n, 1], 'int32')
+        return tf.add(tf.sum(tf.mul(H, gatherRows(local.embeddings, at)), 1, true), gatherRows(localBias, at))
+      }
+      const pos = logit(tl)
+      let per: tf.Tensor
+      if (bce) {
+        per = tf.add(tf.softplus(tf.neg(pos)), tf.softplus(logit(nl)))
+      } else {
+        let negLogits = tf.add(mm(H, negT!), negBias!)
+        if (collisions) negLogits = tf.add(negLogits, tf.tensor2d(collide, [n, S]))
+        per = tf.sub(tf.logSumExp(tf.concat([pos, negLogits], 1), 1, true), pos)
+      }
       losses.push(tf.sum(tf.mul(per, tf.tensor2d(tm, [n, 1]))))
       chunk = []
       steps = []

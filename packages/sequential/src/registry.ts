@@ -1,5 +1,5 @@
 import type { ModelDefinition, ParamSpec, ParamValues } from '@recforge/core'
-import { GRU4Rec, GRU4REC_DEFAULTS, type GRU4RecConfig } from './gru4rec'
+import { GRU4Rec, GRU4REC_DEFAULTS, type GRU4RecConfig, type GRU4RecLoss } from './gru4rec'
 import { SASRec, SASREC_DEFAULTS, type SASRecConfig } from './sasrec'
 import type { SequenceOrder, SequentialConfig } from './sequential'
 
@@ -32,17 +32,19 @@ function sequentialConfig(p: ParamValues): Partial<SequentialConfig> {
 /** The `gru4rec` registry entry. */
 export const gru4recModel: ModelDefinition = {
   name: 'gru4rec',
-  description: 'GRU4Rec-style next-item model: item embeddings, a GRU over the last items, sampled softmax',
+  description: 'GRU4Rec-style next-item model: item embeddings, a GRU over the last items, BCE or sampled softmax',
   package: '@recforge/sequential',
   task: 'ranking',
   needsTimestamps: true,
   params: {
     ...common(GRU4REC_DEFAULTS),
-    negatives: { type: 'int', default: GRU4REC_DEFAULTS.negatives, min: 1, description: 'uniformly sampled negatives shared per mini-batch (sampled softmax)' },
+    loss: { type: 'enum', default: GRU4REC_DEFAULTS.loss, values: ['bce', 'softmax'], description: 'bce: one negative per position; softmax: sampled softmax over shared negatives' },
+    negatives: { type: 'int', default: GRU4REC_DEFAULTS.negatives, min: 1, description: 'shared negatives per mini-batch of the softmax objective' },
   },
   create: (p) => {
     const c: Partial<GRU4RecConfig> = sequentialConfig(p)
     if (p.negatives !== undefined) c.negatives = p.negatives as number
+    if (p.loss !== undefined) c.loss = p.loss as GRU4RecLoss
     return new GRU4Rec(c)
   },
   load: (a) => GRU4Rec.load(a),

@@ -1,7 +1,7 @@
-import { checkArtifacts, checkNumber, sortedHas, RecForgeError, type ModelArtifacts } from '@recforge/core'
+import { checkArtifacts, checkNumber, RecForgeError, type ModelArtifacts } from '@recforge/core'
 import { gatherRows, tf } from '@recforge/tf'
 import { dense3, layerNorm, mm, type WeightSpec } from './internal/nn'
-import { SEQUENTIAL_DEFAULTS, SequentialRecommender, validateSequential, type BatchContext, type Params, type SequenceBatch, type SequentialConfig } from './sequential'
+import { SEQUENTIAL_DEFAULTS, SequentialRecommender, sampleNegatives, validateSequential, type BatchContext, type Params, type SequenceBatch, type SequentialConfig } from './sequential'
 
 /** Options of {@link SASRec}. */
 export interface SASRecConfig extends SequentialConfig {
@@ -115,25 +115,11 @@ export class SASRec extends SequentialRecommender<SASRecConfig> {
     const hidden = this.encode(p, batch)
     const N = batch.size * batch.length
     const d = this.config.factors
-    const nI = batch.numItems
     const E = p.itemEmbeddings!
-    const bias = tf.reshape(p.itemBias!, [nI + 1, 1])
+    const bias = tf.reshape(p.itemBias!, [batch.numItems + 1, 1])
     const H = tf.reshape(hidden, [N, d])
     // one negative per real position, uniform over the items the user never interacted with
-    const negIds = new Int32Array(N)
-    const { indptr, items } = batch.seen
-    for (let r = 0; r < batch.size; r++) {
-      const u = batch.users[r]!
-      const row = items.subarray(indptr[u]!, indptr[u + 1]!)
-      const full = row.length >= nI
-      for (let t = 0; t < batch.length; t++) {
-        const j = r * batch.length + t
-        if (batch.targets[j] === 0) continue
-        let c = batch.rng.int(nI)
-        for (let tries = 0; !full && tries < 100 && sortedHas(row, c); tries++) c = batch.rng.int(nI)
-        negIds[j] = c + 1
-      }
-    }
+    const negIds = sampleNegatives(batch)
     const tgt = tf.reshape(batch.targetTensor, [N, 1])
     const neg = tf.tensor2d(negIds, [N, 1], 'int32')
     const logit = (ids: tf.Tensor) => tf.add(tf.sum(tf.mul(H, gatherRows(E, ids)), 1, true), gatherRows(bias, ids))

@@ -5,6 +5,7 @@ import {
   checkArtifacts,
   checkNumber,
   requireTensor,
+  sortedHas,
   throwIfAborted,
   type FitOptions,
   type Interactions,
@@ -98,6 +99,29 @@ export interface BatchContext extends SequenceBatch {
   readonly rng: Random
   /** Each user's training items, sorted (for sampling negatives the user never interacted with). */
   readonly seen: { readonly indptr: Int32Array; readonly items: Int32Array }
+}
+
+/**
+ * One negative per real target of a batch, row-major like the targets (item index + 1; 0 where
+ * the target is padding), drawn uniformly from the items the window's user never interacted with
+ * (up to 100 tries, so a user who saw almost the whole catalogue still gets a negative).
+ */
+export function sampleNegatives(batch: BatchContext): Int32Array {
+  const nI = batch.numItems
+  const out = new Int32Array(batch.size * batch.length)
+  const { indptr, items } = batch.seen
+  for (let r = 0; r < batch.size; r++) {
+    const u = batch.users[r]!
+    const row = items.subarray(indptr[u]!, indptr[u + 1]!)
+    for (let t = 0; t < batch.length; t++) {
+      const j = r * batch.length + t
+      if (batch.targets[j] === 0) continue
+      let c = batch.rng.int(nI)
+      for (let tries = 0; tries < 100 && sortedHas(row, c); tries++) c = batch.rng.int(nI)
+      out[j] = c + 1
+    }
+  }
+  return out
 }
 
 /** Training statistics of the last `fit`. */
