@@ -203,9 +203,19 @@ export interface NCFFitReport extends TrainEpochsResult {
 }
 
 /**
- * The shared NCF implementation (He et al. 2017, Neural Collaborative Filtering). Embedding tables
- * of users and items live in one variable and all dense weights in another, so one Adam step is
- * a handful of kernels; look-ups use {@link gatherRows}. Scoring runs on plain typed arrays.
+ * The shared NCF implementation (He et al. 2017, Neural Collaborative Filtering). The user and
+ * item embeddings (GMF part and MLP part side by side) live in one variable and all dense weights
+ * in another, so a training step is one look-up, a hand-differentiated forward and backward pass,
+ * one lazy Adam update of the rows the batch touched and one Adam update of the dense weights.
+ * Scoring runs on plain typed arrays and needs no TensorFlow.js backend.
+ *
+ * @example
+ * ```ts
+ * const model: NCFModel = new NeuMF({ epochs: 10 })
+ * await model.fit(train, { seed: 42, onProgress: (e) => console.error(e.stage, e.current) })
+ * model.lastFit?.epochSeconds // seconds per epoch; model.lastFit?.backend: 'tensorflow-wasm'
+ * ```
+ * @throws RecForgeError INVALID_ARGUMENT for out-of-range options or a diverging loss; EMPTY_INPUT for empty data; ABORTED when the fit signal fires; NOT_FITTED or UNKNOWN_ID when scoring.
  */
 export abstract class NCFModel extends BaseRecommender<NCFConfig> {
   abstract readonly kind: NCFKind
