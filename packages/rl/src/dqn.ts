@@ -118,15 +118,17 @@ export class DQNPolicy implements BanditPolicy {
   /** Q-values of each candidate in a state, from the online (or target) network. */
   private qValues(state: Float64Array, candidates: Int32Array, net: Mlp): Float64Array {
     const d = this.dimensions
-    const sd = state.length
-    const x = new Float64Array(sd + d)
-    x.set(state)
+    // the state's share of the first layer is the same for every candidate: compute it once
+    const pre = new Float64Array(net.hidden)
+    const hid = new Float64Array(net.hidden)
+    net.partial(state, 0, state.length, pre)
     const q = new Float64Array(candidates.length)
+    const x = new Float64Array(d)
     for (let j = 0; j < candidates.length; j++) {
       const i = candidates[j]!
       this.checkItem(i)
-      for (let f = 0; f < d; f++) x[sd + f] = this.items[i * d + f]!
-      q[j] = net.forward(x, 0)
+      for (let f = 0; f < d; f++) x[f] = this.items[i * d + f]!
+      q[j] = net.finish(pre, state.length, x, 0, hid)
     }
     return q
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { InteractionsBuilder, isRecForgeError, Random } from '@recforge/core'
+import { Mlp } from '../internal/mlp'
 import { DQNPolicy, evaluateInSimulator, fitRewardModel, RandomPolicy, SessionSimulator, trainDQN, type RewardModel } from '../index'
 
 const G = 4
@@ -123,5 +124,26 @@ describe('the simulator fitted from logged ratings', () => {
     const s = sim.reset(u0)
     expect(s.user).toBe(u0)
     expect(s.candidates.length).toBe(5)
+  })
+})
+
+describe('the Q-network', () => {
+  it('scores a state once and its candidates from the shared part, exactly as a full forward pass', () => {
+    const rng = new Random(8)
+    const net = new Mlp(7, 5, rng)
+    const x = Float64Array.from({ length: 7 }, (_, k) => (k === 2 ? 0 : rng.normal()))
+    const pre = new Float64Array(5)
+    net.partial(x, 0, 4, pre)
+    const hid = new Float64Array(5)
+    expect(net.finish(pre, 4, x.subarray(4), 0, hid)).toBeCloseTo(net.forward(x, 0), 12)
+    // by hand: relu(b1 + W1ᵀx)·w2 + b2 with W1 row-major (inputs × hidden)
+    const p = net.params
+    let want = p[7 * 5 + 5 + 5]!
+    for (let j = 0; j < 5; j++) {
+      let a = p[7 * 5 + j]!
+      for (let k = 0; k < 7; k++) a += x[k]! * p[k * 5 + j]!
+      want += Math.max(0, a) * p[7 * 5 + 5 + j]!
+    }
+    expect(net.forward(x, 0)).toBeCloseTo(want, 12)
   })
 })

@@ -13,6 +13,7 @@ export class Mlp {
   private readonly oB1: number
   private readonly oW2: number
   private readonly oB2: number
+  private readonly scratch: Float64Array
 
   constructor(
     readonly inputs: number,
@@ -23,6 +24,7 @@ export class Mlp {
     this.oW2 = this.oB1 + hidden
     this.oB2 = this.oW2 + hidden
     this.params = new Float64Array(this.oB2 + 1)
+    this.scratch = new Float64Array(hidden)
     this.m = new Float64Array(this.params.length)
     this.v = new Float64Array(this.params.length)
     if (rng) {
@@ -39,14 +41,43 @@ export class Mlp {
 
   /** Output for one input row at `x[o..o+inputs)`; fills `hid` with the hidden activations when given. */
   forward(x: Float64Array, o: number, hid?: Float64Array): number {
+    const pre = hid ?? this.scratch
+    this.partial(x, o, this.inputs, pre)
+    return this.finish(pre, this.inputs, x, o, pre)
+  }
+
+  /** Hidden pre-activations b1 + W1ᵀx over the first `len` inputs only, from `x[o..o+len)`, into `out`. */
+  partial(x: Float64Array, o: number, len: number, out: Float64Array): void {
     const p = this.params
     const h = this.hidden
+    for (let j = 0; j < h; j++) out[j] = p[this.oB1 + j]!
+    for (let k = 0; k < len; k++) {
+      const xk = x[o + k]!
+      if (xk === 0) continue
+      const row = k * h
+      for (let j = 0; j < h; j++) out[j]! += xk * p[row + j]!
+    }
+  }
+
+  /**
+   * Output from pre-activations `pre` that cover inputs `0..start)` (from {@link partial}) plus
+   * the inputs `start..inputs)` read from `x[o..)`; writes the hidden activations to `hid`.
+   * Shares the state's part of the first layer across the candidates of one state.
+   */
+  finish(pre: Float64Array, start: number, x: Float64Array, o: number, hid: Float64Array): number {
+    const p = this.params
+    const h = this.hidden
+    if (hid !== pre) hid.set(pre.subarray(0, h))
+    for (let k = start; k < this.inputs; k++) {
+      const xk = x[o + k - start]!
+      if (xk === 0) continue
+      const row = k * h
+      for (let j = 0; j < h; j++) hid[j]! += xk * p[row + j]!
+    }
     let out = p[this.oB2]!
     for (let j = 0; j < h; j++) {
-      let a = p[this.oB1 + j]!
-      for (let k = 0; k < this.inputs; k++) a += x[o + k]! * p[k * h + j]!
-      a = a > 0 ? a : 0
-      if (hid) hid[j] = a
+      const a = hid[j]! > 0 ? hid[j]! : 0
+      hid[j] = a
       out += a * p[this.oW2 + j]!
     }
     return out
