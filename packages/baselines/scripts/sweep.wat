@@ -1,4 +1,4 @@
-;; Rank-b update micro-kernel for the blocked symmetric sweep (f64x2 SIMD).
+;; Rank-b update micro-kernels for the blocked symmetric sweep (f64x2 and f32x4 SIMD).
 ;; strip(w, c, a, nblk, n8, b): for 4 consecutive rows whose W rows start at byte offset w
 ;; (row stride b*8), and nblk consecutive 4-column blocks of the packed C panel starting at
 ;; byte offset c (layout [block][t][4] f64), subtracts W C^T from A at byte offset a
@@ -58,5 +58,92 @@
         (local.set $a (i32.add (local.get $a) (i32.const 32)))
         (local.set $k (i32.add (local.get $k) (i32.const 1)))
         (br $blocks)))
+  )
+
+  ;; strip32(w, c, a, nblk, n4, b): the same update in float32 (f32x4 SIMD). W rows have stride
+  ;; b*4 bytes, the packed panel has layout [block][t][4] f32 and A has row stride n4 bytes.
+  ;; Two 4-column blocks at a time (8 accumulators), then a last single block when nblk is odd;
+  ;; every entry is still a sum over t in order, so the result does not depend on the pairing.
+  (func (export "strip32") (param $w i32) (param $c i32) (param $a i32) (param $nblk i32) (param $n4 i32) (param $b i32)
+    (local $b4 i32) (local $b16 i32) (local $wp i32) (local $cp i32) (local $wend i32) (local $k i32) (local $ar i32)
+    (local $x0 v128) (local $x1 v128) (local $x2 v128) (local $x3 v128) (local $y0 v128) (local $y1 v128)
+    (local $s00 v128) (local $s01 v128) (local $s10 v128) (local $s11 v128)
+    (local $s20 v128) (local $s21 v128) (local $s30 v128) (local $s31 v128)
+    (local.set $b4 (i32.shl (local.get $b) (i32.const 2)))
+    (local.set $b16 (i32.shl (local.get $b) (i32.const 4)))
+    (local.set $cp (local.get $c))
+    (local.set $k (i32.const 0))
+    (block $pairsdone
+      (loop $pairs
+        (br_if $pairsdone (i32.gt_u (i32.add (local.get $k) (i32.const 2)) (local.get $nblk)))
+        (local.set $s00 (v128.const i64x2 0 0)) (local.set $s01 (v128.const i64x2 0 0))
+        (local.set $s10 (v128.const i64x2 0 0)) (local.set $s11 (v128.const i64x2 0 0))
+        (local.set $s20 (v128.const i64x2 0 0)) (local.set $s21 (v128.const i64x2 0 0))
+        (local.set $s30 (v128.const i64x2 0 0)) (local.set $s31 (v128.const i64x2 0 0))
+        (local.set $wp (local.get $w))
+        (local.set $wend (i32.add (local.get $w) (local.get $b4)))
+        (block $tdone
+          (loop $t
+            (br_if $tdone (i32.ge_u (local.get $wp) (local.get $wend)))
+            (local.set $y0 (v128.load (local.get $cp)))
+            (local.set $y1 (v128.load (i32.add (local.get $cp) (local.get $b16))))
+            (local.set $x0 (v128.load32_splat (local.get $wp)))
+            (local.set $x1 (v128.load32_splat (i32.add (local.get $wp) (local.get $b4))))
+            (local.set $x2 (v128.load32_splat (i32.add (local.get $wp) (i32.shl (local.get $b4) (i32.const 1)))))
+            (local.set $x3 (v128.load32_splat (i32.add (local.get $wp) (i32.mul (local.get $b4) (i32.const 3)))))
+            (local.set $s00 (f32x4.add (local.get $s00) (f32x4.mul (local.get $x0) (local.get $y0))))
+            (local.set $s01 (f32x4.add (local.get $s01) (f32x4.mul (local.get $x0) (local.get $y1))))
+            (local.set $s10 (f32x4.add (local.get $s10) (f32x4.mul (local.get $x1) (local.get $y0))))
+            (local.set $s11 (f32x4.add (local.get $s11) (f32x4.mul (local.get $x1) (local.get $y1))))
+            (local.set $s20 (f32x4.add (local.get $s20) (f32x4.mul (local.get $x2) (local.get $y0))))
+            (local.set $s21 (f32x4.add (local.get $s21) (f32x4.mul (local.get $x2) (local.get $y1))))
+            (local.set $s30 (f32x4.add (local.get $s30) (f32x4.mul (local.get $x3) (local.get $y0))))
+            (local.set $s31 (f32x4.add (local.get $s31) (f32x4.mul (local.get $x3) (local.get $y1))))
+            (local.set $wp (i32.add (local.get $wp) (i32.const 4)))
+            (local.set $cp (i32.add (local.get $cp) (i32.const 16)))
+            (br $t)))
+        ;; the second block of the pair was read at cp + b16 all along; step past it
+        (local.set $cp (i32.add (local.get $cp) (local.get $b16)))
+        (local.set $ar (local.get $a))
+        (v128.store (local.get $ar) (f32x4.sub (v128.load (local.get $ar)) (local.get $s00)))
+        (v128.store offset=16 (local.get $ar) (f32x4.sub (v128.load offset=16 (local.get $ar)) (local.get $s01)))
+        (local.set $ar (i32.add (local.get $ar) (local.get $n4)))
+        (v128.store (local.get $ar) (f32x4.sub (v128.load (local.get $ar)) (local.get $s10)))
+        (v128.store offset=16 (local.get $ar) (f32x4.sub (v128.load offset=16 (local.get $ar)) (local.get $s11)))
+        (local.set $ar (i32.add (local.get $ar) (local.get $n4)))
+        (v128.store (local.get $ar) (f32x4.sub (v128.load (local.get $ar)) (local.get $s20)))
+        (v128.store offset=16 (local.get $ar) (f32x4.sub (v128.load offset=16 (local.get $ar)) (local.get $s21)))
+        (local.set $ar (i32.add (local.get $ar) (local.get $n4)))
+        (v128.store (local.get $ar) (f32x4.sub (v128.load (local.get $ar)) (local.get $s30)))
+        (v128.store offset=16 (local.get $ar) (f32x4.sub (v128.load offset=16 (local.get $ar)) (local.get $s31)))
+        (local.set $a (i32.add (local.get $a) (i32.const 32)))
+        (local.set $k (i32.add (local.get $k) (i32.const 2)))
+        (br $pairs)))
+    ;; a last single block
+    (if (i32.lt_u (local.get $k) (local.get $nblk))
+      (then
+        (local.set $s00 (v128.const i64x2 0 0)) (local.set $s10 (v128.const i64x2 0 0))
+        (local.set $s20 (v128.const i64x2 0 0)) (local.set $s30 (v128.const i64x2 0 0))
+        (local.set $wp (local.get $w))
+        (local.set $wend (i32.add (local.get $w) (local.get $b4)))
+        (block $tdone1
+          (loop $t1
+            (br_if $tdone1 (i32.ge_u (local.get $wp) (local.get $wend)))
+            (local.set $y0 (v128.load (local.get $cp)))
+            (local.set $s00 (f32x4.add (local.get $s00) (f32x4.mul (v128.load32_splat (local.get $wp)) (local.get $y0))))
+            (local.set $s10 (f32x4.add (local.get $s10) (f32x4.mul (v128.load32_splat (i32.add (local.get $wp) (local.get $b4))) (local.get $y0))))
+            (local.set $s20 (f32x4.add (local.get $s20) (f32x4.mul (v128.load32_splat (i32.add (local.get $wp) (i32.shl (local.get $b4) (i32.const 1)))) (local.get $y0))))
+            (local.set $s30 (f32x4.add (local.get $s30) (f32x4.mul (v128.load32_splat (i32.add (local.get $wp) (i32.mul (local.get $b4) (i32.const 3)))) (local.get $y0))))
+            (local.set $wp (i32.add (local.get $wp) (i32.const 4)))
+            (local.set $cp (i32.add (local.get $cp) (i32.const 16)))
+            (br $t1)))
+        (local.set $ar (local.get $a))
+        (v128.store (local.get $ar) (f32x4.sub (v128.load (local.get $ar)) (local.get $s00)))
+        (local.set $ar (i32.add (local.get $ar) (local.get $n4)))
+        (v128.store (local.get $ar) (f32x4.sub (v128.load (local.get $ar)) (local.get $s10)))
+        (local.set $ar (i32.add (local.get $ar) (local.get $n4)))
+        (v128.store (local.get $ar) (f32x4.sub (v128.load (local.get $ar)) (local.get $s20)))
+        (local.set $ar (i32.add (local.get $ar) (local.get $n4)))
+        (v128.store (local.get $ar) (f32x4.sub (v128.load (local.get $ar)) (local.get $s30)))))
   )
 )

@@ -78,7 +78,19 @@ describe('EASE weights', () => {
       scale = Math.max(scale, Math.abs(wa[k]!))
     }
     expect(err / scale).toBeLessThan(1e-4)
+    // the float32 weights really come from the float32 sweep, and rank the same items first
+    expect(err).toBeGreaterThan(0)
+    for (let u = 0; u < 20; u++) expect(Array.from(b.recommend(u, { k: 5 }).items)).toEqual(Array.from(a.recommend(u, { k: 5 }).items))
   })
+
+  it('float32 gives identical weights with and without worker threads', async () => {
+    const data = randomImplicit(300, 250, 25, new Random(9))
+    const one = new EASE({ lambda: 50, threads: 1, precision: 'float32' })
+    const two = new EASE({ lambda: 50, threads: 2, precision: 'float32' })
+    await one.fit(data)
+    await two.fit(data)
+    expect(two.weightMatrix()).toEqual(one.weightMatrix())
+  }, 60_000)
 
   it('maxItems models the most popular items only; others score -Infinity', async () => {
     // item popularity: i1 (3), i2 (3), i0 (2), i3 (1)

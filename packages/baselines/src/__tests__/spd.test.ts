@@ -7,8 +7,8 @@ import { createSweepWorkspace, sweepInverse, sweepRowsKernel, sweepWasmModule, t
 import { SWEEP_WASM_BASE64 } from '../internal/sweepWasm'
 import { gaussJordanInverse } from './helpers'
 
-/** A random SPD matrix: R^T R + n I, row-major. */
-function randomSpd(n: number, seed: number): Float64Array {
+/** A random SPD matrix: R^T R + ridge I, row-major. */
+function randomSpd(n: number, seed: number, ridge = 0.5): Float64Array {
   const rng = new Random(seed)
   const R = rng.fillNormal(new Float64Array(n * n)) as Float64Array
   const A = new Float64Array(n * n)
@@ -16,15 +16,15 @@ function randomSpd(n: number, seed: number): Float64Array {
     for (let j = 0; j < n; j++) {
       let s = 0
       for (let k = 0; k < n; k++) s += R[k * n + i]! * R[k * n + j]!
-      A[i * n + j] = s + (i === j ? 0.5 : 0)
+      A[i * n + j] = s + (i === j ? ridge : 0)
     }
   }
   return A
 }
 
 /** Runs the sweep on a copy and returns the full inverse (negated, mirrored). */
-async function sweepInverseFull(A: Float64Array, n: number, block: number, opts: { pool?: KernelPool; wasm?: boolean } = {}): Promise<Float64Array> {
-  const ws = createSweepWorkspace(n, { block, shared: opts.pool !== undefined, wasm: opts.wasm ?? false })
+async function sweepInverseFull(A: Float64Array, n: number, block: number, opts: { pool?: KernelPool; wasm?: boolean; precision?: 'float64' | 'float32' } = {}): Promise<Float64Array> {
+  const ws = createSweepWorkspace(n, { block, shared: opts.pool !== undefined, wasm: opts.wasm ?? false, precision: opts.precision ?? 'float64' })
   ws.A.set(A)
   await sweepInverse(ws, opts.pool ? { pool: opts.pool } : {})
   const W = ws.A
@@ -80,7 +80,37 @@ describe('blocked symmetric sweep inverse', () => {
     expect(sweepWasmModule()).toBeInstanceOf(WebAssembly.Module)
     expect(createSweepWorkspace(50, { block: 8 }).memory).toBeDefined()
     expect(createSweepWorkspace(50, { block: 6 }).memory).toBeUndefined()
-    expect(createSweepWorkspace(50, { block: 8, precision: 'float32' }).memory).toBeUndefined()
+    const f32 = createSweepWorkspace(50, { block: 8, precision: 'float32' })
+    expect(f32.memory).toBeDefined()
+    expect(f32.A).toBeInstanceOf(Float32Array)
+    expect(f32.Cp).toBeInstanceOf(Float32Array)
+    expect(createSweepWorkspace(50, { block: 8, precision: 'float32', wasm: false }).memory).toBeUndefined()
+  })
+
+  it('float32 (f32x4 WebAssembly kernel) matches the float64 inverse within single-precision tolerance', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 60 }), fc.constantFrom(4, 8, 12), fc.integer({ min: 0, max: 1_000_000 }), async (n, block, seed) => {
+        // a ridge of n keeps the condition number small, as EASE's lambda does
+        const A = randomSpd(n, seed, n)
+        const exact = gaussJordanInverse(A, n)
+        const f32 = await sweepInverseFull(A, n, block, { wasm: true, precision: 'float32' })
+        expect(maxRelErr(f32, exact)).toBeLessThan(2e-5)
+        // and float32 actually rounds: it is not the float64 result
+        if (n > 8) expect(maxRelErr(f32, exact)).toBeGreaterThan(0)
+      }),
+      { numRuns: 40 },
+    )
+  })
+
+  it('float32 gives the same bits with or without a worker thread sharing the rows', async () => {
+    for (const n of [37, 70]) {
+      const A = randomSpd(n, 5, n)
+      const alone = await sweepInverseFull(A, n, 8, { wasm: true, precision: 'float32' })
+      expect(await sweepInverseFull(A, n, 8, { pool, wasm: true, precision: 'float32' })).toEqual(alone)
+      // the plain TypeScript float32 path (float64 sums) agrees to single precision
+      const js = await sweepInverseFull(A, n, 8, { wasm: false, precision: 'float32' })
+      expect(maxRelErr(alone, js)).toBeLessThan(2e-5)
+    }
   })
 
   it('ships the WebAssembly that scripts/sweep.wat compiles to', async () => {

@@ -60,23 +60,28 @@ export function sweepRowsKernel(
   A: Float64Array | Float32Array,
   n: number,
   C: Float64Array,
-  W: Float64Array,
+  W: Float64Array | Float32Array,
   S: Float64Array,
   b: number,
   k0: number,
   r0: number,
   r1: number,
-  Cp?: Float64Array,
+  Cp?: Float64Array | Float32Array,
   wasmModule?: WebAssembly.Module,
   memory?: WebAssembly.Memory,
 ): void {
   const k1 = k0 + b
   // the WebAssembly micro-kernel, when A, W and the packed panel Cp live in its memory
+  // (A, W and Cp share one element type: float64 runs `strip`, float32 `strip32`)
+  const es = A.BYTES_PER_ELEMENT
   let strip: ((w: number, c: number, a: number, nblk: number, n8: number, b: number) => void) | undefined
   if (Cp && wasmModule && memory && b % 4 === 0) {
     const inst = new WebAssembly.Instance(wasmModule, { env: { memory } })
-    strip = inst.exports.strip as typeof strip
+    strip = (es === 4 ? inst.exports.strip32 : inst.exports.strip) as typeof strip
   }
+  // with the float32 kernel, the scalar edges add in float32 too (Math.fround is exact IEEE single
+  // arithmetic here), so every entry is the same ordered float32 sum whichever rows a thread owns
+  const f32 = strip !== undefined && es === 4
   const aByte = A.byteOffset
   const wByte = W.byteOffset
   const cpByte = Cp ? Cp.byteOffset : 0
@@ -113,7 +118,7 @@ export function sweepRowsKernel(
           const lim = j < k0 ? Math.min(k0, i) : i
           const nblk = (lim - j) >> 2
           if (nblk > 0) {
-            strip(wByte + w0 * 8, cpByte + j * b * 8, aByte + (a0 + j) * 8, nblk, n * 8, b)
+            strip(wByte + w0 * es, cpByte + j * b * es, aByte + (a0 + j) * es, nblk, n * es, b)
             j += 4 * nblk
             continue
           }
@@ -125,7 +130,8 @@ export function sweepRowsKernel(
             for (let r = 0; r < 4; r++) {
               const wi = (i + r) * b
               let s = 0
-              for (let t = 0; t < b; t++) s += W[wi + t]! * C[cj + t]!
+              if (f32) for (let t = 0; t < b; t++) s = Math.fround(s + Math.fround(W[wi + t]! * C[cj + t]!))
+              else for (let t = 0; t < b; t++) s += W[wi + t]! * C[cj + t]!
               A[(i + r) * n + jj]! -= s
             }
           }
@@ -169,7 +175,8 @@ export function sweepRowsKernel(
           if (jj >= k0 && jj < k1) continue
           const cj = jj * b
           let s = 0
-          for (let t = 0; t < b; t++) s += W[wi + t]! * C[cj + t]!
+          if (f32) for (let t = 0; t < b; t++) s = Math.fround(s + Math.fround(W[wi + t]! * C[cj + t]!))
+          else for (let t = 0; t < b; t++) s += W[wi + t]! * C[cj + t]!
           A[ai + jj]! -= s
         }
       }
@@ -181,7 +188,8 @@ export function sweepRowsKernel(
         if (jj >= k0 && jj < k1) continue
         const cj = jj * b
         let s = 0
-        for (let t = 0; t < b; t++) s += W[wi + t]! * C[cj + t]!
+        if (f32) for (let t = 0; t < b; t++) s = Math.fround(s + Math.fround(W[wi + t]! * C[cj + t]!))
+        else for (let t = 0; t < b; t++) s += W[wi + t]! * C[cj + t]!
         A[ai + jj]! -= s
       }
       i++
@@ -205,16 +213,21 @@ export function sweepRowsKernel(
  * `B[i][j] = -P[i][j] / P[j][j]`, `B[i][i] = 0`, written row-major as float32.
  */
 export function easeRowsKernel(A: Float64Array | Float32Array, n: number, B: Float32Array, r0: number, r1: number): void {
-  for (let i = r0; i < r1; i++) {
-    const ai = i * n
-    const bi = i * n
-    for (let j = 0; j < n; j++) {
-      if (j === i) {
-        B[bi + j] = 0
-        continue
+  const diag = new Float64Array(n)
+  for (let j = 0; j < n; j++) diag[j] = A[j * n + j]!
+  // 64 x 64 tiles, so the upper-triangle reads (A[j][i], down a column) stay in cache
+  const T = 64
+  for (let i0 = r0; i0 < r1; i0 += T) {
+    const i1 = Math.min(i0 + T, r1)
+    for (let j0 = 0; j0 < n; j0 += T) {
+      const j1 = Math.min(j0 + T, n)
+      for (let i = i0; i < i1; i++) {
+        const ai = i * n
+        for (let j = j0; j < j1; j++) {
+          const a = j <= i ? A[ai + j]! : A[j * n + i]!
+          B[ai + j] = j === i ? 0 : -a / diag[j]!
+        }
       }
-      const a = j <= i ? A[ai + j]! : A[j * n + i]!
-      B[bi + j] = -a / A[j * n + j]!
     }
   }
 }
@@ -235,10 +248,10 @@ export interface SweepWorkspace {
   readonly A: DenseArray
   /** Pivot columns (n x block, row-major). */
   readonly C: Float64Array
-  /** `C S` rows (n x block, row-major). */
-  readonly W: Float64Array
-  /** Pivot columns packed four rows at a time ([row / 4][t][row % 4]) for the WebAssembly kernel. */
-  readonly Cp?: Float64Array
+  /** `C S` rows (n x block, row-major), in the precision of `A` when the WebAssembly kernel runs. */
+  readonly W: Float64Array | Float32Array
+  /** Pivot columns packed four rows at a time ([row / 4][t][row % 4]) for the WebAssembly kernel, in the precision of `A`. */
+  readonly Cp?: Float64Array | Float32Array
   readonly memory?: WebAssembly.Memory
   readonly module?: WebAssembly.Module
 }
@@ -262,8 +275,9 @@ const WASM_PAGE = 65_536
 const WASM_MAX_BYTES = 4 * 1024 ** 3 - WASM_PAGE
 
 /**
- * Allocates a {@link SweepWorkspace}. With `wasm` (float64 only, block a multiple of 4, all of it
- * under 4 GiB), everything sits in one shared WebAssembly memory so the SIMD kernel can run on it;
+ * Allocates a {@link SweepWorkspace}. With `wasm` (block a multiple of 4, all of it under 4 GiB),
+ * everything sits in one shared WebAssembly memory so the SIMD kernel can run on it (f64x2 for
+ * float64, f32x4 for float32, where `A`, `W` and `Cp` are float32 and `C` stays float64);
  * otherwise in plain or shared typed arrays.
  */
 export function createSweepWorkspace(n: number, opts: { block?: number; precision?: 'float64' | 'float32'; shared?: boolean; wasm?: boolean } = {}): SweepWorkspace {
@@ -271,22 +285,24 @@ export function createSweepWorkspace(n: number, opts: { block?: number; precisio
   const precision = opts.precision ?? 'float64'
   const panel = n * block
   const packed = Math.ceil(n / 4) * 4 * block
-  const bytes = (n * n + 2 * panel + packed) * 8
-  const module = opts.wasm !== false && precision === 'float64' && block % 4 === 0 && bytes <= WASM_MAX_BYTES ? sweepWasmModule() : null
+  const es = precision === 'float64' ? 8 : 4
+  const bytes = (n * n + panel + packed) * es + panel * 8
+  const module = opts.wasm !== false && block % 4 === 0 && bytes <= WASM_MAX_BYTES ? sweepWasmModule() : null
   if (module) {
     const pages = Math.ceil(bytes / WASM_PAGE)
     const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true })
     const buf = memory.buffer
-    let o = 0
-    const take = (len: number) => {
-      const a = new Float64Array(buf, o, len)
-      o += len * 8
+    // C first keeps every float64 array 8-byte aligned whatever n is
+    const C = new Float64Array(buf, 0, panel)
+    let o = panel * 8
+    const take = (len: number): Float64Array | Float32Array => {
+      const a = es === 8 ? new Float64Array(buf, o, len) : new Float32Array(buf, o, len)
+      o += len * es
       return a
     }
     const A = take(n * n)
     const W = take(panel)
     const Cp = take(packed)
-    const C = take(panel)
     return { n, block, A, C, W, Cp, memory, module }
   }
   const alloc = <T extends Float64Array | Float32Array>(C: new (b: ArrayBufferLike) => T, len: number, size: number): T =>
