@@ -66,6 +66,6 @@ await runSuite('content', cases, {
     `ml-latest-small: ${ds.interactions.users.size} users, ${ds.interactions.items.size} items; item text = title, genres and up to 20 tags (core itemText). Seed ${seed}, k ${k}; every rating counts as relevant.`,
     'holdout-full: EVAL.md protocol via @recforge/data splitProtocol and @recforge/metrics evaluateSplit (what `recforge evaluate --protocol holdout-full` runs).',
     `cold-start-items: ${coldItems.coldItems.length} items (20% of rated items) lose all interactions; each test user ranks only those new items. cold-start-users: ${coldUsers.coldUsers.length} users (20%) keep their 5 earliest ratings; the rest is ranked against the whole catalogue.`,
-    'Timing column is one run (fit + evaluate) on a shared 2-core machine; fitSeconds with the embedding cache warm.',
+    'Timing column is one run (fit + evaluate) on a shared 2-core machine. The first content (use) fit encodes the whole catalogue when the embedding cache is cold; later fits read the cache.',
   ],
 })
