@@ -7,7 +7,7 @@ import { SEQUENTIAL_DEFAULTS, SequentialRecommender, sampleNegatives, validateSe
 export interface GRU4RecConfig extends SequentialConfig {
   /** Passes over the training windows. Defaults to `20`. */
   epochs: number
-  /** Adam learning rate. Defaults to `0.002`. */
+  /** Adam learning rate. Defaults to `0.005`. */
   learningRate: number
   /** Dropout rate on the input embeddings and on the GRU output. Defaults to `0.1`. */
   dropout: number
@@ -82,8 +82,16 @@ function localItems(table: tf.Tensor, inputs: Int32Array, targets: Int32Array | 
   return { ids, embeddings: gatherRows(table, ids), inputs: li, targets: lt, negatives: ln }
 }
 
-/** The defaults of {@link GRU4RecConfig}. */
-export const GRU4REC_DEFAULTS: Readonly<GRU4RecConfig> = Object.freeze({ ...SEQUENTIAL_DEFAULTS, epochs: 20, learningRate: 0.002, dropout: 0.1, loss: 'bce' as GRU4RecLoss, negatives: 256 })
+/**
+ * The defaults of {@link GRU4RecConfig}.
+ *
+ * @example
+ * ```ts
+ * new GRU4Rec({ ...GRU4REC_DEFAULTS, epochs: 5 })
+ * ```
+ * @throws never
+ */
+export const GRU4REC_DEFAULTS: Readonly<GRU4RecConfig> = Object.freeze({ ...SEQUENTIAL_DEFAULTS, epochs: 20, learningRate: 0.005, dropout: 0.1, loss: 'bce' as GRU4RecLoss, negatives: 256 })
 
 /**
  * GRU4Rec-style next-item model (Hidasi et al. 2016, "Session-based Recommendations with Recurrent

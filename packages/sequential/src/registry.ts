@@ -29,7 +29,15 @@ function sequentialConfig(p: ParamValues): Partial<SequentialConfig> {
   return c
 }
 
-/** The `gru4rec` registry entry. */
+/**
+ * The `gru4rec` registry entry.
+ *
+ * @example
+ * ```ts
+ * const model = gru4recModel.create({ epochs: 5 })
+ * ```
+ * @throws RecForgeError INVALID_ARGUMENT from `create` for parameters out of range.
+ */
 export const gru4recModel: ModelDefinition = {
   name: 'gru4rec',
   description: 'GRU4Rec-style next-item model: item embeddings, a GRU over the last items, BCE or sampled softmax',
@@ -50,7 +58,15 @@ export const gru4recModel: ModelDefinition = {
   load: (a) => GRU4Rec.load(a),
 }
 
-/** The `sasrec` registry entry. */
+/**
+ * The `sasrec` registry entry.
+ *
+ * @example
+ * ```ts
+ * const model = await sasrecModel.load(artifacts)
+ * ```
+ * @throws RecForgeError INVALID_ARGUMENT from `create` for parameters out of range; PARSE_ERROR / UNSUPPORTED_VERSION from `load` for damaged or foreign artifacts.
+ */
 export const sasrecModel: ModelDefinition = {
   name: 'sasrec',
   description: 'SASRec-style next-item model: causal self-attention over the last items, BCE with one negative per position',
@@ -80,5 +96,6 @@ export const sasrecModel: ModelDefinition = {
  * const registry = new ModelRegistry().register(...sequentialModels)
  * const { model } = registry.create('sasrec', { epochs: 10 })
  * ```
+ * @throws never
  */
 export const sequentialModels: readonly ModelDefinition[] = [gru4recModel, sasrecModel]

@@ -5,9 +5,11 @@ import { SEQUENTIAL_DEFAULTS, SequentialRecommender, sampleNegatives, validateSe
 
 /** Options of {@link SASRec}. */
 export interface SASRecConfig extends SequentialConfig {
-  /** Passes over the training windows. Defaults to `30`. */
+  /** Item embedding and hidden state size. Defaults to `32`. */
+  factors: number
+  /** Passes over the training windows. Defaults to `15`. */
   epochs: number
-  /** Adam learning rate. Defaults to `0.002`. */
+  /** Adam learning rate. Defaults to `0.005`. */
   learningRate: number
   /** Dropout rate on embeddings, attention weights and feed-forward layers. Defaults to `0.2`. */
   dropout: number
@@ -17,8 +19,16 @@ export interface SASRecConfig extends SequentialConfig {
   heads: number
 }
 
-/** The defaults of {@link SASRecConfig}. */
-export const SASREC_DEFAULTS: Readonly<SASRecConfig> = Object.freeze({ ...SEQUENTIAL_DEFAULTS, epochs: 30, learningRate: 0.002, dropout: 0.2, blocks: 2, heads: 1 })
+/**
+ * The defaults of {@link SASRecConfig}.
+ *
+ * @example
+ * ```ts
+ * new SASRec({ ...SASREC_DEFAULTS, blocks: 1 })
+ * ```
+ * @throws never
+ */
+export const SASREC_DEFAULTS: Readonly<SASRecConfig> = Object.freeze({ ...SEQUENTIAL_DEFAULTS, factors: 32, epochs: 15, learningRate: 0.005, dropout: 0.2, blocks: 2, heads: 1 })
 
 /**
  * SASRec-style next-item model (Kang & McAuley 2018, "Self-Attentive Sequential Recommendation"):

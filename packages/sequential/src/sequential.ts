@@ -44,10 +44,18 @@ export interface SequentialConfig {
   order: SequenceOrder
 }
 
-/** The defaults shared by {@link GRU4Rec} and {@link SASRec} (each sets its own epochs, learning rate and dropout). */
+/**
+ * The defaults shared by {@link GRU4Rec} and {@link SASRec} (each sets its own factors, epochs, learning rate and dropout).
+ *
+ * @example
+ * ```ts
+ * SEQUENTIAL_DEFAULTS.maxLength // 50
+ * ```
+ * @throws never
+ */
 export const SEQUENTIAL_DEFAULTS = Object.freeze({ factors: 64, maxLength: 50, batchSize: 128, seed: 42, order: 'time' as SequenceOrder })
 
-/** Checks the shared options; returns the config unchanged. */
+/** Checks the shared options; returns the config unchanged. @throws RecForgeError INVALID_ARGUMENT for an option out of range. */
 export function validateSequential<C extends SequentialConfig>(c: C): C {
   checkNumber('factors', c.factors, { min: 1, integer: true })
   checkNumber('maxLength', c.maxLength, { min: 1, integer: true })
@@ -105,6 +113,13 @@ export interface BatchContext extends SequenceBatch {
  * One negative per real target of a batch, row-major like the targets (item index + 1; 0 where
  * the target is padding), drawn uniformly from the items the window's user never interacted with
  * (up to 100 tries, so a user who saw almost the whole catalogue still gets a negative).
+ * Models call it from their loss; it is exported for custom subclasses of {@link SequentialRecommender}.
+ *
+ * @example
+ * ```ts
+ * const negatives = sampleNegatives(batch) // inside a subclass's loss(p, batch)
+ * ```
+ * @throws never
  */
 export function sampleNegatives(batch: BatchContext): Int32Array {
   const nI = batch.numItems
@@ -142,6 +157,14 @@ const FORMAT_VERSION = 1
  * `state(u)` encodes the user's last `maxLength` training items; users without training items
  * get a zero state, so their ranking is the learned item bias. A history that was not in training
  * (a new user or session) is scored with {@link SequentialRecommender.recommendNewUser}.
+ *
+ * @example
+ * ```ts
+ * class MyModel extends SequentialRecommender<SequentialConfig> { ... } // networkParams, lastStates, loss
+ * ```
+ * @throws RecForgeError INVALID_ARGUMENT from `fit` for data without timestamps (with
+ * `order: 'time'`), non-finite timestamps, no user with two interactions, or a loss that stops
+ * being finite; ABORTED when the signal fires.
  */
 export abstract class SequentialRecommender<C extends SequentialConfig> extends BaseRecommender<C> implements IncrementalRecommender {
   /** Statistics of the last `fit` (epochs, loss history, seconds per epoch, backend). */
