@@ -45,8 +45,9 @@ export function renderRecallQps(report: BenchReport): string {
     p++
     const pts = [...panel.values()].flat()
     const exact = exactQps.get(tag)
-    const minR = Math.min(0.5, ...pts.map((q) => q.recall))
-    const x0 = Math.floor(minR * 10) / 10
+    const minR = Math.min(...pts.map((q) => q.recall))
+    const step = 1 - minR <= 0.08 ? 0.01 : 1 - minR <= 0.25 ? 0.05 : 0.1
+    const x0 = Math.max(0, Math.floor((minR - step / 2) / step) * step)
     const qs = pts.map((q) => q.qps).concat(exact === undefined ? [] : [exact])
     const y0 = Math.floor(Math.log10(Math.min(...qs)))
     const y1 = Math.ceil(Math.log10(Math.max(...qs)))
@@ -58,14 +59,15 @@ export function renderRecallQps(report: BenchReport): string {
       const y = py(10 ** e)
       out.push(`<line x1="${ox + pad.l}" x2="${ox + W - pad.r}" y1="${y}" y2="${y}" stroke="#eee"/><text x="${ox + pad.l - 6}" y="${y + 4}" text-anchor="end">${(10 ** e).toLocaleString('en-US')}</text>`)
     }
-    for (let r = x0; r <= 1.0001; r += 0.1) {
+    for (let t = 0; x0 + t * step <= 1.0001; t++) {
+      const r = x0 + t * step
       const x = px(r)
-      out.push(`<line x1="${x}" x2="${x}" y1="${oy + pad.t}" y2="${oy + H - pad.b}" stroke="#eee"/><text x="${x}" y="${oy + H - pad.b + 14}" text-anchor="middle">${r.toFixed(1)}</text>`)
+      out.push(`<line x1="${x}" x2="${x}" y1="${oy + pad.t}" y2="${oy + H - pad.b}" stroke="#eee"/><text x="${x}" y="${oy + H - pad.b + 14}" text-anchor="middle">${r.toFixed(step < 0.1 ? 2 : 1)}</text>`)
     }
     out.push(`<text x="${ox + (W + pad.l) / 2}" y="${oy + H - 8}" text-anchor="middle">recall@10</text>`)
     out.push(`<text transform="translate(${ox + 14},${oy + (H + pad.t - pad.b) / 2}) rotate(-90)" text-anchor="middle">queries / s (log)</text>`)
     if (exact !== undefined) {
-      out.push(`<circle cx="${px(1)}" cy="${py(exact)}" r="4" fill="black"/><text x="${px(1) - 6}" y="${py(exact) - 6}" text-anchor="end">ExactIndex</text>`)
+      out.push(`<circle cx="${px(1)}" cy="${py(exact)}" r="4" fill="black"/><text x="${px(1) - 6}" y="${py(exact) + 14}" text-anchor="end">ExactIndex</text>`)
     }
     let li = 0
     for (const [label, series] of panel) {
