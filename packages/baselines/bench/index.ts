@@ -9,6 +9,12 @@ const easeSizes = (process.env.BASELINES_EASE_SIZES ?? '2000,5000,10000').split(
 const USERS = 6040
 const TARGET = 1_000_000
 
+/** CPU seconds of this process (all threads) since `start`: less sensitive than wall time to other work on a shared machine. */
+function cpuSeconds(start: NodeJS.CpuUsage): number {
+  const u = process.cpuUsage(start)
+  return (u.user + u.system) / 1e6
+}
+
 const knnData = syntheticImplicit({ users: USERS, items: 3706, target: TARGET, seed: 1 })
 const cases: BenchCase[] = []
 
@@ -17,9 +23,10 @@ for (const threads of [1, 0]) {
     name: `item-kNN fit, 1M synthetic (6,040 x 3,706), cosine, 100 neighbours, ${threads === 1 ? '1 thread' : 'all cores'}`,
     repeat: 3,
     run: async () => {
+      const start = process.cpuUsage()
       const m = new ItemKNN({ neighbors: 100, threads })
       await m.fit(knnData)
-      return { peakRssMiB: peakRssMiB() }
+      return { cpuSeconds: cpuSeconds(start), peakRssMiB: peakRssMiB() }
     },
   })
 }
@@ -28,6 +35,7 @@ for (const threads of [1, 0]) {
 async function timedEase(data: Interactions, opts: ConstructorParameters<typeof EASE>[0]): Promise<{ model: EASE; figures: Record<string, number> }> {
   const model = new EASE(opts)
   const stages: Record<string, number> = {}
+  const start = process.cpuUsage()
   let last = performance.now()
   await model.fit(data, {
     onProgress: (e) => {
@@ -36,42 +44,67 @@ async function timedEase(data: Interactions, opts: ConstructorParameters<typeof 
       last = now
     },
   })
-  return { model, figures: { gramSeconds: stages.gram ?? 0, invertSeconds: stages.invert ?? 0, weightsSeconds: stages.weights ?? 0, peakRssMiB: peakRssMiB() } }
+  const figures = { gramSeconds: stages.gram ?? 0, invertSeconds: stages.invert ?? 0, weightsSeconds: stages.weights ?? 0, cpuSeconds: cpuSeconds(start), peakRssMiB: peakRssMiB() }
+  return { model, figures }
+}
+
+/** Largest relative weight difference and the mean share of top-10 lists (first 500 users) that two fits share. */
+function agreement(a: EASE, b: EASE): Record<string, number> {
+  const wa = a.weightMatrix()
+  const wb = b.weightMatrix()
+  let err = 0
+  let scale = 0
+  for (let k = 0; k < wa.length; k++) {
+    err = Math.max(err, Math.abs(wa[k]! - wb[k]!))
+    scale = Math.max(scale, Math.abs(wb[k]!))
+  }
+  const users = Math.min(500, a.numUsers)
+  let shared = 0
+  for (let u = 0; u < users; u++) {
+    const top = new Set(b.recommend(u, { k: 10 }).items)
+    const other = a.recommend(u, { k: 10 }).items
+    let s = 0
+    for (const i of other) if (top.has(i)) s++
+    shared += s / Math.max(1, other.length)
+  }
+  return { maxRelErrorVsFloat64: err / scale, top10OverlapVsFloat64: shared / users }
 }
 
 for (const n of easeSizes) {
   const data = syntheticImplicit({ users: USERS, items: n, target: TARGET, seed: 2 })
   const big = n >= 5000
+  const label = `EASE fit, ${n.toLocaleString('en-US')} items, 1M synthetic`
+  // the float64 fit of the last run, to check the float32 fit against
+  let reference: EASE | undefined
   cases.push({
-    name: `EASE fit, ${n.toLocaleString('en-US')} items, 1M synthetic, float64, all cores`,
+    name: `${label}, float64, all cores`,
     repeat: big ? 1 : 3,
     warmup: big ? 0 : 1,
-    run: async () => (await timedEase(data, { lambda: 500 })).figures,
+    setup: () => {
+      reference = undefined
+    },
+    run: async () => {
+      const r = await timedEase(data, { lambda: 500 })
+      reference = r.model
+      return r.figures
+    },
   })
+  if (n === easeSizes[0] || n === easeSizes[easeSizes.length - 1]) {
+    cases.push({
+      name: `${label}, float32, all cores`,
+      repeat: big ? 1 : 3,
+      warmup: big ? 0 : 1,
+      run: async () => {
+        const r = await timedEase(data, { lambda: 500, precision: 'float32' })
+        return { ...r.figures, ...agreement(r.model, reference!) }
+      },
+    })
+  }
   if (n === easeSizes[0]) {
     cases.push({
-      name: `EASE fit, ${n.toLocaleString('en-US')} items, 1M synthetic, float64, 1 thread`,
+      name: `${label}, float64, 1 thread`,
       repeat: 3,
       run: async () => (await timedEase(data, { lambda: 500, threads: 1 })).figures,
-    })
-    let reference: Float32Array | undefined
-    cases.push({
-      name: `EASE fit, ${n.toLocaleString('en-US')} items, 1M synthetic, float32, all cores`,
-      repeat: 3,
-      setup: async () => {
-        reference ??= (await timedEase(data, { lambda: 500 })).model.weightMatrix()
-      },
-      run: async () => {
-        const f32 = await timedEase(data, { lambda: 500, precision: 'float32' })
-        const w = f32.model.weightMatrix()
-        let err = 0
-        let scale = 0
-        for (let k = 0; k < w.length; k++) {
-          err = Math.max(err, Math.abs(w[k]! - reference![k]!))
-          scale = Math.max(scale, Math.abs(reference![k]!))
-        }
-        return { ...f32.figures, maxRelErrorVsFloat64: err / scale }
-      },
     })
   }
 }
@@ -80,7 +113,9 @@ await runSuite('baselines', cases, {
   command: 'flock /tmp/recforge-bench.lock pnpm --filter @recforge/baselines bench',
   notes: [
     'Synthetic data from bench/synthetic.ts (core Random, seeded): 6,040 users, about 1M implicit interactions, Zipf-like popularity, 20 taste groups.',
-    'EASE times include the sparse Gram matrix, the blocked symmetric-sweep inverse and the weight matrix; the float32 row compares its weights with a float64 fit made untimed in setup.',
+    'EASE times include the sparse Gram matrix, the blocked symmetric-sweep inverse (WebAssembly SIMD: f64x2 for float64, f32x4 for float32) and the weight matrix; lambda 500.',
+    'float32 rows compare their weights and the top-10 lists of the first 500 users with the float64 fit of the row before (maxRelErrorVsFloat64 = largest weight difference / largest weight).',
+    'cpuSeconds counts every thread of the process; wall time and cpuSeconds both suffer when other work runs at the same time.',
     'Figures come from a shared 2-core machine; other work may have run at the same time.',
   ],
 })
