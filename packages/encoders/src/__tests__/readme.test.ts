@@ -1,10 +1,27 @@
-import { it } from 'vitest'
-import { CachedEncoder, EmbeddingCache } from '../index'
+import { expect, it } from 'vitest'
+import { fromCoo, rangeVocabulary } from '@recforge/core'
+import { CachedEncoder, EmbeddingCache, userVectorsFromItems } from '../index'
 import { loadUniversalSentenceEncoder } from '../use/index'
-it('readme', async () => {
+
+// The README example, with an in-memory cache so the test leaves nothing behind.
+it('runs the README example: the heist query is nearer the heist film, the user vector is their liked item', async () => {
   const use = new CachedEncoder(await loadUniversalSentenceEncoder(), { cache: new EmbeddingCache({ dir: false }) })
-  const texts = ['Heat (1995). Genres: Action, Crime, Thriller', 'Notting Hill (1999). Genres: Comedy, Romance', 'a clever bank robbery']
-  const v = await use.encode(texts)
-  const cos = (a: number, b: number) => v.subarray(a * 512, a * 512 + 512).reduce((s, x, j) => s + x * v[b * 512 + j]!, 0)
-  console.log(cos(2, 0), cos(2, 1))
-}, 60000)
+  const items = await use.encode(['Heat (1995). Genres: Action, Crime. Tags: heist, bank robbery', 'Notting Hill (1999). Genres: Comedy, Romance. Tags: london, bookshop'])
+  const query = await use.encode(['a clever bank robbery'])
+  const dot = (i: number) => query.reduce((s, x, j) => s + x * items[i * use.dimensions + j]!, 0)
+  expect(dot(0)).toBeGreaterThan(dot(1))
+  const liked = fromCoo({ users: rangeVocabulary(1), items: rangeVocabulary(2), userIdx: Int32Array.of(0), itemIdx: Int32Array.of(0), values: Float32Array.of(5) })
+  const users = userVectorsFromItems(liked, items, use.dimensions)
+  const d = use.dimensions
+  let uv = 0
+  let uu = 0
+  let vv = 0
+  for (let j = 0; j < d; j++) {
+    uv += users[j]! * items[j]!
+    uu += users[j]! * users[j]!
+    vv += items[j]! * items[j]!
+  }
+  expect(uu).toBeCloseTo(1, 5)
+  expect(uv / Math.sqrt(uu * vv)).toBeCloseTo(1, 5)
+  await use.dispose()
+}, 60_000)
