@@ -12,7 +12,7 @@ import {
   type Interactions,
   type ModelArtifacts,
 } from '@recforge/core'
-import { AdamOptimizer, Batcher, ScalarMean, ensureBackend, gatherRows, glorotUniform, takeRows, tf, trainEpochs, type TrainEpochsResult } from '@recforge/tf'
+import { Batcher, ensureBackend, glorotUniform, takeRows, tf, trainEpochs, type TrainEpochsResult } from '@recforge/tf'
 
 /** Which NCF network: generalized matrix factorization, the multi-layer perceptron, or their fusion. */
 export type NCFKind = 'gmf' | 'mlp' | 'neumf'
@@ -104,8 +104,7 @@ function layoutOf(kind: NCFKind, c: NCFConfig): Layout {
 /**
  * Offsets of the dense weights as training holds them: the MLP layers as stored, then the GMF
  * output weights over whole embedding rows ([D], zero where the MLP columns enter) so the GMF
- * product needs no column slice, then the MLP output weights and the bias. `mask` is 0 on
- * that padding (undefined when there is none).
+ * product needs no column slice, then the MLP output weights and the bias.
  */
 interface TrainingLayout {
   hG: number
@@ -113,7 +112,8 @@ interface TrainingLayout {
   hMSize: number
   hb: number
   total: number
-  mask: Float32Array | undefined
+  /** 1 on the GMF columns of the padded GMF output weights, 0 on the padding. */
+  hGMask: Float32Array | undefined
 }
 
 function trainingLayoutOf(L: Layout): TrainingLayout {
@@ -122,12 +122,12 @@ function trainingLayoutOf(L: Layout): TrainingLayout {
   const hMSize = L.hSize - L.f
   const hb = hM + hMSize
   const total = hb + 1
-  let mask: Float32Array | undefined
+  let hGMask: Float32Array | undefined
   if (L.f > 0 && L.e > 0) {
-    mask = new Float32Array(total).fill(1)
-    mask.fill(0, hG + L.f, hG + L.D)
+    hGMask = new Float32Array(L.D)
+    hGMask.fill(1, 0, L.f)
   }
-  return { hG, hM, hMSize, hb, total, mask }
+  return { hG, hM, hMSize, hb, total, hGMask }
 }
 
 /** Dense weights in the stored layout → the padded training layout. */
@@ -148,6 +148,45 @@ function fromTraining(L: Layout, T: TrainingLayout, t: Float32Array): Float32Arr
   out.set(t.subarray(T.hM, T.hM + T.hMSize), L.h + L.f)
   out[L.hb] = t[T.hb]!
   return out
+}
+
+/**
+ * Adam moments of a flat parameter array, updated in place on the CPU with TensorFlow.js's
+ * formulation (Kingma & Ba 2015 with epsilon added to the root of the second moment and the bias
+ * correction folded into the step size; betas 0.9 and 0.999, epsilon 1e-7).
+ */
+class AdamState {
+  private readonly m: Float32Array
+  private readonly v: Float32Array
+  private t = 0
+  private stepSize = 0
+
+  constructor(
+    size: number,
+    private readonly lr: number,
+  ) {
+    this.m = new Float32Array(size)
+    this.v = new Float32Array(size)
+  }
+
+  nextStep(): void {
+    this.t++
+    this.stepSize = (this.lr * Math.sqrt(1 - 0.999 ** this.t)) / (1 - 0.9 ** this.t)
+  }
+
+  /** Applies gradient `g[gOff .. gOff + n)` to `param[pOff .. pOff + n)` (and the moments at pOff). */
+  update(param: Float32Array, g: Float32Array, gOff: number, pOff: number, n: number): void {
+    const { m, v, stepSize } = this
+    for (let k = 0; k < n; k++) {
+      const gk = g[gOff + k]!
+      const p = pOff + k
+      const mk = 0.9 * m[p]! + 0.1 * gk
+      const vk = 0.999 * v[p]! + 0.001 * gk * gk
+      m[p] = mk
+      v[p] = vk
+      param[p] = param[p]! - (stepSize * mk) / (Math.sqrt(vk) + 1e-7)
+    }
+  }
 }
 
 function validate(kind: NCFKind, config: NCFConfig): NCFConfig {
@@ -204,10 +243,11 @@ export interface NCFFitReport extends TrainEpochsResult {
 
 /**
  * The shared NCF implementation (He et al. 2017, Neural Collaborative Filtering). The user and
- * item embeddings (GMF part and MLP part side by side) live in one variable and all dense weights
- * in another, so a training step is one look-up, a hand-differentiated forward and backward pass,
- * one lazy Adam update of the rows the batch touched and one Adam update of the dense weights.
- * Scoring runs on plain typed arrays and needs no TensorFlow.js backend.
+ * item embeddings (GMF part and MLP part side by side), the dense weights and their Adam moments
+ * live in typed arrays; a training step uploads the batch's embedding rows and the dense weights,
+ * runs a hand-differentiated forward and backward pass on the TensorFlow.js backend, reads the
+ * gradients back in one transfer and applies Adam in place (lazily to the rows the batch
+ * touched). Scoring runs on plain typed arrays and needs no TensorFlow.js backend.
  *
  * @example
  * ```ts
@@ -323,18 +363,19 @@ export abstract class NCFModel extends BaseRecommender<NCFConfig> {
       }
     }
 
-    // One embedding table, each row [GMF part | MLP part], so a batch needs one look-up, one
-    // gradient scatter and one lazy Adam update. The GMF output weights are zero-padded to whole
-    // rows during training (see trainingLayoutOf); the MLP takes its columns with one slice.
+    // The embedding table (each row [GMF part | MLP part]), the dense weights and their Adam
+    // moments live in typed arrays. A step uploads the batch's rows and the dense weights, runs
+    // the hand-differentiated forward and backward pass on the backend, reads the gradients back
+    // in one transfer and applies Adam in place: lazily to the embedding rows the batch touched
+    // (as TensorFlow's LazyAdam and PyTorch's SparseAdam), fully to the dense weights. No tensor
+    // outlives its step and the cost of a step does not depend on the catalogue size.
     const rowsAll = nU + nI
+    const D = L.D
     const T = trainingLayoutOf(L)
-    // created inside tidy so the initial-value tensors do not outlive the variables' creation
-    const emb = tf.tidy(() => tf.variable(tf.tensor2d(w0.emb, [rowsAll, L.D]), true))
-    const dense = tf.tidy(() => tf.variable(tf.tensor1d(toTraining(L, T, w0.dense)), true))
-    const mask = T.mask ? tf.keep(tf.tensor1d(T.mask)) : undefined
-    const adam = new AdamOptimizer({ learningRate: c.learningRate })
-    const embSlot = adam.slot(emb)
-    const denseSlot = adam.slot(dense)
+    const E = Float32Array.from(w0.emb)
+    const W = toTraining(L, T, w0.dense)
+    const adamE = new AdamState(E.length, c.learningRate)
+    const adamW = new AdamState(W.length, c.learningRate)
     const batcher = new Batcher({ size: R, batchSize: c.batchSize, seed: rng.uint32() })
     const B0 = c.batchSize
     const idxBuf = new Int32Array(2 * B0)
@@ -342,45 +383,29 @@ export abstract class NCFModel extends BaseRecommender<NCFConfig> {
     // distinct embedding rows of a batch, and where each of the 2B look-ups lands among them
     const rowsBuf = new Int32Array(2 * B0)
     const local = new Int32Array(2 * B0)
-    const swapBuf = new Int32Array(2 * B0)
     const where = new Int32Array(rowsAll).fill(-1)
+    const xBuf = new Float32Array(2 * B0 * D)
+    const swapBuf = L.f > 0 ? new Float32Array(2 * B0 * D) : undefined
+    const gRows = new Float32Array(2 * B0 * D)
     const signBuf = new Float32Array(B0)
     const signScaledBuf = new Float32Array(B0)
-    const param = <S extends [number, number] | [number]>(off: number, shape: S): S extends [number, number] ? tf.Tensor2D : tf.Tensor1D =>
-      tf.reshape(tf.slice(dense, [off], [shape.reduce((x, y) => x * y, 1)]), shape) as never
 
-    /** One hand-differentiated step: forward, backward, lazy Adam on embeddings, Adam on dense weights. */
-    const step = (idxView: Int32Array, labView: Float32Array, B: number): tf.Scalar => {
-      let nRows = 0
-      for (let j = 0; j < 2 * B; j++) {
-        const r = idxView[j]!
-        if (where[r]! < 0) {
-          where[r] = nRows
-          rowsBuf[nRows++] = r
-        }
-        local[j] = where[r]!
-        swapBuf[j ^ 1] = r
-      }
-      for (let j = 0; j < nRows; j++) where[rowsBuf[j]!] = -1
-      if (implicit) {
-        // s = 1 - 2y turns binary cross-entropy into softplus(s z), with gradient s sigmoid(s z)
-        for (let j = 0; j < B; j++) {
-          signBuf[j] = 1 - 2 * labView[j]!
-          signScaledBuf[j] = signBuf[j]! / B
-        }
-      }
-      return tf.tidy(() => {
-        adam.nextStep()
+    /** Forward and backward pass of one batch: the gradients of X (B×2×D), of the dense weights, and the loss, in one tensor. */
+    const gradients = (B: number): tf.Tensor1D =>
+      tf.tidy(() => {
+        const dense = tf.tensor1d(W)
+        const param = <S extends [number, number] | [number]>(off: number, shape: S): S extends [number, number] ? tf.Tensor2D : tf.Tensor1D =>
+          tf.reshape(tf.slice(dense, [off], [shape.reduce((x, y) => x * y, 1)]), shape) as never
         const hb = param(T.hb, [1])
         // X[b] = [user row; item row], each [GMF part | MLP part]
-        const X = gatherRows(emb, tf.tensor3d(idxView, [B, 2, 1], 'int32')) as tf.Tensor3D
+        const X = tf.tensor3d(xBuf.subarray(0, 2 * B * D), [B, 2, D])
         let z: tf.Tensor2D | undefined
         let P: tf.Tensor2D | undefined
         let hG: tf.Tensor2D | undefined
         if (L.f > 0) {
           // p_u ⊙ q_i over whole rows; the zero-padded output weights drop the MLP columns
           P = tf.prod(X, 1) as tf.Tensor2D
-          hG = param(T.hG, [L.D, 1] as [number, number])
+          hG = param(T.hG, [D, 1] as [number, number])
           z = tf.fused.matMul({ a: P, b: hG, bias: hb }) as tf.Tensor2D
         }
         const acts: tf.Tensor2D[] = []
@@ -391,26 +416,27 @@ export abstract class NCFModel extends BaseRecommender<NCFConfig> {
           let a = tf.reshape<tf.Rank.R2>(L.f > 0 ? tf.slice(X, [0, 0, L.f], [B, 2, L.e]) : X, [B, 2 * L.e])
           acts.push(a)
           for (const s of L.mats) {
-            const W = param(s.w, [s.in, s.out] as [number, number])
-            Ws.push(W)
-            a = tf.fused.matMul({ a, b: W, bias: param(s.b, [s.out]), activation: 'relu' }) as tf.Tensor2D
+            const w = param(s.w, [s.in, s.out] as [number, number])
+            Ws.push(w)
+            a = tf.fused.matMul({ a, b: w, bias: param(s.b, [s.out]), activation: 'relu' }) as tf.Tensor2D
             acts.push(a)
           }
           hM = param(T.hM, [T.hMSize, 1] as [number, number])
           z = z ? tf.add<tf.Tensor2D>(z, tf.matMul(a, hM)) : (tf.fused.matMul({ a, b: hM, bias: hb }) as tf.Tensor2D)
         }
         let dz: tf.Tensor2D
-        let loss: tf.Scalar
+        let loss: tf.Tensor
         if (implicit) {
+          // s = 1 - 2y turns binary cross-entropy into softplus(s z), with gradient s sigmoid(s z) / B
           const t = tf.mul<tf.Tensor2D>(z!, tf.tensor2d(signBuf.subarray(0, B), [B, 1]))
           loss = tf.mean(tf.softplus(t))
           dz = tf.mul(tf.sigmoid(t), tf.tensor2d(signScaledBuf.subarray(0, B), [B, 1]))
         } else {
-          const r = tf.sub<tf.Tensor2D>(z!, tf.tensor2d(labView, [B, 1]))
+          const r = tf.sub<tf.Tensor2D>(z!, tf.tensor2d(labBuf.subarray(0, B), [B, 1]))
           loss = tf.mean(tf.square(r))
           dz = tf.mul(r, 2 / B)
         }
-        // backward pass; plain matMuls with explicit transposes (transposed matMuls are slow on wasm).
+        // Backward pass; plain matMuls with explicit transposes (transposed matMuls are slow on wasm).
         // Outer products are broadcast multiplies: the wasm matMul caches its packed right-hand side
         // by tensor id, so multiplying by a reshape of a tensor that already served as a right-hand
         // side (hM, hG above) would reuse the stale [n, 1] packing and return garbage.
@@ -430,58 +456,85 @@ export abstract class NCFModel extends BaseRecommender<NCFConfig> {
           dX = L.f > 0 ? tf.pad(dXM, [[0, 0], [0, 0], [L.f, 0]]) : dXM
         }
         if (P && hG) {
-          grads.push(tf.reshape(tf.matMul(dzT, P), [-1]))
+          const gh = tf.reshape(tf.matMul(dzT, P), [-1])
+          // the padding of the GMF output weights gets no gradient, so it stays zero
+          grads.push(T.hGMask ? tf.mul(gh, tf.tensor1d(T.hGMask)) : gh)
           // d(p_u ⊙ q_i)/dp_u = q_i and back: the gradient of each row is dg times the other row
-          const dg = tf.reshape(tf.mul(dz, tf.reshape(hG, [1, L.D])), [B, 1, L.D])
-          // the rows in swapped order come from a second look-up (the wasm Reverse kernel is slow)
-          const dXG = tf.mul<tf.Tensor3D>(dg, gatherRows(emb, tf.tensor3d(swapBuf.subarray(0, 2 * B), [B, 2, 1], 'int32')))
+          const dg = tf.reshape(tf.mul(dz, tf.reshape(hG, [1, D])), [B, 1, D])
+          const dXG = tf.mul<tf.Tensor3D>(dg, tf.tensor3d(swapBuf!.subarray(0, 2 * B * D), [B, 2, D]))
           dX = dX ? tf.add<tf.Tensor3D>(dX, dXG) : dXG
         }
         if (hM) grads.push(tf.reshape(tf.matMul(dzT, acts[acts.length - 1]!), [-1]))
-        grads.push(tf.reshape(tf.sum(dz), [1]))
-        const rows = tf.tensor2d(rowsBuf.subarray(0, nRows), [nRows, 1], 'int32')
-        let gE: tf.Tensor2D = tf.scatterND(tf.tensor2d(local.subarray(0, 2 * B), [2 * B, 1], 'int32'), tf.reshape(dX!, [2 * B, L.D]), [nRows, L.D])
-        let gDense = tf.concat(grads, 0)
-        if (c.l2 > 0) {
-          // weight decay on the embedding rows this batch touched and on all dense weights
-          gE = tf.add(gE, tf.mul(gatherRows(emb, rows), c.l2))
-          gDense = tf.add(gDense, tf.mul(dense, c.l2))
-        }
-        adam.updateRows(embSlot, rows, gE)
-        // the padding stays zero: its gradient is masked, so its Adam moments and steps stay zero
-        adam.update(denseSlot, mask ? tf.mul(gDense, mask) : gDense)
-        return loss
+        grads.push(tf.reshape(tf.sum(dz), [1]), tf.reshape(loss, [1]))
+        return tf.concat([tf.reshape(dX!, [-1]), ...grads], 0) as tf.Tensor1D
       })
+
+    /** One training step on the batch in idxBuf/labBuf; returns the batch loss. */
+    const step = (B: number): number => {
+      let nRows = 0
+      for (let j = 0; j < 2 * B; j++) {
+        const r = idxBuf[j]!
+        if (where[r]! < 0) {
+          where[r] = nRows
+          rowsBuf[nRows++] = r
+        }
+        local[j] = where[r]!
+        xBuf.set(E.subarray(r * D, (r + 1) * D), j * D)
+        swapBuf?.set(E.subarray(r * D, (r + 1) * D), (j ^ 1) * D)
+      }
+      for (let j = 0; j < nRows; j++) where[rowsBuf[j]!] = -1
+      if (implicit) {
+        for (let j = 0; j < B; j++) {
+          signBuf[j] = 1 - 2 * labBuf[j]!
+          signScaledBuf[j] = signBuf[j]! / B
+        }
+      }
+      const out = gradients(B)
+      const g = out.dataSync() as Float32Array
+      out.dispose()
+      // sum the gradients of repeated look-ups per distinct row
+      const nX = 2 * B * D
+      gRows.fill(0, 0, nRows * D)
+      for (let j = 0; j < 2 * B; j++) {
+        const o = local[j]! * D
+        for (let k = 0; k < D; k++) gRows[o + k]! += g[j * D + k]!
+      }
+      const gW = g.subarray(nX, nX + W.length)
+      if (c.l2 > 0) {
+        // weight decay on the embedding rows this batch touched and on all dense weights
+        for (let q = 0; q < nRows; q++) {
+          const r = rowsBuf[q]! * D
+          for (let k = 0; k < D; k++) gRows[q * D + k]! += c.l2 * E[r + k]!
+        }
+        for (let k = 0; k < W.length; k++) gW[k]! += c.l2 * W[k]!
+      }
+      adamE.nextStep()
+      for (let q = 0; q < nRows; q++) adamE.update(E, gRows, q * D, rowsBuf[q]! * D, D)
+      adamW.nextStep()
+      adamW.update(W, gW, 0, 0, W.length)
+      return g[nX + W.length]!
     }
 
-    const acc = new ScalarMean()
-    let result: TrainEpochsResult
-    try {
-      result = await trainEpochs({
-        epochs: c.epochs,
-        ...(opts.signal ? { signal: opts.signal } : {}),
-        ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
-        runEpoch: async () => {
-          fillEpoch()
-          let b = 0
-          for (const rows of batcher.epoch()) {
-            const B = rows.length
-            acc.add(step(takeRows(pairs, rows, idxBuf, 2), takeRows(labels, rows, labBuf), B))
-            if (++b % 512 === 0) throwIfAborted(opts.signal, `${this.name} training`)
-          }
-          const loss = await acc.read()
-          if (!Number.isFinite(loss)) throw new RecForgeError('INVALID_ARGUMENT', `${this.name}: the training loss became ${loss}; lower learningRate (now ${c.learningRate})`)
-          return { loss }
-        },
-      })
-      this.w = { emb: (await emb.data()) as Float32Array, dense: fromTraining(L, T, (await dense.data()) as Float32Array) }
-    } finally {
-      acc.dispose()
-      adam.dispose()
-      emb.dispose()
-      dense.dispose()
-      mask?.dispose()
-    }
+    const result = await trainEpochs({
+      epochs: c.epochs,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+      runEpoch: async () => {
+        fillEpoch()
+        let b = 0
+        let sum = 0
+        for (const rows of batcher.epoch()) {
+          takeRows(pairs, rows, idxBuf, 2)
+          takeRows(labels, rows, labBuf)
+          sum += step(rows.length)
+          if (++b % 512 === 0) throwIfAborted(opts.signal, `${this.name} training`)
+        }
+        const loss = sum / b
+        if (!Number.isFinite(loss)) throw new RecForgeError('INVALID_ARGUMENT', `${this.name}: the training loss became ${loss}; lower learningRate (now ${c.learningRate})`)
+        return { loss }
+      },
+    })
+    this.w = { emb: E, dense: fromTraining(L, T, W) }
     this.itemFirstLayer = undefined
     this.lastFit = { ...result, backend: backend.name }
   }
