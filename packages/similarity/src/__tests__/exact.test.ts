@@ -115,5 +115,8 @@ describe('ExactIndex', () => {
     expect(() => index.add(new Int32Array([1, 2]), new Float32Array(4))).toThrow(/2 keys need 2 × 4 = 8/)
     expect(() => index.search(new Float32Array(4), -1)).toThrow(/k must be a non-negative integer/)
     expect(() => index.searchBatch(new Float32Array(5), 1)).toThrow(RecForgeError)
+    const batch = new Float32Array(8)
+    batch[6] = Number.POSITIVE_INFINITY
+    expect(() => index.searchBatch(batch, 1)).toThrow(/query 1\): query component 2 is Infinity/)
   })
 })
