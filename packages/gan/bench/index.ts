@@ -58,7 +58,7 @@ const quality = (label: string, model: string, params: Record<string, ParamValue
   },
 })
 
-const CFGAN_EPOCHS = Number(process.env.CFGAN_EPOCHS ?? 100)
+const CFGAN_EPOCHS = Number(process.env.CFGAN_EPOCHS ?? 40)
 const cfganParams = { hidden: 128, batchSize: 64, epochs: CFGAN_EPOCHS }
 const irganParams = { factors: 32, pretrainEpochs: 20, epochs: 30 }
 await runSuite(

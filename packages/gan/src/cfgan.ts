@@ -11,7 +11,7 @@ import {
   type ModelArtifacts,
 } from '@recforge/core'
 import { initBackend, tf } from '@recforge/tf'
-import { activeUsers, checkFinite, denseRows, glorot } from './internal/common'
+import { activeUsers, checkFinite, denseRows, glorot, matMul } from './internal/common'
 
 /** Options of {@link CFGAN}. */
 export interface CFGANConfig {
@@ -110,9 +110,9 @@ export class CFGAN extends BaseRecommender<CFGANConfig> {
     const dVars = [dW1r, dW1c, dB1, dW2, dB2]
     const optG = tf.train.adam(cfg.learningRate)
     const optD = tf.train.adam(cfg.learningRate)
-    const generate = (c: tf.Tensor2D): tf.Tensor2D => tf.sigmoid(tf.add<tf.Tensor2D>(tf.matMul(tf.relu(tf.add(tf.matMul(c, gW1), gB1)) as tf.Tensor2D, gW2), gB2))
+    const generate = (c: tf.Tensor2D): tf.Tensor2D => tf.sigmoid(tf.add<tf.Tensor2D>(matMul(tf.relu(tf.add(matMul(c, gW1, true), gB1)) as tf.Tensor2D, gW2), gB2))
     const discriminate = (r: tf.Tensor2D, c: tf.Tensor2D): tf.Tensor2D =>
-      tf.add(tf.matMul(tf.relu(tf.add(tf.add(tf.matMul(r, dW1r), tf.matMul(c, dW1c)), dB1)) as tf.Tensor2D, dW2), dB2)
+      tf.add(matMul(tf.relu(tf.add(tf.add(matMul(r, dW1r), matMul(c, dW1c, true)), dB1)) as tf.Tensor2D, dW2), dB2)
     try {
       for (let epoch = 0; epoch < cfg.epochs; epoch++) {
         rng.shuffle(users)

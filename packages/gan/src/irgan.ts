@@ -11,7 +11,7 @@ import {
   type ModelArtifacts,
 } from '@recforge/core'
 import { initBackend, tf } from '@recforge/tf'
-import { activeUsers, checkFinite, denseRows, normalInit } from './internal/common'
+import { activeUsers, checkFinite, denseRows, matMul, normalInit } from './internal/common'
 
 /** Options of {@link IRGAN}. */
 export interface IRGANConfig {
@@ -130,8 +130,8 @@ export class IRGAN extends BaseRecommender<IRGANConfig> {
     const optG = tf.train.adam(cfg.generatorLearningRate)
     const optD = tf.train.adam(cfg.discriminatorLearningRate)
     // Generator logits for a batch of users (before the temperature): B × n.
-    const gLogits = (idx: tf.Tensor1D): tf.Tensor2D => tf.add(tf.matMul(tf.gather(gU, idx), gI, false, true), gB)
-    const dLogits = (idx: tf.Tensor1D): tf.Tensor2D => tf.add(tf.matMul(tf.gather(dU, idx), dI, false, true), dB)
+    const gLogits = (idx: tf.Tensor1D): tf.Tensor2D => tf.add(matMul(tf.gather(gU, idx), tf.transpose(gI)), gB)
+    const dLogits = (idx: tf.Tensor1D): tf.Tensor2D => tf.add(matMul(tf.gather(dU, idx), tf.transpose(dI)), dB)
     const l2Of = (vars: tf.Variable[], idx: tf.Tensor1D): tf.Scalar =>
       tf.mul(tf.add(tf.sum(tf.square(tf.gather(vars[0]!, idx))), tf.sum(tf.square(vars[1]!))), cfg.l2) as tf.Scalar
     const batches = (): Int32Array[] => {

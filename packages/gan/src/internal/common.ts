@@ -1,4 +1,5 @@
 import { RecForgeError, type Random } from '@recforge/core'
+import { tf } from '@recforge/tf'
 
 /** Glorot-uniform weights for a `fanIn × fanOut` matrix, drawn from the seeded generator. */
 export function glorot(rng: Random, fanIn: number, fanOut: number): Float32Array {
@@ -40,4 +41,32 @@ export function checkFinite(model: string, what: string, value: number, epoch: n
   if (!Number.isFinite(value)) {
     throw new RecForgeError('INVALID_ARGUMENT', `${model}: ${what} became ${value} at epoch ${epoch}; lower the learning rate`)
   }
+}
+
+/**
+ * a·b whose gradients use explicit transposes: the WebAssembly backend's matMul with a transpose
+ * flag (what tfjs's own matMul gradient uses) runs several times slower than transpose + matMul on
+ * a catalogue-wide matrix. `constA` skips the gradient of `a` (a data matrix, never trained).
+ */
+function makeMatMul(constA: boolean) {
+  return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [a, b, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc]
+    save([a, b])
+    return {
+      value: tf.matMul(a, b),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sa, sb] = saved as [tf.Tensor2D, tf.Tensor2D]
+        const dyy = dy as tf.Tensor2D
+        return [constA ? tf.zerosLike(sa) : tf.matMul(dyy, tf.transpose(sb)), tf.matMul(tf.transpose(sa), dyy)]
+      },
+    }
+  }) as (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D
+}
+
+let cached: { full: (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D; constA: (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D } | undefined
+
+/** a·b (2-D) with the fast gradient of {@link makeMatMul}; `constA` when `a` needs no gradient. */
+export function matMul(a: tf.Tensor2D, b: tf.Tensor2D, constA = false): tf.Tensor2D {
+  cached ??= { full: makeMatMul(false), constA: makeMatMul(true) }
+  return constA ? cached.constA(a, b) : cached.full(a, b)
 }
