@@ -84,13 +84,15 @@ for (const [dsName, ds] of ratingData) {
 // (b) implicit models on the synthetic 1M preset (6,040 x 3,706 like the anchor)
 const oneM = generateSynthetic('1m', { itemText: false }).interactions
 for (const [solver, workers] of [['cg', 1], ['cg', 2], ['cholesky', 2]] as const) {
+  // the exact solver costs tens of seconds per iteration here: fewer runs and iterations
+  const exact = solver === 'cholesky'
   cases.push({
     name: `als (64 factors, ${solver}), synthetic 1m, ${workers} thread${workers > 1 ? 's' : ''}`,
-    repeat: 3,
-    warmup: 1,
+    repeat: exact ? 1 : 3,
+    warmup: exact ? 0 : 1,
     run: async () => {
       const timer = iterationTimer()
-      await new ALS({ factors: 64, iterations: 5, solver, workers }).fit(oneM, { onProgress: timer.onProgress })
+      await new ALS({ factors: 64, iterations: exact ? 3 : 5, solver, workers }).fit(oneM, { onProgress: timer.onProgress })
       return { secondsPerIteration: timer.perStep(), cpuSecondsPerIteration: timer.cpuPerStep() }
     },
   })
@@ -125,11 +127,12 @@ if (runBig) {
 }
 
 await runSuite('mf', cases, {
+  resultsDir: process.env.RECFORGE_MF_BENCH_OUT,
   command: 'flock /tmp/recforge-bench.lock pnpm --filter @recforge/mf bench',
   notes: [
     'Anchors (issue): Surprise SVD on real MovieLens-100K u1..u5: RMSE 0.938, 0.46 s fit per fold; SVD++ 0.922, 19.7 s per fold. implicit ALS, 64 factors, 1M ratings 6,040 x 3,706: 0.215 s/iteration on 1 thread, 0.096 s on 2; BPR 0.22 s/epoch.',
     'MovieLens-100K is not available here: the synthetic ml100k preset has its size but not its rating distribution, so its RMSE is not comparable with 0.938; ml-latest-small is real MovieLens data but a different dataset (more items, fewer users). Both use seeded 5-fold cross-validation (seed 42, the `rating-folds` protocol of @recforge/data), not the u1..u5 files.',
-    'rmse/mae: means over the 5 folds; fitSecondsPerFold: median fold fit time; medians over runs. secondsPerIteration/secondsPerEpoch: median of iterations 2..5 (the first also pays for transposes and worker start-up).',
+    'rmse/mae: means over the 5 folds; fitSecondsPerFold: median fold fit time; medians over runs. secondsPerIteration/secondsPerEpoch: median of iterations 2..5 (2..3 for cholesky, 2 for the 20M case; the first also pays for transposes and worker start-up).',
     'The machine is a shared 2-core VM and other work ran during the measurements, so wall times are upper bounds; the cpu* figures are CPU seconds of the benchmark process (all its threads), which contention inflates much less. With 2 threads the CPU figure is the sum over both.',
     'ALS cg and BPR run their vector work in WebAssembly SIMD (float32, as implicit); cholesky runs the float64 TypeScript kernel.',
   ],
