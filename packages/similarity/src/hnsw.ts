@@ -87,6 +87,7 @@ export class HnswIndex implements VectorIndex {
   private selD = new Float32Array(256)
   private selI = new Int32Array(256)
   private readonly pick: Int32Array
+  private readonly nbr: Int32Array
 
   /** @throws RecForgeError INVALID_ARGUMENT for bad dimensions, metric or parameters. */
   constructor(opts: HnswIndexOptions) {
@@ -102,13 +103,14 @@ export class HnswIndex implements VectorIndex {
     this.ip = this.metric !== 'l2'
     this.rng = new Random(this.seed)
     const cap = Math.max(1, Math.floor(opts.capacity ?? 1024))
-    this.arena = new VectorArena(this.dimensions, cap, 1, opts.simd ?? true)
+    this.arena = new VectorArena(this.dimensions, cap, 1, opts.simd ?? true, this.M0 + 1)
     this.keyOf = new Int32Array(cap)
     this.levels = new Uint8Array(cap)
     this.deleted = new Uint8Array(cap)
     this.links0 = new Int32Array(cap * (this.M0 + 1))
     this.visited = new Uint32Array(cap)
     this.pick = new Int32Array(this.M0 + 1)
+    this.nbr = new Int32Array(this.M0 + 1)
   }
 
   /** Number of live (not removed) vectors. */
@@ -409,6 +411,10 @@ export class HnswIndex implements VectorIndex {
     const dims = this.dimensions
     const ip = this.ip
     const qb = qo << 2
+    const ints = arena.ints
+    const listAt = arena.listAt
+    const outAt = arena.outAt
+    const nbr = this.nbr
     while (this.candN > 0) {
       const cd = this.candD[0]!
       const c = this.candI[0]!
@@ -424,12 +430,38 @@ export class HnswIndex implements VectorIndex {
         base = (level - 1) * s1
       }
       const cnt = arr[base]!
+      if (simd) {
+        // score the unvisited neighbours in one WebAssembly call
+        let m = 0
+        for (let j = 1; j <= cnt; j++) {
+          const e = arr[base + j]!
+          if (visited[e] === epoch) continue
+          visited[e] = epoch
+          ints[listAt + m] = (rowBase + e * dims) << 2
+          nbr[m++] = e
+        }
+        if (m === 0) continue
+        if (ip) simd.dotMany(qb, listAt << 2, m, dims, outAt << 2)
+        else simd.l2Many(qb, listAt << 2, m, dims, outAt << 2)
+        for (let t = 0; t < m; t++) {
+          const e = nbr[t]!
+          const dd = ip ? -buf[outAt + t]! : buf[outAt + t]!
+          if (this.resN < ef || dd < this.resD[0]!) {
+            this.pushCand(dd, e)
+            if (!forQuery || (!deleted[e] && (!filter || filter(keyOf[e]!)))) {
+              this.pushRes(dd, e)
+              if (this.resN > ef) this.popRes()
+            }
+          }
+        }
+        continue
+      }
       for (let j = 1; j <= cnt; j++) {
         const e = arr[base + j]!
         if (visited[e] === epoch) continue
         visited[e] = epoch
         const ro = rowBase + e * dims
-        const dd = simd ? (ip ? -simd.dot(qb, ro << 2, dims) : simd.l2(qb, ro << 2, dims)) : ip ? -dot(buf, qo, buf, ro, dims) : l2sq(buf, qo, buf, ro, dims)
+        const dd = ip ? -dot(buf, qo, buf, ro, dims) : l2sq(buf, qo, buf, ro, dims)
         if (this.resN < ef || dd < this.resD[0]!) {
           this.pushCand(dd, e)
           if (!forQuery || (!deleted[e] && (!filter || filter(keyOf[e]!)))) {
@@ -504,10 +536,25 @@ export class HnswIndex implements VectorIndex {
     const m = cnt + 1
     const sd = this.candD.length >= m ? this.candD : new Float32Array(m)
     const si = this.candI.length >= m ? this.candI : new Int32Array(m)
-    for (let j = 0; j < m; j++) {
-      const e = j < cnt ? arr[base + 1 + j]! : to
-      si[j] = e
-      sd[j] = this.dist(fo, e)
+    const simd = this.arena.simd
+    if (simd) {
+      // all m distances in one WebAssembly call
+      const { ints, listAt, outAt, base: rowBase } = this.arena
+      for (let j = 0; j < m; j++) {
+        const e = j < cnt ? arr[base + 1 + j]! : to
+        si[j] = e
+        ints[listAt + j] = (rowBase + e * this.dimensions) << 2
+      }
+      if (this.ip) simd.dotMany(fo << 2, listAt << 2, m, this.dimensions, outAt << 2)
+      else simd.l2Many(fo << 2, listAt << 2, m, this.dimensions, outAt << 2)
+      const out = this.arena.buf
+      for (let j = 0; j < m; j++) sd[j] = this.ip ? -out[outAt + j]! : out[outAt + j]!
+    } else {
+      for (let j = 0; j < m; j++) {
+        const e = j < cnt ? arr[base + 1 + j]! : to
+        si[j] = e
+        sd[j] = this.dist(fo, e)
+      }
     }
     // insertion sort: m is at most 2M + 1
     for (let j = 1; j < m; j++) {

@@ -13,6 +13,10 @@ import { dot, l2sq } from './kernels'
 export interface SimdKernels {
   dot(a: number, b: number, n: number): number
   l2(a: number, b: number, n: number): number
+  /** For `count` row byte offsets at byte offset `list`, writes `dot(q, row)` as f32 to byte offset `out` onwards. */
+  dotMany(q: number, list: number, count: number, n: number, out: number): void
+  /** As {@link SimdKernels.dotMany} with squared L2 distances. */
+  l2Many(q: number, list: number, count: number, n: number, out: number): void
 }
 
 function leb(n: number): number[] {
@@ -69,6 +73,29 @@ function kernelBody(l2: boolean): number[] {
   return [...leb(all.length), ...all]
 }
 
+/**
+ * `(q, list, count, n, out)`: calls kernel `fn` for each i32 row offset in the list and stores
+ * the f32 results, so a node's neighbours are scored in one call from JavaScript and the CPU can
+ * overlap the memory loads of consecutive rows. Locals: 5 end.
+ */
+function manyBody(fn: number): number[] {
+  const body = [
+    0x20, 1, 0x20, 2, 0x41, 2, 0x74 /* shl */, 0x6a /* add */, 0x21, 5,
+    0x02, 0x40, 0x03, 0x40,
+    0x20, 1, 0x20, 5, 0x4f /* ge_u */, 0x0d, 1,
+    0x20, 4,
+    0x20, 0, 0x20, 1, 0x28, 2, 0 /* i32.load */, 0x20, 3, 0x10, fn /* call */,
+    0x38, 2, 0 /* f32.store */,
+    0x20, 1, 0x41, 4, 0x6a, 0x21, 1,
+    0x20, 4, 0x41, 4, 0x6a, 0x21, 4,
+    0x0c, 0,
+    0x0b, 0x0b,
+    0x0b,
+  ]
+  const all = [1, 1, I32, ...body]
+  return [...leb(all.length), ...all]
+}
+
 let compiled: WebAssembly.Module | null | undefined
 
 function simdModule(): WebAssembly.Module | null {
@@ -76,11 +103,11 @@ function simdModule(): WebAssembly.Module | null {
   try {
     const bytes = new Uint8Array([
       0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
-      ...section(1, [1, 0x60, 3, I32, I32, I32, 1, F32]),
+      ...section(1, [2, 0x60, 3, I32, I32, I32, 1, F32, 0x60, 5, I32, I32, I32, I32, I32, 0]),
       ...section(2, [1, ...str('env'), ...str('mem'), 2, 0, 1]),
-      ...section(3, [2, 0, 0]),
-      ...section(7, [2, ...str('dot'), 0, 0, ...str('l2'), 0, 1]),
-      ...section(10, [2, ...kernelBody(false), ...kernelBody(true)]),
+      ...section(3, [4, 0, 0, 1, 1]),
+      ...section(7, [4, ...str('dot'), 0, 0, ...str('l2'), 0, 1, ...str('dotMany'), 0, 2, ...str('l2Many'), 0, 3]),
+      ...section(10, [4, ...kernelBody(false), ...kernelBody(true), ...manyBody(0), ...manyBody(1)]),
     ])
     compiled = typeof WebAssembly === 'object' && WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null
   } catch {
@@ -96,19 +123,30 @@ export function simdAvailable(): boolean {
 
 const PAGE = 65536
 
-/** Row storage with `scratch` query slots in front of the rows. */
+/**
+ * Row storage with `scratch` query slots in front of the rows, and (for the batched kernels) a
+ * list of `batch` row offsets and `batch` results between the slots and the rows.
+ */
 export class VectorArena {
   readonly d: number
   /** Element offset of row 0 (the scratch slots come first). */
   readonly base: number
+  /** Element offset of the i32 row-offset list of the batched kernels. */
+  readonly listAt: number
+  /** Element offset of the f32 results of the batched kernels. */
+  readonly outAt: number
   buf: Float32Array
+  /** The same memory as {@link VectorArena.buf}, as 32-bit integers (for the offset list). */
+  ints: Int32Array
   capacity: number
   readonly simd: SimdKernels | undefined
   private readonly memory: WebAssembly.Memory | undefined
 
-  constructor(d: number, capacity: number, scratch: number, useSimd = true) {
+  constructor(d: number, capacity: number, scratch: number, useSimd = true, batch = 0) {
     this.d = d
-    this.base = Math.ceil((scratch * d) / 4) * 4
+    this.listAt = scratch * d
+    this.outAt = this.listAt + batch
+    this.base = Math.ceil((scratch * d + 2 * batch) / 4) * 4
     this.capacity = Math.max(1, capacity)
     const mod = useSimd && d % 4 === 0 ? simdModule() : null
     const elems = this.base + this.capacity * d
@@ -122,6 +160,7 @@ export class VectorArena {
       this.simd = undefined
       this.buf = new Float32Array(elems)
     }
+    this.ints = new Int32Array(this.buf.buffer, 0, this.base)
   }
 
   /** Element offset of row `slot`. */
@@ -144,6 +183,7 @@ export class VectorArena {
       b.set(this.buf)
       this.buf = b
     }
+    this.ints = new Int32Array(this.buf.buffer, 0, this.base)
     this.capacity = cap
   }
 
