@@ -70,6 +70,18 @@ describe('blocked symmetric sweep inverse', () => {
     expect(maxRelErr(alone, gaussJordanInverse(A, n))).toBeLessThan(1e-9)
   })
 
+  it('gives the same bits with the WebAssembly kernel across several column panels (n > 256)', async () => {
+    const n = 530
+    const A = randomSpd(n, 11, n)
+    const js = await sweepInverseFull(A, n, 12)
+    expect(await sweepInverseFull(A, n, 12, { wasm: true })).toEqual(js)
+    expect(await sweepInverseFull(A, n, 12, { pool, wasm: true })).toEqual(js)
+    expect(maxRelErr(js, gaussJordanInverse(A, n))).toBeLessThan(1e-9)
+    const f32 = await sweepInverseFull(A, n, 12, { wasm: true, precision: 'float32' })
+    expect(await sweepInverseFull(A, n, 12, { pool, wasm: true, precision: 'float32' })).toEqual(f32)
+    expect(maxRelErr(f32, js)).toBeLessThan(2e-5)
+  }, 60_000)
+
   it('rejects a matrix that is not positive definite', async () => {
     const ws = createSweepWorkspace(2, { block: 1 })
     ws.A.set([1, 2, 2, 1])
