@@ -69,6 +69,8 @@ export function sweepRowsKernel(
   Cp?: Float64Array | Float32Array,
   wasmModule?: WebAssembly.Module,
   memory?: WebAssembly.Memory,
+  Cx?: Float64Array | Float32Array,
+  Sp?: Float64Array | Float32Array,
 ): void {
   const k1 = k0 + b
   // the WebAssembly micro-kernel, when A, W and the packed panel Cp live in its memory
@@ -85,14 +87,41 @@ export function sweepRowsKernel(
   const aByte = A.byteOffset
   const wByte = W.byteOffset
   const cpByte = Cp ? Cp.byteOffset : 0
-  // W rows of this range
-  for (let i = r0; i < r1; i++) {
-    const ci = i * b
-    for (let t = 0; t < b; t++) {
-      let s = 0
-      for (let q = 0; q < b; q++) s += C[ci + q]! * S[q * b + t]!
-      W[ci + t] = s
+  // W rows of this range: W[i][t] = sum over q (in order) of C[i][q] S[q][t]. With the kernel, four
+  // rows at a time: it subtracts C S from zeroed rows (S packed transposed, like Cp), then the rows
+  // are negated; the last rows use the same arithmetic here.
+  let wr = r0
+  if (strip && Cx && Sp) {
+    const cxByte = Cx.byteOffset
+    const spByte = Sp.byteOffset
+    for (; wr + 4 <= r1; wr += 4) {
+      const w0 = wr * b
+      const w1 = w0 + 4 * b
+      W.fill(0, w0, w1)
+      strip(cxByte + w0 * es, spByte, wByte + w0 * es, b >> 2, b * es, b)
+      for (let k = w0; k < w1; k++) W[k] = -W[k]!
     }
+    for (; wr < r1; wr++) {
+      const ci = wr * b
+      for (let t = 0; t < b; t++) {
+        const st = (t >> 2) * b * 4 + (t & 3)
+        let s = 0
+        if (f32) for (let q = 0; q < b; q++) s = Math.fround(s + Math.fround(Cx[ci + q]! * Sp[st + q * 4]!))
+        else for (let q = 0; q < b; q++) s += Cx[ci + q]! * Sp[st + q * 4]!
+        W[ci + t] = -(0 - s)
+      }
+    }
+  }
+  const acc = new Float64Array(b)
+  for (let i = wr; i < r1; i++) {
+    const ci = i * b
+    acc.fill(0)
+    for (let q = 0; q < b; q++) {
+      const c = C[ci + q]!
+      const sq = q * b
+      for (let t = 0; t < b; t++) acc[t]! += c * S[sq + t]!
+    }
+    for (let t = 0; t < b; t++) W[ci + t] = acc[t]!
   }
   // With the WebAssembly kernel, its share of every full four-row strip (columns [0, i & ~3)) runs
   // first, one panel of columns at a time across all the strips, so that panel of Cp stays in
@@ -266,6 +295,10 @@ export interface SweepWorkspace {
   readonly W: Float64Array | Float32Array
   /** Pivot columns packed four rows at a time ([row / 4][t][row % 4]) for the WebAssembly kernel, in the precision of `A`. */
   readonly Cp?: Float64Array | Float32Array
+  /** `C` in the precision of `A` for the WebAssembly kernel (the same array as `C` in float64). */
+  readonly Cx?: Float64Array | Float32Array
+  /** The transpose of the pivot block's inverse, packed like `Cp` (block x block), for the WebAssembly kernel. */
+  readonly Sp?: Float64Array | Float32Array
   readonly memory?: WebAssembly.Memory
   readonly module?: WebAssembly.Module
 }
@@ -300,7 +333,7 @@ export function createSweepWorkspace(n: number, opts: { block?: number; precisio
   const panel = n * block
   const packed = Math.ceil(n / 4) * 4 * block
   const es = precision === 'float64' ? 8 : 4
-  const bytes = (n * n + panel + packed) * es + panel * 8
+  const bytes = (n * n + panel + packed + (es === 4 ? panel : 0) + block * block) * es + panel * 8
   const module = opts.wasm !== false && block % 4 === 0 && bytes <= WASM_MAX_BYTES ? sweepWasmModule() : null
   if (module) {
     const pages = Math.ceil(bytes / WASM_PAGE)
@@ -317,7 +350,9 @@ export function createSweepWorkspace(n: number, opts: { block?: number; precisio
     const A = take(n * n)
     const W = take(panel)
     const Cp = take(packed)
-    return { n, block, A, C, W, Cp, memory, module }
+    const Cx = es === 8 ? C : take(panel)
+    const Sp = take(block * block)
+    return { n, block, A, C, W, Cp, Cx, Sp, memory, module }
   }
   const alloc = <T extends Float64Array | Float32Array>(C: new (b: ArrayBufferLike) => T, len: number, size: number): T =>
     new C(opts.shared ? new SharedArrayBuffer(len * size) : new ArrayBuffer(len * size))
@@ -364,7 +399,7 @@ function invertSmallSpd(M: Float64Array, b: number): boolean {
  * @throws RecForgeError INVALID_ARGUMENT when the matrix is not positive definite.
  */
 export async function sweepInverse(ws: SweepWorkspace, opts: SweepOptions = {}): Promise<void> {
-  const { A, n, C, W, Cp, memory, module } = ws
+  const { A, n, C, W, Cp, Cx, Sp, memory, module } = ws
   const bMax = ws.block
   const shared = opts.pool !== undefined && opts.pool.size > 0
   const S = new Float64Array(shared ? new SharedArrayBuffer(bMax * bMax * 8) : new ArrayBuffer(bMax * bMax * 8))
@@ -401,15 +436,23 @@ export async function sweepInverse(ws: SweepWorkspace, opts: SweepOptions = {}):
     if (!invertSmallSpd(S, b)) {
       throw new RecForgeError('INVALID_ARGUMENT', `the Gram matrix is not positive definite near item ${k0} (a pivot is <= 0); use a larger lambda`)
     }
+    if (Cx && Sp && b % 4 === 0) {
+      if (Cx !== C) for (let k = 0; k < n * b; k++) Cx[k] = C[k]!
+      // packed transpose: entry (c, t) at [c / 4][t][c % 4] holds S[t][c]
+      for (let c = 0; c < b; c++) {
+        const pc = (c >> 2) * b * 4 + (c & 3)
+        for (let t = 0; t < b; t++) Sp[pc + t * 4] = S[t * b + c]!
+      }
+    }
     if (shared) {
       const jobs: Promise<unknown>[] = []
       for (let p = 1; p < parts; p++) {
-        if (split[p]! < split[p + 1]!) jobs.push(opts.pool!.run(p - 1, 'sweep', [A, n, C, W, S, b, k0, split[p]!, split[p + 1]!, Cp, module, memory]))
+        if (split[p]! < split[p + 1]!) jobs.push(opts.pool!.run(p - 1, 'sweep', [A, n, C, W, S, b, k0, split[p]!, split[p + 1]!, Cp, module, memory, Cx, Sp]))
       }
-      sweepRowsKernel(A, n, C, W, S, b, k0, split[0]!, split[1]!, Cp, module, memory)
+      sweepRowsKernel(A, n, C, W, S, b, k0, split[0]!, split[1]!, Cp, module, memory, Cx, Sp)
       await Promise.all(jobs)
     } else {
-      sweepRowsKernel(A, n, C, W, S, b, k0, 0, n, Cp, module, memory)
+      sweepRowsKernel(A, n, C, W, S, b, k0, 0, n, Cp, module, memory, Cx, Sp)
     }
     // the pivot block becomes -S (lower triangle)
     for (let r = 0; r < b; r++) for (let t = 0; t <= r; t++) A[(k0 + r) * n + k0 + t] = -S[r * b + t]!
