@@ -81,7 +81,7 @@ function list(items) {
   if (!items.length) return '<p class="muted">nothing to recommend</p>';
   return '<ol>' + items.map((it) => '<li data-item="' + esc(it.id) + '">' + esc(it.title || it.id) +
     ' <span class="muted">' + Number(it.score).toFixed(3) + '</span>' +
-    (it.because ? '<div class="why">because you liked ' + esc(it.because.title || it.because.id) + '</div>' : '') + '</li>').join('') + '</ol>';
+    (it.because ? '<div class="why">because you liked ' + esc(it.because.title || it.because.id) + '</div>' : it.popularity !== undefined ? '<div class="why">popular: chosen by ' + it.popularity + ' users</div>' : '') + '</li>').join('') + '</ol>';
 }
 let models = [];
 async function loadModels() {

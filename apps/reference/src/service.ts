@@ -29,7 +29,12 @@ export interface RecommendedItem {
   title?: string
   score: number
   because?: { id: string; title?: string; similarity: number }
+  /** For models that rank the same for everyone (popularity): how many training users chose the item. */
+  popularity?: number
 }
+
+/** Models whose ranking ignores the user, so "because you liked X" would be untrue. */
+const NON_PERSONALISED = new Set(['pop'])
 
 export interface RecommendationAnswer {
   user: string
@@ -248,13 +253,15 @@ export class RecService {
       list = topK(Float32Array.from(this.popularity), k, { exclude: Int32Array.from(hist.items) })
       strategy = 'popularity'
     }
-    const explainer = opts.explain === false ? undefined : this.explainer(name)
+    const personal = strategy !== 'popularity' && !NON_PERSONALISED.has(name)
+    const explainer = opts.explain === false || !personal ? undefined : this.explainer(name)
     const items: RecommendedItem[] = Array.from(list.items, (i, j) => {
       const why = explainer?.explain(i, hist.items)
       return {
         ...this.describe(i),
         score: list.scores[j]!,
         ...(why ? { because: { ...this.describe(why.because), similarity: Math.round(why.similarity * 1e4) / 1e4 } } : {}),
+        ...(!personal && opts.explain !== false ? { popularity: this.popularity[i] ?? 0 } : {}),
       }
     })
     if (arm) {

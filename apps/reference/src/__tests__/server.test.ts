@@ -1,6 +1,7 @@
 import autocannon from 'autocannon'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { FastifyInstance } from 'fastify'
+import { itemCounts } from '@recforge/core'
 import { prepareSplits, type PreparedSplits } from '../evaluate'
 import { createRegistry } from '../models'
 import { retrainService } from '../serve'
@@ -57,7 +58,15 @@ describe('HTTP API contract', () => {
       expect(seen.has(it.id)).toBe(false)
       expect(it.because?.id).toBeDefined()
     }
-    expect((await app.inject(`/recommendations/${u}?k=3&model=pop`)).json().items).toHaveLength(3)
+    // popularity ranks the same for everyone: its items say how popular they are, not "because you liked"
+    const pop = (await app.inject(`/recommendations/${u}?k=3&model=pop`)).json().items
+    expect(pop).toHaveLength(3)
+    const counts = itemCounts(prepared.splits[0]!.train)
+    for (const it of pop) {
+      expect(it.because).toBeUndefined()
+      expect(it.popularity).toBe(counts[prepared.splits[0]!.train.items.index(it.id)!])
+    }
+    expect(pop[0].popularity).toBeGreaterThanOrEqual(pop[2].popularity)
   })
 
   it('answers 4xx with a reason for bad requests, never 500', async () => {
