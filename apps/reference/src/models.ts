@@ -7,7 +7,7 @@ import { ganModels } from '@recforge/gan'
 import { contentModels } from '@recforge/content'
 
 /** Packages whose models run on TensorFlow.js; their `backend` is the chosen tfjs backend. */
-const TENSORFLOW_PACKAGES = new Set(['@recforge/ncf', '@recforge/sequential', '@recforge/gan'])
+const TENSORFLOW_PACKAGES = new Set(['@recforge/ncf', '@recforge/sequential', '@recforge/gan', '@recforge/content'])
 
 /** Every model the reference app knows, by registry name. */
 export function createRegistry(): ModelRegistry {
