@@ -10,8 +10,18 @@ import {
   type ModelArtifacts,
   type ScoredItems,
 } from '@recforge/core'
-import { KernelPool } from './internal/pool'
-import { createSweepWorkspace, easeRowsKernel, gramRowsKernel, sweepInverse, sweepRowsKernel, triangleSplit, type DenseArray } from './internal/spd'
+import { KernelPool, evenSplit } from './internal/pool'
+import {
+  createSweepWorkspace,
+  crossRowsKernel,
+  easeRowsKernel,
+  gramRowsKernel,
+  sweepInverse,
+  sweepRowsKernel,
+  triangleSplit,
+  woodburyRowsKernel,
+  type DenseArray,
+} from './internal/spd'
 import { checkBool, checkEnum, checkKeys, checkThreads, mostPopular, resolveThreads, sortedCsr, toShared } from './internal/util'
 
 /** Options of {@link EASE}. */
@@ -30,9 +40,16 @@ export interface EASEConfig {
   precision: 'float64' | 'float32'
   /** Threads for the Gram matrix and the inversion (0 = one per core, from 768 items up). Defaults to `0`. */
   threads: number
+  /**
+   * How `P` is computed. `'items'` inverts the m x m item Gram matrix (cost about m^3); `'users'`
+   * inverts the n x n user Gram matrix `X X^T + lambda I` and gets `P` through the Woodbury identity
+   * (about n^3 + 2 nnz m), far cheaper when there are fewer users than items; `'auto'` picks the
+   * cheaper of the two. Both give the same weights up to rounding. Defaults to `'auto'`.
+   */
+  solver: 'auto' | 'items' | 'users'
 }
 
-const DEFAULTS: EASEConfig = { lambda: 500, maxItems: 0, binary: true, precision: 'float64', threads: 0 }
+const DEFAULTS: EASEConfig = { lambda: 500, maxItems: 0, binary: true, precision: 'float64', threads: 0, solver: 'auto' }
 const FORMAT_VERSION = 1
 /** With `threads: 0`, below this many items the work is too small to pay for starting worker threads. */
 const PARALLEL_MIN_ITEMS = 768
@@ -41,7 +58,8 @@ const PARALLEL_MIN_ITEMS = 768
  * EASE (Steck 2019, "Embarrassingly Shallow Autoencoders"): the item-item weights
  * `B = I - P diag(1/diag(P))` with `P = (X^T X + lambda I)^-1` and a zero diagonal; a user's scores
  * are their interaction row times `B`. The Gram matrix is built sparsely from the CSR and inverted
- * with a blocked symmetric sweep split over worker threads.
+ * with a blocked symmetric sweep split over worker threads; with fewer users than items, the user
+ * Gram matrix `X X^T + lambda I` is inverted instead and `P` follows from the Woodbury identity.
  *
  * @example
  * ```ts
@@ -70,6 +88,7 @@ export class EASE extends BaseRecommender<EASEConfig> {
     checkBool('binary', c.binary)
     checkEnum('precision', c.precision, ['float64', 'float32'])
     checkThreads(c.threads)
+    checkEnum('solver', c.solver, ['auto', 'items', 'users'])
     super(c)
   }
 
@@ -92,19 +111,27 @@ export class EASE extends BaseRecommender<EASEConfig> {
     const csr = sortedCsr(data, { keep, binary: c.binary })
     const m = csr.items
     const threads = c.threads === 0 && m < PARALLEL_MIN_ITEMS ? 1 : resolveThreads(c.threads)
-    const pool = threads > 1 ? new KernelPool(threads - 1, { gram: gramRowsKernel, sweep: sweepRowsKernel, ease: easeRowsKernel }) : undefined
+    const pool =
+      threads > 1
+        ? new KernelPool(threads - 1, { gram: gramRowsKernel, sweep: sweepRowsKernel, ease: easeRowsKernel, cross: crossRowsKernel, woodbury: woodburyRowsKernel })
+        : undefined
     const report = (stage: string, current: number, total: number) => opts.onProgress?.({ stage, current, total })
     try {
       const shared = pool !== undefined
-      const ws = createSweepWorkspace(m, { precision: c.precision, shared })
-      const A: DenseArray = ws.A
       const split = triangleSplit(m, threads)
-      // Gram matrix, lower triangle, lambda on the diagonal
       const u = shared ? { indptr: toShared(csr.byUser.indptr), indices: toShared(csr.byUser.indices), values: toShared(csr.byUser.values) } : csr.byUser
       const it = shared ? { indptr: toShared(csr.byItem.indptr), indices: toShared(csr.byItem.indices), values: toShared(csr.byItem.values) } : csr.byItem
-      await this.parallel(pool, split, (r0, r1) => [u.indptr, u.indices, u.values, it.indptr, it.indices, it.values, m, A, r0, r1, c.lambda], 'gram', gramRowsKernel)
-      report('gram', m, m)
-      await sweepInverse(ws, { pool, signal: opts.signal, onBlock: (done) => report('invert', done, m) })
+      let A: DenseArray
+      if (this.usesUserGram(csr.users, m, it.indptr[m]!)) {
+        A = await this.woodbury(csr.users, m, u, it, pool, threads, opts)
+      } else {
+        const ws = createSweepWorkspace(m, { precision: c.precision, shared })
+        A = ws.A
+        // Gram matrix, lower triangle, lambda on the diagonal
+        await this.parallel(pool, split, (r0, r1) => [u.indptr, u.indices, u.values, it.indptr, it.indices, it.values, m, A, r0, r1, c.lambda], 'gram', gramRowsKernel)
+        report('gram', m, m)
+        await sweepInverse(ws, { pool, signal: opts.signal, onBlock: (done) => report('invert', done, m) })
+      }
       for (let i = 0; i < m; i++) {
         const d = A[i * m + i]!
         if (!(d < 0) || !Number.isFinite(d)) {
@@ -120,6 +147,53 @@ export class EASE extends BaseRecommender<EASEConfig> {
     } finally {
       await pool?.close()
     }
+  }
+
+  /** Whether the fit goes through the n x n user Gram matrix (see {@link EASEConfig.solver}). */
+  private usesUserGram(n: number, m: number, nnz: number): boolean {
+    if (this.config.solver !== 'auto') return this.config.solver === 'users'
+    // operation counts: the inversion is n^3 or m^3; building -P from the user inverse takes nnz n
+    // multiply-adds and about nnz m / 2 gathers, counted four times for their cache misses
+    return n ** 3 + nnz * (n + 2 * m) < m ** 3
+  }
+
+  /**
+   * `-P` (lower triangle, m x m) through the Woodbury identity: inverts `K = X X^T + lambda I`
+   * (n x n), then `P = (I - X^T K^-1 X) / lambda`.
+   */
+  private async woodbury(
+    n: number,
+    m: number,
+    u: { indptr: Int32Array; indices: Int32Array; values: Float32Array },
+    it: { indptr: Int32Array; indices: Int32Array; values: Float32Array },
+    pool: KernelPool | undefined,
+    threads: number,
+    opts: FitOptions,
+  ): Promise<DenseArray> {
+    const c = this.config
+    const shared = pool !== undefined
+    const report = (stage: string, current: number, total: number) => opts.onProgress?.({ stage, current, total })
+    const ws = createSweepWorkspace(n, { precision: c.precision, shared })
+    const K = ws.A
+    // X X^T + lambda I: the Gram kernel with the roles of users and items swapped
+    await this.parallel(pool, triangleSplit(n, threads), (r0, r1) => [it.indptr, it.indices, it.values, u.indptr, u.indices, u.values, n, K, r0, r1, c.lambda], 'gram', gramRowsKernel)
+    report('gram', n, n)
+    await sweepInverse(ws, { pool, signal: opts.signal, onBlock: (done) => report('invert', done, n) })
+    // S = -K^-1 in full storage (the sweep left its lower triangle)
+    for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) K[j * n + i] = K[i * n + j]!
+    const es = c.precision === 'float64' ? 8 : 4
+    const alloc = (len: number): DenseArray => {
+      const buf: ArrayBufferLike = shared ? new SharedArrayBuffer(len * es) : new ArrayBuffer(len * es)
+      return es === 8 ? new Float64Array(buf) : new Float32Array(buf)
+    }
+    const Y = alloc(m * n)
+    if (opts.signal?.aborted) throw new RecForgeError('ABORTED', 'EASE fit was aborted', { cause: opts.signal.reason })
+    await this.parallel(pool, evenSplit(m, threads), (r0, r1) => [it.indptr, it.indices, it.values, K, n, Y, r0, r1], 'cross', crossRowsKernel)
+    if (opts.signal?.aborted) throw new RecForgeError('ABORTED', 'EASE fit was aborted', { cause: opts.signal.reason })
+    const A = alloc(m * m)
+    await this.parallel(pool, triangleSplit(m, threads), (r0, r1) => [it.indptr, it.indices, it.values, Y, n, A, m, r0, r1, c.lambda], 'woodbury', woodburyRowsKernel)
+    report('woodbury', m, m)
+    return A
   }
 
   /** Runs `kernel` over the row ranges of `split`: the first range here, the others on the pool. */

@@ -59,6 +59,7 @@ export const easeModel: ModelDefinition = {
     binary: { type: 'bool', default: true, description: 'treat every interaction as 1' },
     precision: { type: 'enum', default: 'float64', values: ['float64', 'float32'], description: 'working precision of the inversion' },
     threads: { type: 'int', default: 0, min: 0, max: 64, description: 'threads for the Gram matrix and inversion (0 = one per core)' },
+    solver: { type: 'enum', default: 'auto', values: ['auto', 'items', 'users'], description: 'invert the item Gram matrix, or the user Gram matrix through the Woodbury identity (auto: the cheaper)' },
   },
   create: (p) =>
     new EASE({
@@ -67,6 +68,7 @@ export const easeModel: ModelDefinition = {
       binary: p.binary as boolean,
       precision: p.precision as EASEConfig['precision'],
       threads: p.threads as number,
+      solver: p.solver as EASEConfig['solver'],
     }),
   load: (a) => EASE.load(a),
 }

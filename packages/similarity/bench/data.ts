@@ -1,5 +1,7 @@
 /** Benchmark datasets: random vectors, ALS-like item factors from MovieLens, TF-IDF book vectors. */
 import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { Random } from '@recforge/core'
 import type { Metric } from '@recforge/core'
 
@@ -12,7 +14,8 @@ export interface BenchData {
   note: string
 }
 
-const DATA = process.env['RECFORGE_DATA'] ?? '/work/shared/data'
+/** The data folder next to the repository (RECFORGE_DATA overrides it). */
+const DATA = process.env['RECFORGE_DATA'] ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../shared/data')
 
 /** 100,000 standard-normal 64-d vectors and 1,000 queries (the anchor setting). */
 export function randomData(n = 100_000, nq = 1000, d = 64): BenchData {

@@ -132,6 +132,75 @@ describe('EASE weights', () => {
     expect(again.weightMatrix()).toEqual(one.weightMatrix())
   }, 60_000)
 
+  describe('user-Gram (Woodbury) solver', () => {
+    // 40 users, 150 items: far fewer users than items, where 'auto' takes the user Gram matrix
+    const wide = randomImplicit(40, 150, 30, new Random(21))
+    const maxRelErr = (a: Float32Array, b: Float32Array) => {
+      let err = 0
+      let scale = 0
+      for (let k = 0; k < a.length; k++) {
+        err = Math.max(err, Math.abs(a[k]! - b[k]!))
+        scale = Math.max(scale, Math.abs(a[k]!))
+      }
+      return err / scale
+    }
+
+    it('matches the direct inverse of the item Gram matrix', async () => {
+      const users = new EASE({ lambda: 4, threads: 1, solver: 'users' })
+      await users.fit(wide)
+      const want = directWeights(gaussJordanInverse(denseGram(wide, 4), 150), 150)
+      const got = users.weightMatrix()
+      let err = 0
+      for (let k = 0; k < want.length; k++) err = Math.max(err, Math.abs(got[k]! - want[k]!))
+      expect(err).toBeLessThan(1e-6)
+      for (let i = 0; i < 150; i++) expect(got[i * 150 + i]).toBe(0)
+      const items = new EASE({ lambda: 4, threads: 1, solver: 'items' })
+      await items.fit(wide)
+      expect(maxRelErr(items.weightMatrix(), got)).toBeLessThan(1e-6)
+    })
+
+    it('is what auto picks with fewer users than items, and not with more', async () => {
+      const stages = new Set<string>()
+      const auto = new EASE({ lambda: 4, threads: 1 })
+      await auto.fit(wide, { onProgress: (e) => stages.add(e.stage) })
+      expect([...stages]).toEqual(['gram', 'invert', 'woodbury', 'weights'])
+      const users = new EASE({ lambda: 4, threads: 1, solver: 'users' })
+      await users.fit(wide)
+      expect(auto.weightMatrix()).toEqual(users.weightMatrix())
+      const tall = new Set<string>()
+      await new EASE({ lambda: 4, threads: 1 }).fit(randomImplicit(300, 40, 10, new Random(2)), { onProgress: (e) => tall.add(e.stage) })
+      expect([...tall]).toEqual(['gram', 'invert', 'weights'])
+    })
+
+    it('uses interaction values, keeps maxItems and agrees across threads and precisions', async () => {
+      const rated = fromRows(3, [
+        [[0, 5], [1, 3]],
+        [[1, 4], [2, 2]],
+        [[0, 1], [2, 4]],
+      ])
+      const ease = new EASE({ lambda: 2, binary: false, threads: 1, solver: 'users' })
+      await ease.fit(rated)
+      const want = directWeights(gaussJordanInverse(denseGram(rated, 2, false), 3), 3)
+      for (let k = 0; k < 9; k++) expect(ease.weightMatrix()[k]!).toBeCloseTo(want[k]!, 6)
+
+      const cap = new EASE({ lambda: 1, maxItems: 2, threads: 1, solver: 'users' })
+      await cap.fit(toy)
+      const P = gaussJordanInverse(Float64Array.from([4, 2, 2, 4]), 2)
+      expect(cap.score(0, Int32Array.of(2))[0]!).toBeCloseTo(-P[1]! / P[3]!, 6)
+
+      const one = new EASE({ lambda: 4, threads: 1, solver: 'users' })
+      const two = new EASE({ lambda: 4, threads: 2, solver: 'users' })
+      const f32 = new EASE({ lambda: 4, threads: 2, solver: 'users', precision: 'float32' })
+      await one.fit(wide)
+      await two.fit(wide)
+      await f32.fit(wide)
+      expect(two.weightMatrix()).toEqual(one.weightMatrix())
+      const e32 = maxRelErr(one.weightMatrix(), f32.weightMatrix())
+      expect(e32).toBeGreaterThan(0)
+      expect(e32).toBeLessThan(1e-4)
+    }, 60_000)
+  })
+
   it('reports progress and stops when aborted', async () => {
     const stages = new Set<string>()
     const ease = new EASE({ lambda: 1, threads: 1 })
@@ -143,7 +212,7 @@ describe('EASE weights', () => {
   })
 
   it('rejects bad options with INVALID_ARGUMENT', () => {
-    for (const bad of [{ lambda: -1 }, { lambda: 0 }, { lambda: Number.NaN }, { maxItems: -3 }, { maxItems: 1.5 }, { threads: -1 }, { precision: 'float16' as 'float32' }, { lamda: 3 } as object]) {
+    for (const bad of [{ lambda: -1 }, { lambda: 0 }, { lambda: Number.NaN }, { maxItems: -3 }, { maxItems: 1.5 }, { threads: -1 }, { precision: 'float16' as 'float32' }, { solver: 'qr' as 'auto' }, { lamda: 3 } as object]) {
       expect(() => new EASE(bad)).toThrow(RecForgeError)
       try {
         new EASE(bad)

@@ -275,6 +275,64 @@ export function easeRowsKernel(A: Float64Array | Float32Array, n: number, B: Flo
   }
 }
 
+/**
+ * Rows `i0..i1` of `Y = X^T S` (m x n, row-major) from the item-major CSR (rows are items, indices
+ * users) and the symmetric n x n matrix `S` in full storage: `Y[i] = sum over the users u of item i
+ * of x_ui S[u]`.
+ */
+export function crossRowsKernel(
+  iIndptr: Int32Array,
+  iIndices: Int32Array,
+  iValues: Float32Array,
+  S: Float64Array | Float32Array,
+  n: number,
+  Y: Float64Array | Float32Array,
+  i0: number,
+  i1: number,
+): void {
+  const row = new Float64Array(n)
+  for (let i = i0; i < i1; i++) {
+    row.fill(0)
+    for (let p = iIndptr[i]!; p < iIndptr[i + 1]!; p++) {
+      const x = iValues[p]!
+      const o = iIndices[p]! * n
+      for (let v = 0; v < n; v++) row[v]! += x * S[o + v]!
+    }
+    const yo = i * n
+    for (let v = 0; v < n; v++) Y[yo + v] = row[v]!
+  }
+}
+
+/**
+ * Rows `j0..j1` of the lower triangle of `-P` through the Woodbury identity,
+ * `P = (X^T X + lambda I)^-1 = (I + X^T S X) / lambda` with `S = -(X X^T + lambda I)^-1`, from
+ * `Y = X^T S` (m x n, row-major): `A[j][i] = -(delta_ij + sum over users u of item i of x_ui Y[j][u]) / lambda`.
+ */
+export function woodburyRowsKernel(
+  iIndptr: Int32Array,
+  iIndices: Int32Array,
+  iValues: Float32Array,
+  Y: Float64Array | Float32Array,
+  n: number,
+  A: Float64Array | Float32Array,
+  m: number,
+  j0: number,
+  j1: number,
+  lambda: number,
+): void {
+  for (let j = j0; j < j1; j++) {
+    const yo = j * n
+    const ao = j * m
+    let p = iIndptr[0]!
+    for (let i = 0; i <= j; i++) {
+      const end = iIndptr[i + 1]!
+      let s = i === j ? 1 : 0
+      for (; p < end; p++) s += iValues[p]! * Y[yo + iIndices[p]!]!
+      A[ao + i] = -s / lambda
+    }
+  }
+}
+
 /** Row boundaries that give each of `parts` ranges about the same share of a lower triangle's rows. */
 export function triangleSplit(n: number, parts: number): Int32Array {
   const b = new Int32Array(parts + 1)

@@ -1,5 +1,6 @@
 import path from 'node:path'
-import { writeFileSync } from 'node:fs'
+import { existsSync, writeFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { nnz, userRow, type ProgressEvent } from '@recforge/core'
 import { parquetWriteFile } from 'hyparquet-writer'
@@ -7,6 +8,11 @@ import { splitProtocol, loadDataset, loadDelimited, loadGoodbooks, loadJsonl, lo
 import { rejection, tmpDir, writeFiles } from './helpers'
 
 const dir = tmpDir()
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..')
+/** The copy of ml-latest-small (with its licence) that ships with the reference app. */
+const mlLatestSmall = path.join(repoRoot, 'apps/reference/data/ml-latest-small')
+/** Goodbooks-10k book metadata (CC BY-SA 4.0) next to the repository, where the machine has it. */
+const goodbooksShared = path.resolve(repoRoot, '../shared/data/goodbooks-10k')
 const flags = (on: number[]) => Array.from({ length: 19 }, (_, k) => (on.includes(k) ? '1' : '0')).join('|')
 
 function row(ds: Awaited<ReturnType<typeof loadDataset>>, userId: string) {
@@ -87,7 +93,7 @@ describe('MovieLens 1M', () => {
 describe('MovieLens latest', () => {
   it('loads the real ml-latest-small: 100,836 ratings, 610 users, 9,742 movies, titles, genres, tags', async () => {
     const events: ProgressEvent[] = []
-    const ds = await loadDataset('movielens-latest:/work/shared/data/ml-latest-small', { onProgress: (e) => events.push(e) })
+    const ds = await loadDataset(`movielens-latest:${mlLatestSmall}`, { onProgress: (e) => events.push(e) })
     expect(ds.name).toBe('movielens-latest')
     expect(nnz(ds.interactions)).toBe(100_836)
     expect(ds.interactions.users.size).toBe(610)
@@ -130,11 +136,11 @@ describe('Goodbooks-10k', () => {
     expect(ds.itemInfo!.tags).toEqual([['young-adult', 'fantasy'], ['fantasy']])
     expect(ds.itemInfo!.images![1]).toBe('http://img/2.jpg')
   })
-  it('reads the shared copy (no ratings.csv) only with itemsOnly, and says so otherwise', async () => {
-    const e = await rejection(loadDataset('goodbooks-10k:/work/shared/data/goodbooks-10k'), 'IO_ERROR')
+  it.skipIf(!existsSync(goodbooksShared))('reads the shared copy (no ratings.csv) only with itemsOnly, and says so otherwise', async () => {
+    const e = await rejection(loadDataset(`goodbooks-10k:${goodbooksShared}`), 'IO_ERROR')
     expect(e.message).toContain('ratings.csv does not exist')
     expect(e.message).toContain('itemsOnly: true')
-    const ds = await loadDataset('goodbooks-10k:/work/shared/data/goodbooks-10k', { itemsOnly: true })
+    const ds = await loadDataset(`goodbooks-10k:${goodbooksShared}`, { itemsOnly: true })
     expect(ds.interactions.items.size).toBe(10_000)
     expect(ds.interactions.users.size).toBe(0)
     expect(ds.itemInfo!.titles[0]).toBe('The Hunger Games (The Hunger Games, #1)')
@@ -227,6 +233,6 @@ describe('generic files', () => {
   it('rejects unknown specs and stops when aborted', async () => {
     await rejection(loadDataset('movielens-9m:/x'), 'INVALID_ARGUMENT')
     await rejection(loadDataset('synthetic:huge'), 'INVALID_ARGUMENT')
-    await rejection(loadDataset('movielens-latest:/work/shared/data/ml-latest-small', { signal: AbortSignal.abort() }), 'ABORTED')
+    await rejection(loadDataset(`movielens-latest:${mlLatestSmall}`, { signal: AbortSignal.abort() }), 'ABORTED')
   })
 })
