@@ -1,4 +1,5 @@
-;; Rank-b update micro-kernels for the blocked symmetric sweep (f64x2 and f32x4 SIMD).
+;; Rank-b update micro-kernels for the blocked symmetric sweep (f64x2 and f32x4 SIMD), and
+;; sparse-row-times-16-dense-columns kernels for the Woodbury path of EASE (gacc16, gacc16f32).
 ;; strip(w, c, a, nblk, n8, b): for 4 consecutive rows whose W rows start at byte offset w
 ;; (row stride b*8), and nblk consecutive 4-column blocks of the packed C panel starting at
 ;; byte offset c (layout [block][t][4] f64), subtracts W C^T from A at byte offset a
@@ -146,4 +147,82 @@
         (local.set $ar (i32.add (local.get $ar) (local.get $n4)))
         (v128.store (local.get $ar) (f32x4.sub (v128.load (local.get $ar)) (local.get $s30)))))
   )
+  ;; gacc16(idx, val, cnt, base, stride, out): for r < 16, out[r] (f64) = the sum over k < cnt, in
+  ;; order, of f64(val[k]) * base[idx[k] * stride + r]; idx holds i32, val f32, and the rows at base are
+  ;; f64 with a stride of `stride` bytes. A sparse row times 16 columns of a dense matrix.
+  (func (export "gacc16") (param $idx i32) (param $val i32) (param $cnt i32) (param $base i32) (param $stride i32) (param $out i32)
+    (local $end i32) (local $p i32) (local $x v128)
+    (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128) (local $s4 v128) (local $s5 v128) (local $s6 v128) (local $s7 v128)
+    (local.set $end (i32.add (local.get $idx) (i32.shl (local.get $cnt) (i32.const 2))))
+    (local.set $s0 (v128.const i64x2 0 0))
+    (local.set $s1 (v128.const i64x2 0 0))
+    (local.set $s2 (v128.const i64x2 0 0))
+    (local.set $s3 (v128.const i64x2 0 0))
+    (local.set $s4 (v128.const i64x2 0 0))
+    (local.set $s5 (v128.const i64x2 0 0))
+    (local.set $s6 (v128.const i64x2 0 0))
+    (local.set $s7 (v128.const i64x2 0 0))
+    (block $done
+      (loop $k
+        (br_if $done (i32.ge_u (local.get $idx) (local.get $end)))
+        (local.set $p (i32.add (local.get $base) (i32.mul (i32.load (local.get $idx)) (local.get $stride))))
+        (local.set $x (f64x2.splat (f64.promote_f32 (f32.load (local.get $val)))))
+        (local.set $s0 (f64x2.add (local.get $s0) (f64x2.mul (local.get $x) (v128.load (local.get $p)))))
+        (local.set $s1 (f64x2.add (local.get $s1) (f64x2.mul (local.get $x) (v128.load offset=16 (local.get $p)))))
+        (local.set $s2 (f64x2.add (local.get $s2) (f64x2.mul (local.get $x) (v128.load offset=32 (local.get $p)))))
+        (local.set $s3 (f64x2.add (local.get $s3) (f64x2.mul (local.get $x) (v128.load offset=48 (local.get $p)))))
+        (local.set $s4 (f64x2.add (local.get $s4) (f64x2.mul (local.get $x) (v128.load offset=64 (local.get $p)))))
+        (local.set $s5 (f64x2.add (local.get $s5) (f64x2.mul (local.get $x) (v128.load offset=80 (local.get $p)))))
+        (local.set $s6 (f64x2.add (local.get $s6) (f64x2.mul (local.get $x) (v128.load offset=96 (local.get $p)))))
+        (local.set $s7 (f64x2.add (local.get $s7) (f64x2.mul (local.get $x) (v128.load offset=112 (local.get $p)))))
+        (local.set $idx (i32.add (local.get $idx) (i32.const 4)))
+        (local.set $val (i32.add (local.get $val) (i32.const 4)))
+        (br $k)))
+    (v128.store (local.get $out) (local.get $s0))
+    (v128.store offset=16 (local.get $out) (local.get $s1))
+    (v128.store offset=32 (local.get $out) (local.get $s2))
+    (v128.store offset=48 (local.get $out) (local.get $s3))
+    (v128.store offset=64 (local.get $out) (local.get $s4))
+    (v128.store offset=80 (local.get $out) (local.get $s5))
+    (v128.store offset=96 (local.get $out) (local.get $s6))
+    (v128.store offset=112 (local.get $out) (local.get $s7)))
+  ;; gacc16f32(idx, val, cnt, base, stride, out): for r < 16, out[r] (f64) = the sum over k < cnt, in
+  ;; order, of f64(val[k]) * base[idx[k] * stride + r]; idx holds i32, val f32, and the rows at base are
+  ;; f32 with a stride of `stride` bytes. A sparse row times 16 columns of a dense matrix.
+  (func (export "gacc16f32") (param $idx i32) (param $val i32) (param $cnt i32) (param $base i32) (param $stride i32) (param $out i32)
+    (local $end i32) (local $p i32) (local $x v128)
+    (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128) (local $s4 v128) (local $s5 v128) (local $s6 v128) (local $s7 v128)
+    (local.set $end (i32.add (local.get $idx) (i32.shl (local.get $cnt) (i32.const 2))))
+    (local.set $s0 (v128.const i64x2 0 0))
+    (local.set $s1 (v128.const i64x2 0 0))
+    (local.set $s2 (v128.const i64x2 0 0))
+    (local.set $s3 (v128.const i64x2 0 0))
+    (local.set $s4 (v128.const i64x2 0 0))
+    (local.set $s5 (v128.const i64x2 0 0))
+    (local.set $s6 (v128.const i64x2 0 0))
+    (local.set $s7 (v128.const i64x2 0 0))
+    (block $done
+      (loop $k
+        (br_if $done (i32.ge_u (local.get $idx) (local.get $end)))
+        (local.set $p (i32.add (local.get $base) (i32.mul (i32.load (local.get $idx)) (local.get $stride))))
+        (local.set $x (f64x2.splat (f64.promote_f32 (f32.load (local.get $val)))))
+        (local.set $s0 (f64x2.add (local.get $s0) (f64x2.mul (local.get $x) (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $p))))))
+        (local.set $s1 (f64x2.add (local.get $s1) (f64x2.mul (local.get $x) (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (local.get $p))))))
+        (local.set $s2 (f64x2.add (local.get $s2) (f64x2.mul (local.get $x) (f64x2.promote_low_f32x4 (v128.load64_zero offset=16 (local.get $p))))))
+        (local.set $s3 (f64x2.add (local.get $s3) (f64x2.mul (local.get $x) (f64x2.promote_low_f32x4 (v128.load64_zero offset=24 (local.get $p))))))
+        (local.set $s4 (f64x2.add (local.get $s4) (f64x2.mul (local.get $x) (f64x2.promote_low_f32x4 (v128.load64_zero offset=32 (local.get $p))))))
+        (local.set $s5 (f64x2.add (local.get $s5) (f64x2.mul (local.get $x) (f64x2.promote_low_f32x4 (v128.load64_zero offset=40 (local.get $p))))))
+        (local.set $s6 (f64x2.add (local.get $s6) (f64x2.mul (local.get $x) (f64x2.promote_low_f32x4 (v128.load64_zero offset=48 (local.get $p))))))
+        (local.set $s7 (f64x2.add (local.get $s7) (f64x2.mul (local.get $x) (f64x2.promote_low_f32x4 (v128.load64_zero offset=56 (local.get $p))))))
+        (local.set $idx (i32.add (local.get $idx) (i32.const 4)))
+        (local.set $val (i32.add (local.get $val) (i32.const 4)))
+        (br $k)))
+    (v128.store (local.get $out) (local.get $s0))
+    (v128.store offset=16 (local.get $out) (local.get $s1))
+    (v128.store offset=32 (local.get $out) (local.get $s2))
+    (v128.store offset=48 (local.get $out) (local.get $s3))
+    (v128.store offset=64 (local.get $out) (local.get $s4))
+    (v128.store offset=80 (local.get $out) (local.get $s5))
+    (v128.store offset=96 (local.get $out) (local.get $s6))
+    (v128.store offset=112 (local.get $out) (local.get $s7)))
 )

@@ -13,6 +13,7 @@ import {
 import { KernelPool, evenSplit } from './internal/pool'
 import {
   createSweepWorkspace,
+  createWoodburyWorkspace,
   crossRowsKernel,
   easeRowsKernel,
   gramRowsKernel,
@@ -159,7 +160,7 @@ export class EASE extends BaseRecommender<EASEConfig> {
 
   /**
    * `-P` (lower triangle, m x m) through the Woodbury identity: inverts `K = X X^T + lambda I`
-   * (n x n), then `P = (I - X^T K^-1 X) / lambda`.
+   * (n x n), then `P = (I - X^T K^-1 X) / lambda`, with `Z = -K^-1 X` (n x m) in between.
    */
   private async woodbury(
     n: number,
@@ -179,29 +180,40 @@ export class EASE extends BaseRecommender<EASEConfig> {
     await this.parallel(pool, triangleSplit(n, threads), (r0, r1) => [it.indptr, it.indices, it.values, u.indptr, u.indices, u.values, n, K, r0, r1, c.lambda], 'gram', gramRowsKernel)
     report('gram', n, n)
     await sweepInverse(ws, { pool, signal: opts.signal, onBlock: (done) => report('invert', done, n) })
+    const nnz = it.indptr[m]!
+    const wb = createWoodburyWorkspace(n, m, nnz, { precision: c.precision, threads, shared })
+    wb.indices.set(it.indices.subarray(0, nnz))
+    wb.values.set(it.values.subarray(0, nnz))
     // S = -K^-1 in full storage (the sweep left its lower triangle)
-    for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) K[j * n + i] = K[i * n + j]!
-    const es = c.precision === 'float64' ? 8 : 4
-    const alloc = (len: number): DenseArray => {
-      const buf: ArrayBufferLike = shared ? new SharedArrayBuffer(len * es) : new ArrayBuffer(len * es)
-      return es === 8 ? new Float64Array(buf) : new Float32Array(buf)
+    const S = wb.S
+    for (let i = 0; i < n; i++) {
+      const o = i * n
+      for (let j = 0; j <= i; j++) {
+        const v = K[o + j]!
+        S[o + j] = v
+        S[j * n + i] = v
+      }
     }
-    const Y = alloc(m * n)
     if (opts.signal?.aborted) throw new RecForgeError('ABORTED', 'EASE fit was aborted', { cause: opts.signal.reason })
-    await this.parallel(pool, evenSplit(m, threads), (r0, r1) => [it.indptr, it.indices, it.values, K, n, Y, r0, r1], 'cross', crossRowsKernel)
+    // the WebAssembly arguments of a kernel that runs on thread t (0 = this one)
+    const simd = (t: number) => (wb.module ? [wb.module, wb.memory, wb.out[t]] : [])
+    const blocks = (total: number, split: Int32Array) => split.map((v, k) => (k === split.length - 1 ? total : Math.min(total, Math.round(v / 16) * 16)))
+    const userSplit = blocks(n, evenSplit(n, threads))
+    await this.parallel(pool, userSplit, (r0, r1, t) => [it.indptr, wb.indices, wb.values, S, n, wb.Z, m, r0, r1, ...simd(t)], 'cross', crossRowsKernel)
     if (opts.signal?.aborted) throw new RecForgeError('ABORTED', 'EASE fit was aborted', { cause: opts.signal.reason })
-    const A = alloc(m * m)
-    await this.parallel(pool, triangleSplit(m, threads), (r0, r1) => [it.indptr, it.indices, it.values, Y, n, A, m, r0, r1, c.lambda], 'woodbury', woodburyRowsKernel)
+    const A = wb.A
+    const itemSplit = blocks(m, triangleSplit(m, threads))
+    await this.parallel(pool, itemSplit, (r0, r1, t) => [it.indptr, wb.indices, wb.values, wb.Z, m, A, r0, r1, c.lambda, ...simd(t)], 'woodbury', woodburyRowsKernel)
     report('woodbury', m, m)
     return A
   }
 
   /** Runs `kernel` over the row ranges of `split`: the first range here, the others on the pool. */
-  private async parallel(pool: KernelPool | undefined, split: Int32Array, args: (r0: number, r1: number) => unknown[], name: string, kernel: (...a: never[]) => void): Promise<void> {
+  private async parallel(pool: KernelPool | undefined, split: Int32Array, args: (r0: number, r1: number, thread: number) => unknown[], name: string, kernel: (...a: never[]) => void): Promise<void> {
     const parts = split.length - 1
     const jobs: Promise<unknown>[] = []
-    if (pool) for (let p = 1; p < parts; p++) if (split[p]! < split[p + 1]!) jobs.push(pool.run(p - 1, name, args(split[p]!, split[p + 1]!)))
-    ;(kernel as (...a: unknown[]) => void)(...args(split[0]!, pool ? split[1]! : split[parts]!))
+    if (pool) for (let p = 1; p < parts; p++) if (split[p]! < split[p + 1]!) jobs.push(pool.run(p - 1, name, args(split[p]!, split[p + 1]!, p)))
+    ;(kernel as (...a: unknown[]) => void)(...args(split[0]!, pool ? split[1]! : split[parts]!, 0))
     await Promise.all(jobs)
   }
 

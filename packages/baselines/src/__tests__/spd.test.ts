@@ -3,7 +3,9 @@ import { Random } from '@recforge/core'
 import fc from 'fast-check'
 import { afterAll, describe, expect, it } from 'vitest'
 import { KernelPool } from '../internal/pool'
-import { createSweepWorkspace, sweepInverse, sweepRowsKernel, sweepWasmModule, triangleSplit } from '../internal/spd'
+import { createSweepWorkspace, createWoodburyWorkspace, crossRowsKernel, sweepInverse, sweepRowsKernel, sweepWasmModule, triangleSplit, woodburyRowsKernel } from '../internal/spd'
+import { sortedCsr } from '../internal/util'
+import { randomImplicit } from './helpers'
 import { SWEEP_WASM_BASE64 } from '../internal/sweepWasm'
 import { gaussJordanInverse } from './helpers'
 
@@ -139,5 +141,57 @@ describe('blocked symmetric sweep inverse', () => {
       expect(area / (1000 ** 2 / 8)).toBeGreaterThan(0.95)
       expect(area / (1000 ** 2 / 8)).toBeLessThan(1.05)
     }
+  })
+})
+
+describe('Woodbury kernels (Z = S X, then the lower triangle of -P)', () => {
+  // 37 users x 53 items: full 16-wide panels and blocks plus ragged ends
+  const data = randomImplicit(37, 53, 20, new Random(4))
+  const csr = sortedCsr(data, { binary: false })
+  const n = csr.users
+  const m = csr.items
+  const nnz = csr.byItem.indptr[m]!
+  const Ssym = randomSpd(n, 8)
+
+  function run(precision: 'float64' | 'float32', wasm: boolean) {
+    const wb = createWoodburyWorkspace(n, m, nnz, { precision, wasm })
+    expect(wb.module !== undefined).toBe(wasm)
+    wb.indices.set(csr.byItem.indices)
+    for (let p = 0; p < nnz; p++) wb.values[p] = 1 + (p % 3) / 2
+    wb.S.set(Ssym)
+    const simd = wb.module ? ([wb.module, wb.memory, wb.out[0]] as const) : ([] as const)
+    crossRowsKernel(csr.byItem.indptr, wb.indices, wb.values, wb.S, n, wb.Z, m, 0, n, ...simd)
+    woodburyRowsKernel(csr.byItem.indptr, wb.indices, wb.values, wb.Z, m, wb.A, 0, m, 7, ...simd)
+    return wb
+  }
+
+  it('compute -(I + X^T S X) / lambda, the same bits with and without WebAssembly', () => {
+    const js = run('float64', false)
+    // dense reference
+    const X = new Float64Array(n * m)
+    for (let i = 0; i < m; i++) for (let p = csr.byItem.indptr[i]!; p < csr.byItem.indptr[i + 1]!; p++) X[csr.byItem.indices[p]! * m + i] = js.values[p]!
+    for (let j = 0; j < m; j++) {
+      for (let i = 0; i <= j; i++) {
+        let s = 0
+        for (let u = 0; u < n; u++) for (let v = 0; v < n; v++) s += X[u * m + i]! * Ssym[u * n + v]! * X[v * m + j]!
+        expect(js.A[j * m + i]!).toBeCloseTo(-(s + (i === j ? 1 : 0)) / 7, 8)
+      }
+    }
+    const wasm = run('float64', true)
+    expect(Array.from(wasm.Z)).toEqual(Array.from(js.Z))
+    expect(Array.from(wasm.A)).toEqual(Array.from(js.A))
+    const js32 = run('float32', false)
+    const wasm32 = run('float32', true)
+    expect(Array.from(wasm32.A)).toEqual(Array.from(js32.A))
+    let err = 0
+    let scale = 0
+    for (let j = 0; j < m; j++) {
+      for (let i = 0; i <= j; i++) {
+        err = Math.max(err, Math.abs(js32.A[j * m + i]! - js.A[j * m + i]!))
+        scale = Math.max(scale, Math.abs(js.A[j * m + i]!))
+      }
+    }
+    expect(err / scale).toBeGreaterThan(0)
+    expect(err / scale).toBeLessThan(1e-5)
   })
 })

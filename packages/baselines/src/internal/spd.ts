@@ -276,9 +276,12 @@ export function easeRowsKernel(A: Float64Array | Float32Array, n: number, B: Flo
 }
 
 /**
- * Rows `i0..i1` of `Y = X^T S` (m x n, row-major) from the item-major CSR (rows are items, indices
- * users) and the symmetric n x n matrix `S` in full storage: `Y[i] = sum over the users u of item i
- * of x_ui S[u]`.
+ * Rows `u0..u1` of `Z = S X` (n x m, row-major) from the item-major CSR (rows are items, indices
+ * users) and the symmetric n x n matrix `S` in full storage: `Z[u][i] = sum over the users v of
+ * item i of x_vi S[v][u]`. Rows go 16 at a time, so the n x 16 panel of `S` they read stays in
+ * cache while every item is swept. With `wasmModule`, `memory` and `out` (16 float64 of scratch),
+ * and `iIndices`, `iValues`, `S` inside that memory, full panels run the `gacc16` SIMD kernel; the
+ * arithmetic of every entry is the same either way (an ordered float64 sum from zero).
  */
 export function crossRowsKernel(
   iIndptr: Int32Array,
@@ -286,50 +289,160 @@ export function crossRowsKernel(
   iValues: Float32Array,
   S: Float64Array | Float32Array,
   n: number,
-  Y: Float64Array | Float32Array,
-  i0: number,
-  i1: number,
+  Z: Float64Array | Float32Array,
+  m: number,
+  u0: number,
+  u1: number,
+  wasmModule?: WebAssembly.Module,
+  memory?: WebAssembly.Memory,
+  out?: Float64Array,
 ): void {
-  const row = new Float64Array(n)
-  for (let i = i0; i < i1; i++) {
-    row.fill(0)
-    for (let p = iIndptr[i]!; p < iIndptr[i + 1]!; p++) {
-      const x = iValues[p]!
-      const o = iIndices[p]! * n
-      for (let v = 0; v < n; v++) row[v]! += x * S[o + v]!
+  const P = 16
+  const es = S.BYTES_PER_ELEMENT
+  let gacc: ((idx: number, val: number, cnt: number, base: number, stride: number, out: number) => void) | undefined
+  if (wasmModule && memory && out) {
+    const inst = new WebAssembly.Instance(wasmModule, { env: { memory } })
+    gacc = (es === 4 ? inst.exports.gacc16f32 : inst.exports.gacc16) as typeof gacc
+  }
+  const acc = new Float64Array(P)
+  for (let c0 = u0; c0 < u1; c0 += P) {
+    const w = Math.min(P, u1 - c0)
+    for (let i = 0; i < m; i++) {
+      const p0 = iIndptr[i]!
+      const p1 = iIndptr[i + 1]!
+      if (gacc && w === P) {
+        gacc(iIndices.byteOffset + p0 * 4, iValues.byteOffset + p0 * 4, p1 - p0, S.byteOffset + c0 * es, n * es, out!.byteOffset)
+        for (let r = 0; r < P; r++) Z[(c0 + r) * m + i] = out![r]!
+        continue
+      }
+      acc.fill(0)
+      for (let p = p0; p < p1; p++) {
+        const x = iValues[p]!
+        const o = iIndices[p]! * n + c0
+        for (let r = 0; r < w; r++) acc[r]! += x * S[o + r]!
+      }
+      for (let r = 0; r < w; r++) Z[(c0 + r) * m + i] = acc[r]!
     }
-    const yo = i * n
-    for (let v = 0; v < n; v++) Y[yo + v] = row[v]!
   }
 }
 
 /**
  * Rows `j0..j1` of the lower triangle of `-P` through the Woodbury identity,
  * `P = (X^T X + lambda I)^-1 = (I + X^T S X) / lambda` with `S = -(X X^T + lambda I)^-1`, from
- * `Y = X^T S` (m x n, row-major): `A[j][i] = -(delta_ij + sum over users u of item i of x_ui Y[j][u]) / lambda`.
+ * `Z = S X` (n x m, row-major): `A[j][i] = -(sum over users u of item i of x_ui Z[u][j] + delta_ij) / lambda`.
+ * Rows go 16 at a time, so each pass over the CSR serves 16 rows and reads 16 contiguous entries
+ * of `Z` per interaction; with the WebAssembly arguments (as in {@link crossRowsKernel}, `Z` in the
+ * memory) full blocks run `gacc16`.
  */
 export function woodburyRowsKernel(
   iIndptr: Int32Array,
   iIndices: Int32Array,
   iValues: Float32Array,
-  Y: Float64Array | Float32Array,
-  n: number,
-  A: Float64Array | Float32Array,
+  Z: Float64Array | Float32Array,
   m: number,
+  A: Float64Array | Float32Array,
   j0: number,
   j1: number,
   lambda: number,
+  wasmModule?: WebAssembly.Module,
+  memory?: WebAssembly.Memory,
+  out?: Float64Array,
 ): void {
-  for (let j = j0; j < j1; j++) {
-    const yo = j * n
-    const ao = j * m
-    let p = iIndptr[0]!
-    for (let i = 0; i <= j; i++) {
-      const end = iIndptr[i + 1]!
-      let s = i === j ? 1 : 0
-      for (; p < end; p++) s += iValues[p]! * Y[yo + iIndices[p]!]!
-      A[ao + i] = -s / lambda
+  const J = 16
+  const es = Z.BYTES_PER_ELEMENT
+  let gacc: ((idx: number, val: number, cnt: number, base: number, stride: number, out: number) => void) | undefined
+  if (wasmModule && memory && out) {
+    const inst = new WebAssembly.Instance(wasmModule, { env: { memory } })
+    gacc = (es === 4 ? inst.exports.gacc16f32 : inst.exports.gacc16) as typeof gacc
+  }
+  const acc = new Float64Array(J)
+  for (let b0 = j0; b0 < j1; b0 += J) {
+    const w = Math.min(J, j1 - b0)
+    const last = b0 + w - 1
+    const res = gacc && w === J ? out! : acc
+    for (let i = 0; i <= last; i++) {
+      const p0 = iIndptr[i]!
+      const p1 = iIndptr[i + 1]!
+      if (res === out) {
+        gacc!(iIndices.byteOffset + p0 * 4, iValues.byteOffset + p0 * 4, p1 - p0, Z.byteOffset + b0 * es, m * es, out.byteOffset)
+      } else {
+        acc.fill(0)
+        for (let p = p0; p < p1; p++) {
+          const x = iValues[p]!
+          const o = iIndices[p]! * m + b0
+          for (let r = 0; r < w; r++) acc[r]! += x * Z[o + r]!
+        }
+      }
+      // entries (b0 + r, i) of the lower triangle: i <= b0 + r
+      for (let r = i > b0 ? i - b0 : 0; r < w; r++) A[(b0 + r) * m + i] = -(res[r]! + (b0 + r === i ? 1 : 0)) / lambda
     }
+  }
+}
+
+/** The arrays of the Woodbury path of EASE, optionally inside one shared WebAssembly memory. */
+export interface WoodburyWorkspace {
+  /** Users of each interaction in item-major order (copy the CSR's indices here). */
+  readonly indices: Int32Array
+  /** Values aligned with `indices`. */
+  readonly values: Float32Array
+  /** `-K^-1` in full storage, n x n. */
+  readonly S: DenseArray
+  /** `S X`, n x m. */
+  readonly Z: DenseArray
+  /** `-P`, lower triangle of an m x m row-major matrix. */
+  readonly A: DenseArray
+  /** 16 float64 of scratch per thread, for the WebAssembly kernels. */
+  readonly out: Float64Array[]
+  readonly memory?: WebAssembly.Memory
+  readonly module?: WebAssembly.Module
+}
+
+/**
+ * Allocates a {@link WoodburyWorkspace} for `n` users, `m` items and `nnz` interactions. With
+ * WebAssembly SIMD and everything under 4 GiB, it all sits in one shared WebAssembly memory;
+ * otherwise in plain (or, with `shared`, SharedArrayBuffer) typed arrays and the kernels run their
+ * JavaScript loops.
+ */
+export function createWoodburyWorkspace(
+  n: number,
+  m: number,
+  nnz: number,
+  opts: { precision?: 'float64' | 'float32'; threads?: number; shared?: boolean; wasm?: boolean } = {},
+): WoodburyWorkspace {
+  const es = opts.precision === 'float32' ? 4 : 8
+  const threads = Math.max(1, opts.threads ?? 1)
+  const sizes = [nnz * 4, nnz * 4, threads * 16 * 8, n * n * es, n * m * es, m * m * es]
+  const offsets: number[] = []
+  let bytes = 0
+  for (const size of sizes) {
+    offsets.push(bytes)
+    bytes += Math.ceil(size / 16) * 16
+  }
+  const module = opts.wasm !== false && bytes <= WASM_MAX_BYTES ? sweepWasmModule() : null
+  const dense = (buf: ArrayBufferLike, offset: number, len: number): DenseArray => (es === 8 ? new Float64Array(buf, offset, len) : new Float32Array(buf, offset, len))
+  if (module) {
+    const pages = Math.max(1, Math.ceil(bytes / WASM_PAGE))
+    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true })
+    const buf = memory.buffer
+    return {
+      indices: new Int32Array(buf, offsets[0], nnz),
+      values: new Float32Array(buf, offsets[1], nnz),
+      out: Array.from({ length: threads }, (_, t) => new Float64Array(buf, offsets[2]! + t * 128, 16)),
+      S: dense(buf, offsets[3]!, n * n),
+      Z: dense(buf, offsets[4]!, n * m),
+      A: dense(buf, offsets[5]!, m * m),
+      memory,
+      module,
+    }
+  }
+  const alloc = (size: number): ArrayBufferLike => (opts.shared ? new SharedArrayBuffer(size) : new ArrayBuffer(size))
+  return {
+    indices: new Int32Array(alloc(nnz * 4)),
+    values: new Float32Array(alloc(nnz * 4)),
+    out: [],
+    S: dense(alloc(n * n * es), 0, n * n),
+    Z: dense(alloc(n * m * es), 0, n * m),
+    A: dense(alloc(m * m * es), 0, m * m),
   }
 }
 
