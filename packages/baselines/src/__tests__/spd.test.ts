@@ -195,3 +195,16 @@ describe('Woodbury kernels (Z = S X, then the lower triangle of -P)', () => {
     expect(err / scale).toBeLessThan(1e-5)
   })
 })
+
+describe('kernel pool', () => {
+  it('runs kernels whose source calls __name, as tsx leaves them', async () => {
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval
+    const kernel = new Function('x', 'return __name((y) => y * 2, "double")(x)') as (x: number) => number
+    const pool = new KernelPool(1, { double: kernel })
+    try {
+      expect(await pool.run<number>(0, 'double', [21])).toBe(42)
+    } finally {
+      await pool.close()
+    }
+  })
+})

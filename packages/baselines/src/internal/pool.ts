@@ -31,7 +31,10 @@ export class KernelPool {
     const table = Object.entries(kernels)
       .map(([name, fn]) => `${JSON.stringify(name)}: (${fn.toString()})`)
       .join(',\n')
+    // transpilers that keep function names (tsx, esbuild's keepNames) wrap functions in a
+    // __name(...) helper that the kernels' source text then calls: give the worker one
     const source = `
+var __name = (target) => target;
 const { parentPort } = require('node:worker_threads');
 const kernels = {
 ${table}

@@ -24,6 +24,14 @@ describe('worker threads', () => {
     await pool!.close()
   })
 
+  it('starts when the kernels were transpiled with kept names (tsx wraps them in __name)', async () => {
+    // what `tsx` makes of a class with a static method: the source text calls a helper the worker lacks
+    poolOverrides.source = workerSource().replace('const kernels =', 'const Named = __name(class Named {}, "Named");\nconst kernels =')
+    const pool = await createPool(2)
+    expect(pool).toBeDefined()
+    await pool!.close()
+  })
+
   for (const solver of ['cg', 'cholesky'] as const) {
     it(`als (${solver}) on 2 workers gives the single-threaded factors within float tolerance`, async () => {
       const one = new ALS({ factors: 8, iterations: 5, solver, workers: 1 })

@@ -12,6 +12,10 @@ export type KernelName = 'als' | 'alsWasm' | 'bpr'
 export function workerSource(): string {
   return [
     `'use strict';`,
+    // transpilers that keep function names (tsx, esbuild's keepNames) wrap classes and functions
+    // in a __name(...) helper that the kernels' source text then calls; the worker has no such
+    // helper, so give it one
+    `var __name = (target) => target;`,
     `const { parentPort } = require('node:worker_threads');`,
     `const Random = (${Random.toString()});`,
     `const kernels = { als: (${alsKernel.toString()}), alsWasm: (${alsWasmKernel.toString()}), bpr: (${bprKernel.toString()}) };`,
