@@ -57,7 +57,7 @@ export async function openService(registry: ModelRegistry, modelDir?: string, qu
 
 /** `recforge serve`: serves a saved model folder over HTTP. */
 export async function runServe(
-  opts: { modelDir?: string; host?: string; port?: number; ab?: string; quiet?: boolean },
+  opts: { modelDir?: string; host?: string; port?: number; ab?: string; bandit?: string; quiet?: boolean },
   registry: ModelRegistry,
 ): Promise<{ url: string; close: () => Promise<void> }> {
   const reporter = new ProgressReporter('serve', opts.quiet)
@@ -76,6 +76,7 @@ export async function runServe(
     ...(itemInfo ? { itemInfo } : {}),
     models,
     ...(ab ? { ab } : {}),
+    ...(opts.bandit ? { bandit: opts.bandit } : {}),
     ...(opts.host ? { host: opts.host } : {}),
     ...(opts.port !== undefined ? { port: opts.port } : {}),
     ...(process.env.RECFORGE_API_KEY ? { apiKey: process.env.RECFORGE_API_KEY } : {}),

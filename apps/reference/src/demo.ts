@@ -1,5 +1,6 @@
 import { RecForgeError, resolveParams, type ModelRegistry, type Recommender } from '@recforge/core'
-import { startServing } from './serve'
+import { rlPolicies } from '@recforge/rl'
+import { startServing, type StartOptions } from './serve'
 import type { ReportData } from './server'
 import type { ServedModel } from './service'
 import { defaultModelDir, saveModels } from './store'
@@ -23,6 +24,8 @@ export interface DemoOptions {
   host?: string
   /** Defaults to `8080`; `0` picks a free port. */
   port?: number
+  /** Bandit policy served as model `bandit` (see {@link StartOptions.bandit}); `'none'` for none. Defaults to `'thompson'`. */
+  bandit?: string
   /** Where models are saved. Defaults to `.recforge/models`. */
   modelDir?: string
 }
@@ -45,11 +48,21 @@ export function comparisonTable(rows: readonly EvaluateOutput[]): string {
  * The main job: load the dataset once, split it once, then fit and evaluate each model under the
  * same protocol, and print a comparison table (or one JSON array with `--json`).
  */
+/** The model with the highest `metric` (the first row when no row has it). */
+function bestModel(rows: readonly EvaluateOutput[], metric: string): string {
+  let best = rows[0]!
+  for (const r of rows) if ((r.metrics[metric] ?? -Infinity) > (best.metrics[metric] ?? -Infinity)) best = r
+  return best.model
+}
+
 export async function runDemo(opts: DemoOptions, registry: ModelRegistry): Promise<EvaluateOutput[]> {
   const reporter = new ProgressReporter('recforge', opts.quiet || opts.json)
   const names = opts.models ?? DEFAULT_DEMO_MODELS.filter((m) => registry.has(m))
   for (const n of names) registry.get(n)
   if (!names.length) throw new RecForgeError('INVALID_ARGUMENT', 'no models to compare')
+  if (opts.bandit && opts.bandit !== 'none' && !rlPolicies.some((p) => p.name === opts.bandit)) {
+    throw new RecForgeError('UNKNOWN_ID', `--bandit: unknown policy "${opts.bandit}"; policies: ${rlPolicies.map((p) => p.name).join(', ')}, or none`)
+  }
   reporter.log(`Loading ${opts.data} and splitting it by ${opts.protocol} (seed ${opts.seed})...`)
   const prepared = await prepareSplits({ data: opts.data, model: names[0]!, protocol: opts.protocol, seed: opts.seed, onProgress: reporter.onProgress })
   const rows: EvaluateOutput[] = []
@@ -92,6 +105,9 @@ export async function runDemo(opts: DemoOptions, registry: ModelRegistry): Promi
       report,
       ...(opts.host ? { host: opts.host } : {}),
       ...(opts.port !== undefined ? { port: opts.port } : {}),
+      ...(opts.bandit ? { bandit: opts.bandit } : {}),
+      // the bandit explores among the candidates of the model that ranked best here
+      banditBase: bestModel(rows, `ndcg@${opts.k}`),
       ...(process.env.RECFORGE_API_KEY ? { apiKey: process.env.RECFORGE_API_KEY } : {}),
       log: (m) => reporter.log(m),
       onRetrained: async (models) => {

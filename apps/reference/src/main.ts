@@ -56,10 +56,15 @@ Fits each model on the whole dataset and saves it (checksummed, atomic) with a m
   recommend: `Usage: recforge recommend --user <id> [--model <name>] [--k 10] [--model-dir .recforge/models] [--json]`,
   similar: `Usage: recforge similar --item <id> [--model <name>] [--k 10] [--model-dir .recforge/models] [--json]`,
   serve: `Usage: recforge serve [--model-dir .recforge/models] [--host 127.0.0.1] [--port 8080] [--ab modelA,modelB]
+                    [--bandit thompson|epsilon-greedy|ucb1|linucb|lints|random|none]
 
 Serves saved models: GET /recommendations/:user, GET /similar/:item, POST /feedback, POST /users,
 GET /models, GET /metrics, GET /health, the web page at /, and admin routes POST /admin/retrain and
-POST /admin/reload (x-api-key header; set RECFORGE_API_KEY).`,
+POST /admin/reload (x-api-key header; set RECFORGE_API_KEY).
+
+--bandit serves a @recforge/rl policy as model "bandit" (default thompson): it picks each list
+from the default model's top 50 items and learns from feedback (reward 1 for feedback on an item
+it showed, 0 for the rest of that list once the user asks again). --ab may name it as an arm.`,
   models: `Usage: recforge models [--json]
 
 Lists every registered model with its task, package and parameters (type, default, range).`,
@@ -67,7 +72,7 @@ Lists every registered model with its task, package and parameters (type, defaul
 
 Lists the dataset specs --data accepts.`,
   demo: `Usage: recforge demo [--data builtin] [--protocol holdout-full] [--models pop,itemknn,ease] [--k 10] [--seed 42]
-                   [--model-dir .recforge/models] [--host 127.0.0.1] [--port 8080] [--no-serve] [--json]
+                   [--model-dir .recforge/models] [--host 127.0.0.1] [--port 8080] [--bandit thompson] [--no-serve] [--json]
 
 The main job: loads the dataset (the built-in MovieLens latest-small by default), trains and
 evaluates several models under one protocol with progress on stderr, prints a comparison table,
@@ -140,6 +145,7 @@ async function main(argv: string[]): Promise<number> {
       user: { type: 'string' },
       item: { type: 'string' },
       ab: { type: 'string' },
+      bandit: { type: 'string' },
       metric: { type: 'string' },
       search: { type: 'string' },
       trials: { type: 'string' },
@@ -243,6 +249,7 @@ async function main(argv: string[]): Promise<number> {
           ...(values.host ? { host: values.host } : {}),
           ...(values.port !== undefined ? { port: parseIntFlag('port', values.port, 8080) } : {}),
           ...(values.ab ? { ab: values.ab } : {}),
+          ...(values.bandit ? { bandit: values.bandit } : {}),
           quiet: Boolean(values.quiet),
         },
         registry,
@@ -298,6 +305,7 @@ async function main(argv: string[]): Promise<number> {
           serve: !values['no-serve'],
           ...(values.host ? { host: values.host } : {}),
           ...(values.port !== undefined ? { port: parseIntFlag('port', values.port, 8080) } : {}),
+          ...(values.bandit ? { bandit: values.bandit } : {}),
           ...(values['model-dir'] ? { modelDir: values['model-dir'] } : {}),
         },
         registry,

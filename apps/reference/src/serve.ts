@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net'
 import { resolveParams, type Interactions, type ItemSideInfo, type ModelRegistry } from '@recforge/core'
+import { createPolicy } from '@recforge/rl'
 import { createServer, type ReportData } from './server'
 import { RecService, type ServedModel } from './service'
 import { ProgressReporter } from './progress'
@@ -15,6 +16,14 @@ export interface StartOptions {
   /** `0` picks a free port. Defaults to `8080`. */
   port?: number
   ab?: { a: string; b: string }
+  /**
+   * A bandit policy of `@recforge/rl` served as model `bandit` over the default model's top 50
+   * items and updated by feedback (`'none'` for no bandit). Linear policies use vectors fitted on
+   * `data`. Defaults to `'thompson'`.
+   */
+  bandit?: string
+  /** The model whose top items the bandit chooses among. Defaults to the default model. */
+  banditBase?: string
   apiKey?: string
   report?: ReportData
   log?: (message: string) => void
@@ -27,14 +36,14 @@ export interface StartOptions {
 export async function retrainService(service: RecService, registry: ModelRegistry, seed = 42, log?: (m: string) => void): Promise<ServedModel[]> {
   const data = service.currentInteractions()
   const models: ServedModel[] = []
-  for (const m of service.listModels()) {
-    const def = registry.get(m.name)
-    const params = resolveParams(def, service.model(m.name).params ?? {})
+  for (const name of service.modelNames()) {
+    const def = registry.get(name)
+    const params = resolveParams(def, service.model(name).params ?? {})
     const fresh = def.create(params)
-    const reporter = new ProgressReporter(m.name, !log)
+    const reporter = new ProgressReporter(name, !log)
     await fresh.fit(data, { seed, ...(service.opts.itemInfo ? { itemInfo: service.opts.itemInfo } : {}), onProgress: reporter.onProgress })
-    models.push({ name: m.name, model: fresh, params, trainedAt: new Date().toISOString() })
-    log?.(`retrained ${m.name} on ${data.indptr[data.users.size]} interactions`)
+    models.push({ name, model: fresh, params, trainedAt: new Date().toISOString() })
+    log?.(`retrained ${name} on ${data.indptr[data.users.size]} interactions`)
   }
   service.rebase(data, models)
   return models
@@ -47,6 +56,9 @@ export async function startServing(opts: StartOptions): Promise<{ url: string; c
     ...(opts.itemInfo ? { itemInfo: opts.itemInfo } : {}),
     models: opts.models,
     ...(opts.ab ? { ab: opts.ab } : {}),
+    ...(opts.bandit !== 'none'
+      ? { bandit: { policy: createPolicy(opts.bandit ?? 'thompson', {}, { warmup: opts.data }), ...(opts.banditBase ? { base: opts.banditBase } : {}) } }
+      : {}),
   })
   const app = createServer({
     service,

@@ -9,6 +9,7 @@ import {
   type Recommender,
   type ScoredItems,
 } from '@recforge/core'
+import type { BanditPolicy } from '@recforge/rl'
 import { Explainer } from './explain'
 import { liveUpdater, type LiveUpdater } from './live'
 
@@ -66,6 +67,36 @@ export interface ArmStats {
   ctr: number
 }
 
+/**
+ * An online bandit served beside the models: its candidates are the top items of a base model for
+ * the user, it picks the list one item at a time with `policy.select`, and it learns with
+ * `policy.update` from feedback: reward 1 when the user acts on an item it showed, reward 0 for
+ * the items of a list that got no feedback before the user's next bandit list.
+ */
+export interface BanditServing {
+  /** The name requests use (`?model=<name>`). Defaults to `'bandit'`. */
+  name?: string
+  policy: BanditPolicy
+  /** The model whose top items are the candidates. Defaults to the default model. */
+  base?: string
+  /** How many of the base model's top items the policy chooses among. Defaults to `50`. */
+  candidates?: number
+}
+
+/** Counters of the served bandit, in `GET /metrics`. */
+export interface BanditStats {
+  name: string
+  policy: string
+  base: string
+  /** Items shown in bandit lists. */
+  impressions: number
+  /** Feedback events on items a bandit list showed (reward 1). */
+  clicks: number
+  ctr: number
+  /** `policy.update` calls, rewards 1 and 0 together. */
+  updates: number
+}
+
 export interface ServiceOptions {
   /** Serving data: the interactions the models were trained on. */
   data: Interactions
@@ -75,6 +106,8 @@ export interface ServiceOptions {
   defaultModel?: string
   /** Splits users between two models by a stable hash of their id. */
   ab?: { a: string; b: string }
+  /** An online bandit over the base model's candidates, updated by feedback. */
+  bandit?: BanditServing
 }
 
 /** FNV-1a of a string: a stable hash for A/B assignment (same user, same arm, every process). */
@@ -106,6 +139,9 @@ export class RecService {
   private readonly ab?: { a: string; b: string }
   private readonly arms = { a: { impressions: 0, clicks: 0, users: new Set<number>() }, b: { impressions: 0, clicks: 0, users: new Set<number>() } }
   private readonly lastShown = new Map<number, Set<number>>()
+  private readonly bandit?: { name: string; policy: BanditPolicy; base?: string; candidates: number; impressions: number; clicks: number; updates: number }
+  /** Per user: the candidates of the last bandit list and the shown items still without feedback. */
+  private readonly banditShown = new Map<number, { candidates: Int32Array; pending: Set<number> }>()
   private feedbackEvents = 0
   private readonly startedAt = Date.now()
   private requests = 0
@@ -119,11 +155,30 @@ export class RecService {
     this.setModels(opts.models)
     this.defaultModel = opts.defaultModel ?? opts.models[0]!.name
     this.model(this.defaultModel)
+    if (opts.bandit) {
+      const b = opts.bandit
+      const name = b.name ?? 'bandit'
+      if (this.models.has(name)) throw new RecForgeError('INVALID_ARGUMENT', `the bandit's name "${name}" is already a model's name`)
+      if (b.base !== undefined) this.model(b.base)
+      const candidates = b.candidates ?? 50
+      if (!Number.isInteger(candidates) || candidates < 1) throw new RecForgeError('INVALID_ARGUMENT', `bandit candidates must be a positive integer; got ${b.candidates}`)
+      this.bandit = { name, policy: b.policy, ...(b.base !== undefined ? { base: b.base } : {}), candidates, impressions: 0, clicks: 0, updates: 0 }
+    }
     if (opts.ab) {
-      this.model(opts.ab.a)
-      this.model(opts.ab.b)
+      this.servable(opts.ab.a)
+      this.servable(opts.ab.b)
       this.ab = opts.ab
     }
+  }
+
+  /** Throws unless `name` is a served model or the bandit. */
+  private servable(name: string): void {
+    if (name !== this.bandit?.name) this.model(name)
+  }
+
+  /** Names of the fitted models (the bandit is not one): what a retrain refits. */
+  modelNames(): string[] {
+    return [...this.models.keys()]
   }
 
   /**
@@ -138,6 +193,7 @@ export class RecService {
     this.popularity = itemCounts(data)
     this.live.clear()
     this.lastShown.clear()
+    this.banditShown.clear()
     this.setModels(models)
   }
 
@@ -156,14 +212,23 @@ export class RecService {
     return this.opts.data.items as IdVocabulary
   }
 
-  listModels(): { name: string; default: boolean; metrics?: Readonly<Record<string, number>>; trainedAt: string; incremental: boolean }[] {
-    return [...this.models.values()].map((m) => ({
+  /** The served models, then the bandit (marked with its policy and base model) when there is one. */
+  listModels(): { name: string; default: boolean; metrics?: Readonly<Record<string, number>>; trainedAt: string; incremental: boolean; bandit?: { policy: string; base: string } }[] {
+    const out: ReturnType<RecService['listModels']> = [...this.models.values()].map((m) => ({
       name: m.name,
       default: m.name === this.defaultModel,
       ...(m.metrics ? { metrics: m.metrics } : {}),
       trainedAt: m.trainedAt,
       incremental: this.updaters.get(m.name)!.incremental,
     }))
+    if (this.bandit) {
+      out.push({ name: this.bandit.name, default: false, trainedAt: new Date(this.startedAt).toISOString(), incremental: true, bandit: { policy: this.bandit.policy.name, base: this.banditBase() } })
+    }
+    return out
+  }
+
+  private banditBase(): string {
+    return this.bandit?.base ?? this.defaultModel
   }
 
   model(name: string): ServedModel {
@@ -236,25 +301,17 @@ export class RecService {
     if (!Number.isInteger(k) || k < 1 || k > 1000) throw new RecForgeError('INVALID_ARGUMENT', `k must be an integer in 1..1000; got ${opts.k}`)
     const arm = opts.model ? undefined : this.armOf(userId)
     const name = opts.model ?? (arm ? this.ab![arm] : this.defaultModel)
-    const served = this.model(name)
+    const isBandit = name === this.bandit?.name
+    const modelName = isBandit ? this.banditBase() : name
+    this.model(modelName)
     const u = this.users.index(userId)
     if (u === undefined) throw new RecForgeError('UNKNOWN_ID', `unknown user "${userId}"; create it with POST /users or send feedback first`)
     const hist = this.history(userId)
-    const liveItems = Int32Array.from(this.live.get(u)?.items ?? [])
-    let list: ScoredItems
-    let strategy: RecommendationAnswer['strategy'] = 'model'
-    const updater = this.updaters.get(name)!
-    if (u < this.trainUsers) {
-      list = served.model.recommend(u, { k, exclude: liveItems })
-    } else if (hist.items.length && updater.foldIn) {
-      list = updater.foldIn(Int32Array.from(hist.items), Float32Array.from(hist.values), k)
-      strategy = 'fold-in'
-    } else {
-      list = topK(Float32Array.from(this.popularity), k, { exclude: Int32Array.from(hist.items) })
-      strategy = 'popularity'
-    }
-    const personal = strategy !== 'popularity' && !NON_PERSONALISED.has(name)
-    const explainer = opts.explain === false || !personal ? undefined : this.explainer(name)
+    const ranked = this.rank(u, hist, modelName, isBandit ? Math.max(k, this.bandit!.candidates) : k)
+    const strategy = ranked.strategy
+    const list = isBandit ? this.banditList(u, hist.items, ranked.list, k) : ranked.list
+    const personal = strategy !== 'popularity' && !NON_PERSONALISED.has(modelName)
+    const explainer = opts.explain === false || !personal ? undefined : this.explainer(modelName)
     const items: RecommendedItem[] = Array.from(list.items, (i, j) => {
       const why = explainer?.explain(i, hist.items)
       return {
@@ -271,6 +328,54 @@ export class RecService {
       this.lastShown.set(u, new Set(list.items))
     }
     return { user: userId, model: name, ...(arm ? { arm } : {}), strategy, items }
+  }
+
+  /** The top `k` of model `name` for user `u`: the model itself, a fold-in for a new user, or popularity. */
+  private rank(u: number, hist: { items: number[]; values: number[] }, name: string, k: number): { list: ScoredItems; strategy: RecommendationAnswer['strategy'] } {
+    const served = this.model(name)
+    const updater = this.updaters.get(name)!
+    if (u < this.trainUsers) {
+      return { list: served.model.recommend(u, { k, exclude: Int32Array.from(this.live.get(u)?.items ?? []) }), strategy: 'model' }
+    }
+    if (hist.items.length && updater.foldIn) {
+      return { list: updater.foldIn(Int32Array.from(hist.items), Float32Array.from(hist.values), k), strategy: 'fold-in' }
+    }
+    return { list: topK(Float32Array.from(this.popularity), k, { exclude: Int32Array.from(hist.items) }), strategy: 'popularity' }
+  }
+
+  /**
+   * The bandit's list: the items of the user's previous bandit list that got no feedback earn
+   * reward 0, then the policy picks `k` of the base model's candidates one at a time. Scores are
+   * the base model's.
+   */
+  private banditList(u: number, history: number[], pool: ScoredItems, k: number): ScoredItems {
+    const b = this.bandit!
+    this.settleBandit(u)
+    const candidates = pool.items.slice(0, b.candidates)
+    const baseScore = new Map<number, number>()
+    pool.items.forEach((i, j) => baseScore.set(i, pool.scores[j]!))
+    const recent = Int32Array.from(history.slice(-20))
+    let remaining = candidates
+    const items: number[] = []
+    while (items.length < k && remaining.length) {
+      const i = b.policy.select({ candidates: remaining, user: u, history: recent })
+      items.push(i)
+      remaining = remaining.filter((x) => x !== i)
+    }
+    b.impressions += items.length
+    this.banditShown.set(u, { candidates, pending: new Set(items) })
+    return { items: Int32Array.from(items), scores: Float32Array.from(items, (i) => baseScore.get(i) ?? 0) }
+  }
+
+  /** Gives reward 0 to every item of the user's last bandit list that got no feedback. */
+  private settleBandit(u: number): void {
+    const shown = this.banditShown.get(u)
+    if (!shown) return
+    for (const i of shown.pending) {
+      this.bandit!.policy.update({ candidates: shown.candidates, user: u }, i, 0)
+      this.bandit!.updates++
+    }
+    this.banditShown.delete(u)
   }
 
   /** Items similar to `itemId` under a model (its own similarity, else item-vector cosine). */
@@ -338,8 +443,9 @@ export class RecService {
   }
 
   /**
-   * Records feedback events: each is counted, stored, applied to incremental models, and counted
-   * as a click for the user's A/B arm when it hits an item that arm just showed.
+   * Records feedback events: each is counted, stored, applied to incremental models, counted
+   * as a click for the user's A/B arm when it hits an item that arm just showed, and given to the
+   * bandit as reward 1 when it hits an item of the user's last bandit list.
    * Validation happens for every event before any is applied, so a bad batch changes nothing.
    */
   feedback(events: readonly FeedbackEvent[]): { accepted: number; total: number } {
@@ -359,6 +465,13 @@ export class RecService {
       if (arm && this.lastShown.get(u)?.has(i)) {
         this.arms[arm].clicks++
         this.lastShown.get(u)!.delete(i)
+      }
+      const shown = this.banditShown.get(u)
+      if (shown?.pending.has(i)) {
+        this.bandit!.policy.update({ candidates: shown.candidates, user: u }, i, 1)
+        this.bandit!.updates++
+        this.bandit!.clicks++
+        shown.pending.delete(i)
       }
     }
     return { accepted: resolved.length, total: this.feedbackEvents }
@@ -391,7 +504,8 @@ export class RecService {
     return { users: new IdVocabulary(this.users.ids()), items: d.items, indptr, indices, values }
   }
 
-  stats(): { uptimeSeconds: number; requests: number; feedbackEvents: number; users: number; newUsers: number; ab?: { a: ArmStats; b: ArmStats } } {
+  stats(): { uptimeSeconds: number; requests: number; feedbackEvents: number; users: number; newUsers: number; ab?: { a: ArmStats; b: ArmStats }; bandit?: BanditStats } {
+    const b = this.bandit
     const arm = (x: 'a' | 'b'): ArmStats => {
       const s = this.arms[x]
       return { model: this.ab![x], users: s.users.size, impressions: s.impressions, clicks: s.clicks, ctr: s.impressions ? s.clicks / s.impressions : 0 }
@@ -403,6 +517,9 @@ export class RecService {
       users: this.users.size,
       newUsers: this.users.size - this.trainUsers,
       ...(this.ab ? { ab: { a: arm('a'), b: arm('b') } } : {}),
+      ...(b
+        ? { bandit: { name: b.name, policy: b.policy.name, base: this.banditBase(), impressions: b.impressions, clicks: b.clicks, ctr: b.impressions ? b.clicks / b.impressions : 0, updates: b.updates } }
+        : {}),
     }
   }
 }

@@ -122,6 +122,11 @@ describe('recforge train, recommend, similar, compare', () => {
       const unknown = await runCli(['recommend', '--user', 'no-such-user', '--model-dir', dir])
       expect(unknown.code).toBe(2)
       expect(unknown.stderr).toMatch(/unknown user "no-such-user"/)
+      // a bad bandit policy is refused before any training
+      const badBandit = await runCli(['demo', '--models', 'pop', '--bandit', 'nosuch', '--no-serve', '--model-dir', dir])
+      expect(badBandit.code).toBe(2)
+      expect(badBandit.stderr).toMatch(/--bandit: unknown policy "nosuch".*thompson/)
+      expect(badBandit.stderr).not.toMatch(/Loading/)
     } finally {
       await rm(dir, { recursive: true, force: true })
     }

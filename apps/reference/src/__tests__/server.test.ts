@@ -4,7 +4,8 @@ import type { FastifyInstance } from 'fastify'
 import { itemCounts } from '@recforge/core'
 import { prepareSplits, type PreparedSplits } from '../evaluate'
 import { createRegistry } from '../models'
-import { retrainService } from '../serve'
+import { createPolicy } from '@recforge/rl'
+import { retrainService, startServing } from '../serve'
 import { createServer } from '../server'
 import { RecService, stableHash, type ServedModel } from '../service'
 
@@ -159,6 +160,106 @@ describe('HTTP API contract', () => {
     expect(r.headers['content-type']).toMatch(/text\/html/)
     expect(r.body).toContain('Recommendations by model')
   })
+})
+
+describe('bandit served beside the models', () => {
+  let bService: RecService
+  let bApp: FastifyInstance
+  beforeAll(async () => {
+    bService = new RecService({
+      data: prepared.splits[0]!.train,
+      models: await fitServed(['itemknn', 'pop']),
+      bandit: { policy: createPolicy('thompson', { seed: 3 }), candidates: 30 },
+    })
+    bApp = createServer({ service: bService, apiKey: 'secret-key', retrain: async () => void (await retrainService(bService, registry, 1)) })
+    await bApp.ready()
+  }, 120_000)
+  afterAll(async () => {
+    await bApp.close()
+  })
+
+  it('is listed as a model and picks k distinct unseen items among the base model top candidates', async () => {
+    const models = (await bApp.inject('/models')).json().models
+    expect(models.map((m: { name: string }) => m.name)).toEqual(['itemknn', 'pop', 'bandit'])
+    expect(models[2]).toMatchObject({ bandit: { policy: 'thompson', base: 'itemknn' }, incremental: true })
+    const u = firstUser()
+    const base = new Set((await bApp.inject(`/recommendations/${u}?k=30&model=itemknn`)).json().items.map((x: { id: string }) => x.id))
+    const r = await bApp.inject(`/recommendations/${u}?k=8&model=bandit`)
+    expect(r.statusCode, r.body).toBe(200)
+    const body = r.json()
+    expect(body.model).toBe('bandit')
+    const ids = body.items.map((x: { id: string }) => x.id)
+    expect(ids).toHaveLength(8)
+    expect(new Set(ids).size).toBe(8)
+    for (const id of ids) expect(base.has(id)).toBe(true)
+    // explanations come from the base model
+    expect(body.items[0].because?.id).toBeDefined()
+  })
+
+  it('learns from feedback: reward 1 on a clicked item, 0 for the rest of the list at the next request', async () => {
+    const u = prepared.splits[0]!.train.users.id(1)
+    const first = (await bApp.inject(`/recommendations/${u}?k=5&model=bandit`)).json().items
+    const before = (await bApp.inject('/metrics')).json().bandit
+    await bApp.inject({ method: 'POST', url: '/feedback', payload: { user: u, item: first[2].id, event: 'click' } })
+    const mid = (await bApp.inject('/metrics')).json().bandit
+    expect(mid.clicks - before.clicks).toBe(1)
+    expect(mid.updates - before.updates).toBe(1)
+    // a second click on the same item is feedback, but no longer a reward for that list
+    await bApp.inject({ method: 'POST', url: '/feedback', payload: { user: u, item: first[2].id, event: 'click' } })
+    expect((await bApp.inject('/metrics')).json().bandit.updates).toBe(mid.updates)
+    await bApp.inject(`/recommendations/${u}?k=5&model=bandit`)
+    const after = (await bApp.inject('/metrics')).json().bandit
+    expect(after.updates - mid.updates).toBe(4)
+    expect(after.impressions - before.impressions).toBe(5)
+    expect(after.ctr).toBeCloseTo(after.clicks / after.impressions, 10)
+  })
+
+  it('shows an item that users keep clicking more and more often', async () => {
+    // over popularity's candidates, which are the same for everyone (less what each has seen)
+    const train = prepared.splits[0]!.train
+    const svc = new RecService({ data: train, models: await fitServed(['pop']), bandit: { policy: createPolicy('thompson', { seed: 5 }), candidates: 30 } })
+    // the 21st most popular item: in the 30 candidates of every user who has not seen it
+    const counts = itemCounts(train)
+    const t = Array.from(counts.keys()).sort((x, y) => counts[y]! - counts[x]! || x - y)[20]!
+    const target = train.items.id(t)
+    const users = train.users.ids().filter((_, u) => !svc.history(train.users.id(u)).items.includes(t))
+    // each user gets one list (a clicked item joins their history and is not shown again); as the
+    // target's clicks pile up, later users see it more often
+    const shownTo: number[] = users.map((u) => {
+      const ids = svc.recommend(u, { k: 5, model: 'bandit', explain: false }).items.map((x) => x.id)
+      if (!ids.includes(target)) return 0
+      svc.feedback([{ user: u, item: target, event: 'click' }])
+      return 1
+    })
+    const third = Math.floor(users.length / 3)
+    const share = (xs: number[]) => xs.reduce((x: number, y) => x + y, 0) / xs.length
+    expect(users.length).toBeGreaterThanOrEqual(60)
+    // before any click it is one of 30 candidates for 5 places (1 in 6); after, nearly always shown
+    expect(share(shownTo.slice(0, 10))).toBeLessThanOrEqual(0.3)
+    expect(share(shownTo.slice(-third))).toBeGreaterThan(0.9)
+    expect(svc.stats().bandit!.clicks).toBe(shownTo.reduce((x, y) => x + y, 0))
+  }, 60_000)
+
+  it('survives a retrain (only the fitted models are refitted) and reports bad names', async () => {
+    const ok = await bApp.inject({ method: 'POST', url: '/admin/retrain', headers: { 'x-api-key': 'secret-key' } })
+    expect(ok.statusCode, ok.body).toBe(200)
+    expect(ok.json().models.map((m: { name: string }) => m.name)).toEqual(['itemknn', 'pop', 'bandit'])
+    expect((await bApp.inject(`/recommendations/${firstUser()}?k=3&model=bandit`)).statusCode).toBe(200)
+    expect(() => new RecService({ data: prepared.splits[0]!.train, models: bService.modelNames().map((n) => bService.model(n)), bandit: { name: 'pop', policy: createPolicy('random') } })).toThrow(/already a model/)
+  }, 60_000)
+
+  it('startServing builds linear policies on vectors fitted from the served data', async () => {
+    const started = await startServing({ registry, data: prepared.splits[0]!.train, models: await fitServed(['pop']), port: 0, bandit: 'linucb' })
+    try {
+      const r = await fetch(`${started.url}recommendations/${firstUser()}?k=4&model=bandit`)
+      expect(r.status).toBe(200)
+      expect(((await r.json()) as { items: unknown[] }).items).toHaveLength(4)
+      const m = (await (await fetch(`${started.url}models`)).json()) as { models: { name: string; bandit?: { policy: string } }[] }
+      expect(m.models.find((x) => x.name === 'bandit')?.bandit?.policy).toBe('linucb')
+    } finally {
+      await started.close()
+    }
+  }, 60_000)
 })
 
 describe('feedback under concurrent load', () => {
