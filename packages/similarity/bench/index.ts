@@ -4,8 +4,9 @@
  * Run from the repository root:
  *   flock /tmp/recforge-bench.lock pnpm --filter @recforge/similarity bench
  * SIMILARITY_BENCH_SETS picks datasets (comma-separated: clustered, random, movielens, goodbooks;
- * default all four); SIMILARITY_BENCH_N sets the size of the two synthetic sets (default 100000). Writes bench/results/similarity.{json,md} and the recall-vs-QPS plot
- * bench/results/similarity-recall-qps.svg.
+ * default all four); SIMILARITY_BENCH_N sets the size of the two synthetic sets (default 100000);
+ * SIMILARITY_BENCH_SUITE names the results (default `similarity`). Writes bench/results/<suite>.{json,md}
+ * and the recall-vs-QPS plot bench/results/<suite>-recall-qps.svg.
  */
 import { writeFileSync, renameSync } from 'node:fs'
 import path from 'node:path'
@@ -26,6 +27,7 @@ const EF_SEARCH = [16, 32, 64, 128, 256]
 const sets = (process.env['SIMILARITY_BENCH_SETS'] ?? 'clustered,random,movielens,goodbooks').split(',')
 
 const N = Number(process.env['SIMILARITY_BENCH_N'] ?? 100_000)
+const SUITE = process.env['SIMILARITY_BENCH_SUITE'] ?? 'similarity'
 const loaders: Record<string, () => BenchData> = {
   clustered: () => clusteredData(N),
   random: () => randomData(N),
@@ -160,6 +162,16 @@ for (const set of sets) {
       },
     },
   ]
+  if (metric === 'ip') {
+    families.push({
+      label: 'HnswIndex (mipsTransform)',
+      build: () => new HnswIndex({ dimensions: d, metric, M, efConstruction: EF_CONSTRUCTION, capacity: n, mipsTransform: true }),
+      setEf: async (index, ef) => {
+        ;(index as HnswIndex).efSearch = ef
+        return index
+      },
+    })
+  }
   if (hnswlib) {
     families.push({
       label: 'hnswlib-node',
@@ -206,8 +218,8 @@ for (const set of sets) {
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url))
-const report: BenchReport = await runSuite('similarity', cases, {
-  command: 'flock /tmp/recforge-bench.lock pnpm --filter @recforge/similarity bench',
+const report: BenchReport = await runSuite(SUITE, cases, {
+  command: `${SUITE === 'similarity' ? '' : `SIMILARITY_BENCH_SUITE=${SUITE} `}${process.env['SIMILARITY_BENCH_SETS'] ? `SIMILARITY_BENCH_SETS=${process.env['SIMILARITY_BENCH_SETS']} ` : ''}flock /tmp/recforge-bench.lock pnpm --filter @recforge/similarity bench`,
   notes: [
     ...notes,
     `Every index: M ${M}, efConstruction ${EF_CONSTRUCTION}, one thread (hnswlib-node adds points one call at a time; usearch threads 1). Queries run one at a time, k ${K}; recall10 is recall@10 against ExactIndex.`,
@@ -218,6 +230,6 @@ const report: BenchReport = await runSuite('similarity', cases, {
 
 const resultsDir = path.resolve(here, '../../../bench/results')
 const svg = renderRecallQps(report)
-const file = path.join(resultsDir, 'similarity-recall-qps.svg')
+const file = path.join(resultsDir, `${SUITE}-recall-qps.svg`)
 writeFileSync(`${file}.tmp`, svg)
 renameSync(`${file}.tmp`, file)

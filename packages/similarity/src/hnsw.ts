@@ -26,6 +26,17 @@ export interface HnswIndexOptions {
    * them out). Defaults to `false`.
    */
   keepPrunedConnections?: boolean
+  /**
+   * With `metric: 'ip'`, build and search the graph in L2 space: every stored vector gets one more
+   * coordinate, `sqrt(R² - |x|²)` with `R` the largest norm stored, and queries a 0 there, so the
+   * L2 order is the inner-product order (the reduction of Bachrach et al. 2014). Inner-product
+   * spaces give HNSW poorly navigable graphs; this one is a metric space. Returned distances are
+   * still `-q·x`, recomputed exactly. It pays off on matrix-factorisation item vectors (recall@10
+   * 0.885 → 0.979 at efSearch 64 on ALS-like ml-latest-small factors) and fails where a few
+   * vectors are far longer than the rest (0.99 → 0.19 with log-normal norms, σ 0.75): measure on
+   * your vectors. Defaults to `false`.
+   */
+  mipsTransform?: boolean
   /** Seed for the random layer assignment. Defaults to `42`. */
   seed?: number
   /** Initial capacity in vectors; grows by doubling. Defaults to `1024`. */
@@ -63,6 +74,12 @@ export class HnswIndex implements VectorIndex {
   private readonly M0: number
   private readonly mL: number
   private readonly ip: boolean
+  /** Inner product served through the L2 reduction (see {@link HnswIndexOptions.mipsTransform}). */
+  readonly mipsTransform: boolean
+  /** Stored row length: `dimensions`, plus the reduction's coordinate (padded to keep SIMD) with `mipsTransform`. */
+  private readonly dim: number
+  /** `R²`: the largest squared norm stored so far (with `mipsTransform`). */
+  private maxNormSq = 0
   private rng: Random
   private readonly arena: VectorArena
   private keyOf: Int32Array
@@ -100,10 +117,12 @@ export class HnswIndex implements VectorIndex {
     this.keepPruned = opts.keepPrunedConnections ?? false
     this.M0 = this.M * 2
     this.mL = 1 / Math.log(this.M)
-    this.ip = this.metric !== 'l2'
+    this.mipsTransform = this.metric === 'ip' && (opts.mipsTransform ?? false)
+    this.dim = this.mipsTransform ? this.dimensions + (this.dimensions % 4 === 0 ? 4 : 1) : this.dimensions
+    this.ip = this.metric !== 'l2' && !this.mipsTransform
     this.rng = new Random(this.seed)
     const cap = Math.max(1, Math.floor(opts.capacity ?? 1024))
-    this.arena = new VectorArena(this.dimensions, cap, 1, opts.simd ?? true, this.M0 + 1)
+    this.arena = new VectorArena(this.dim, cap, 1, opts.simd ?? true, this.M0 + 1)
     this.keyOf = new Int32Array(cap)
     this.levels = new Uint8Array(cap)
     this.deleted = new Uint8Array(cap)
@@ -138,6 +157,7 @@ export class HnswIndex implements VectorIndex {
   add(keys: Int32Array, vectors: Float32Array): void {
     const d = this.dimensions
     checkBatch(keys, vectors, d, 'HnswIndex.add')
+    if (this.mipsTransform) this.raiseMaxNorm(vectors)
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]!
       const old = this.slotOf.get(key)
@@ -147,6 +167,7 @@ export class HnswIndex implements VectorIndex {
       const ro = this.arena.row(slot)
       this.arena.buf.set(vectors.subarray(i * d, i * d + d), ro)
       if (this.metric === 'cosine') normalizeInPlace(this.arena.buf, ro, d)
+      if (this.mipsTransform) this.setExtra(slot)
       this.keyOf[slot] = key
       this.slotOf.set(key, slot)
       this.live++
@@ -185,6 +206,7 @@ export class HnswIndex implements VectorIndex {
     // the query goes to the arena's scratch slot at offset 0
     this.arena.buf.set(query, 0)
     if (this.metric === 'cosine') normalizeInPlace(this.arena.buf, 0, this.dimensions)
+    if (this.mipsTransform) this.arena.buf.fill(0, this.dimensions, this.dim)
     const ep = this.descend(0, this.entry, this.maxLevel, 0)
     const ef = Math.max(this.efSearch, k)
     this.searchLayer(0, ep, ef, 0, true, filter)
@@ -194,6 +216,21 @@ export class HnswIndex implements VectorIndex {
     const keys = new Int32Array(n)
     const distances = new Float32Array(n)
     const shift = this.metric === 'cosine' ? 1 : 0
+    if (this.mipsTransform) {
+      // the exact -q·x of each result, in the order it gives (ties of the L2 order can round apart)
+      const slots = new Int32Array(n)
+      for (let j = n - 1; j >= 0; j--) {
+        slots[j] = this.resI[0]!
+        this.popRes()
+      }
+      const ds = Float32Array.from(slots, (slot) => -dot(this.arena.buf, 0, this.arena.buf, this.arena.row(slot), this.dimensions))
+      const order = Array.from(slots.keys()).sort((x, y) => ds[x]! - ds[y]! || x - y)
+      order.forEach((j, r) => {
+        keys[r] = this.keyOf[slots[j]!]!
+        distances[r] = ds[j]!
+      })
+      return { keys, distances }
+    }
     for (let j = n - 1; j >= 0; j--) {
       keys[j] = this.keyOf[this.resI[0]!]!
       distances[j] = this.resD[0]! + shift
@@ -227,11 +264,20 @@ export class HnswIndex implements VectorIndex {
     return encodeArtifacts({
       model: FORMAT,
       formatVersion: FORMAT_VERSION,
-      config: { dimensions: this.dimensions, metric: this.metric, M: this.M, efConstruction: this.efConstruction, efSearch: this.efSearch, seed: this.seed, keepPrunedConnections: this.keepPruned },
-      meta: { entry: this.entry, maxLevel: this.maxLevel, nodes: n, live: this.live },
+      config: {
+        dimensions: this.dimensions,
+        metric: this.metric,
+        M: this.M,
+        efConstruction: this.efConstruction,
+        efSearch: this.efSearch,
+        seed: this.seed,
+        keepPrunedConnections: this.keepPruned,
+        mipsTransform: this.mipsTransform,
+      },
+      meta: { entry: this.entry, maxLevel: this.maxLevel, nodes: n, live: this.live, ...(this.mipsTransform ? { maxNormSq: this.maxNormSq } : {}) },
       tensors: {
         keys: this.keyOf.subarray(0, n),
-        vectors: this.arena.buf.subarray(this.arena.base, this.arena.base + n * this.dimensions),
+        vectors: this.arena.buf.subarray(this.arena.base, this.arena.base + n * this.dim),
         levels: this.levels.subarray(0, n),
         deleted: this.deleted.subarray(0, n),
         links0: this.links0.subarray(0, n * (this.M0 + 1)),
@@ -277,6 +323,8 @@ export class HnswIndex implements VectorIndex {
       efSearch: c['efSearch'] as number,
       seed: c['seed'] as number,
       keepPrunedConnections: c['keepPrunedConnections'] === true,
+      // files from before the option never used the reduction
+      mipsTransform: c['mipsTransform'] === true,
       capacity: Math.max(1, n),
     })
     const keys = requireTensor(a, 'keys', Int32Array)
@@ -286,7 +334,7 @@ export class HnswIndex implements VectorIndex {
     const links0 = requireTensor(a, 'links0', Int32Array)
     const upperOffsets = requireTensor(a, 'upperOffsets', Int32Array)
     const upperLinks = requireTensor(a, 'upperLinks', Int32Array)
-    const d = index.dimensions
+    const d = index.dim
     if (keys.length !== n || vectors.length !== n * d || levels.length !== n || deleted.length !== n || links0.length !== n * (index.M0 + 1) || upperOffsets.length !== n + 1) {
       throw new RecForgeError('PARSE_ERROR', `${source}: tensor sizes do not match ${n} nodes of ${d} dimensions`)
     }
@@ -303,6 +351,11 @@ export class HnswIndex implements VectorIndex {
     }
     index.count = n
     index.live = index.slotOf.size
+    if (index.mipsTransform) {
+      const r = a.meta?.['maxNormSq']
+      if (typeof r !== 'number' || !(r >= 0)) throw new RecForgeError('PARSE_ERROR', `${source}: an inner-product index with mipsTransform needs meta.maxNormSq; got ${String(r)}`)
+      index.maxNormSq = r
+    }
     index.entry = a.meta?.['entry'] as number
     index.maxLevel = a.meta?.['maxLevel'] as number
     // continue the level stream deterministically for later inserts
@@ -317,6 +370,31 @@ export class HnswIndex implements VectorIndex {
    */
   static async loadFile(file: string): Promise<HnswIndex> {
     return HnswIndex.fromBytes(await readBytes(file), file)
+  }
+
+  /** Raises `R²` to cover `vectors` (row-major), rewriting every stored node's extra coordinate when it grows. */
+  private raiseMaxNorm(vectors: Float32Array): void {
+    const d = this.dimensions
+    let max = this.maxNormSq
+    for (let o = 0; o < vectors.length; o += d) {
+      let s = 0
+      for (let c = 0; c < d; c++) s += vectors[o + c]! * vectors[o + c]!
+      if (s > max) max = s
+    }
+    if (max <= this.maxNormSq) return
+    this.maxNormSq = max
+    for (let slot = 0; slot < this.count; slot++) this.setExtra(slot)
+  }
+
+  /** The reduction's coordinate of a stored node: `sqrt(R² - |x|²)`, then zero padding. */
+  private setExtra(slot: number): void {
+    const buf = this.arena.buf
+    const ro = this.arena.row(slot)
+    const d = this.dimensions
+    let s = 0
+    for (let c = 0; c < d; c++) s += buf[ro + c]! * buf[ro + c]!
+    buf.fill(0, ro + d, ro + this.dim)
+    buf[ro + d] = Math.sqrt(Math.max(0, this.maxNormSq - s))
   }
 
   private markDeleted(slot: number): void {
@@ -408,7 +486,7 @@ export class HnswIndex implements VectorIndex {
     const simd = arena.simd
     const buf = arena.buf
     const rowBase = arena.base
-    const dims = this.dimensions
+    const dims = this.dim
     const ip = this.ip
     const qb = qo << 2
     const ints = arena.ints
@@ -543,10 +621,10 @@ export class HnswIndex implements VectorIndex {
       for (let j = 0; j < m; j++) {
         const e = j < cnt ? arr[base + 1 + j]! : to
         si[j] = e
-        ints[listAt + j] = (rowBase + e * this.dimensions) << 2
+        ints[listAt + j] = (rowBase + e * this.dim) << 2
       }
-      if (this.ip) simd.dotMany(fo << 2, listAt << 2, m, this.dimensions, outAt << 2)
-      else simd.l2Many(fo << 2, listAt << 2, m, this.dimensions, outAt << 2)
+      if (this.ip) simd.dotMany(fo << 2, listAt << 2, m, this.dim, outAt << 2)
+      else simd.l2Many(fo << 2, listAt << 2, m, this.dim, outAt << 2)
       const out = this.arena.buf
       for (let j = 0; j < m; j++) sd[j] = this.ip ? -out[outAt + j]! : out[outAt + j]!
     } else {

@@ -1,3 +1,5 @@
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { describeVectorIndex, clusteredVectors } from '@recforge/core/testing'
 import { Random, RecForgeError } from '@recforge/core'
@@ -55,6 +57,45 @@ describe('HnswIndex', () => {
       expect(recallAgainstExact(h, e, queries, d, 10, seen)).toBeGreaterThanOrEqual(0.95)
     }
   })
+
+  it('mipsTransform lifts inner-product recall on matrix-factorisation item vectors, and round-trips', async () => {
+    // rank-16 factors of the ml-latest-small ratings that ship with the reference app
+    process.env['RECFORGE_DATA'] ??= path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../apps/reference/data')
+    const { movielensFactors } = await import('../../bench/data')
+    const f = movielensFactors(16, 2)
+    const fd = f.d
+    const fkeys = Int32Array.from({ length: f.vectors.length / fd }, (_, i) => i)
+    const e = new ExactIndex({ dimensions: fd, metric: 'ip' })
+    e.add(fkeys, f.vectors)
+    const queries = f.queries.subarray(0, 200 * fd)
+    const direct = new HnswIndex({ dimensions: fd, metric: 'ip', M: 16, efConstruction: 100, efSearch: 64 })
+    const reduced = new HnswIndex({ dimensions: fd, metric: 'ip', M: 16, efConstruction: 100, efSearch: 64, mipsTransform: true })
+    direct.add(fkeys, f.vectors)
+    // in two batches, so the second raises R and rewrites the first batch's extra coordinate
+    const half = Math.floor(fkeys.length / 2)
+    reduced.add(fkeys.subarray(half), f.vectors.subarray(half * fd))
+    reduced.add(fkeys.subarray(0, half), f.vectors.subarray(0, half * fd))
+    const rDirect = recallAgainstExact(direct, e, queries, fd, 10)
+    const rReduced = recallAgainstExact(reduced, e, queries, fd, 10)
+    expect(rDirect).toBeLessThan(0.95)
+    expect(rReduced).toBeGreaterThanOrEqual(0.98)
+    // distances are the exact -q·x, nearest first
+    const q = queries.subarray(0, fd)
+    const got = reduced.search(q, 10)
+    const want = e.search(q, 10)
+    for (let j = 0; j < got.keys.length; j++) {
+      const row = f.vectors.subarray(got.keys[j]! * fd, got.keys[j]! * fd + fd)
+      let s = 0
+      for (let c = 0; c < fd; c++) s += q[c]! * row[c]!
+      expect(got.distances[j]!).toBeCloseTo(-s, 4)
+      if (j) expect(got.distances[j]!).toBeGreaterThanOrEqual(got.distances[j - 1]!)
+    }
+    expect(got.distances[0]!).toBeCloseTo(want.distances[0]!, 4)
+    const again = HnswIndex.fromBytes(reduced.toBytes())
+    expect(again.mipsTransform).toBe(true)
+    expect(Array.from(again.search(q, 10).keys)).toEqual(Array.from(got.keys))
+    expect(recallAgainstExact(again, e, queries, fd, 10)).toBe(rReduced)
+  }, 60_000)
 
   it('recall rises with efSearch', () => {
     const h = new HnswIndex({ dimensions: d, metric: 'l2', M: 4, efConstruction: 20, efSearch: 10 })
