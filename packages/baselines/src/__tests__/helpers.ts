@@ -76,3 +76,14 @@ export function randomImplicit(users: number, items: number, perUser: number, rn
   }
   return b.build()
 }
+
+/** Largest absolute difference between `got` and `want`, relative to the largest magnitude in `want`. */
+export function maxRelErr(got: ArrayLike<number>, want: ArrayLike<number>): number {
+  let err = 0
+  let scale = 0
+  for (let k = 0; k < want.length; k++) {
+    err = Math.max(err, Math.abs(got[k]! - want[k]!))
+    scale = Math.max(scale, Math.abs(want[k]!))
+  }
+  return err / scale
+}

@@ -5,9 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { KernelPool } from '../internal/pool'
 import { createSweepWorkspace, createWoodburyWorkspace, crossRowsKernel, sweepInverse, sweepRowsKernel, sweepWasmModule, triangleSplit, woodburyRowsKernel } from '../internal/spd'
 import { sortedCsr } from '../internal/util'
-import { randomImplicit } from './helpers'
 import { SWEEP_WASM_BASE64 } from '../internal/sweepWasm'
-import { gaussJordanInverse } from './helpers'
+import { gaussJordanInverse, maxRelErr, randomImplicit } from './helpers'
 
 /** A random SPD matrix: R^T R + ridge I, row-major. */
 function randomSpd(n: number, seed: number, ridge = 0.5): Float64Array {
@@ -35,15 +34,6 @@ async function sweepInverseFull(A: Float64Array, n: number, block: number, opts:
   return out
 }
 
-function maxRelErr(a: Float64Array, b: Float64Array): number {
-  let err = 0
-  let scale = 0
-  for (let k = 0; k < a.length; k++) {
-    err = Math.max(err, Math.abs(a[k]! - b[k]!))
-    scale = Math.max(scale, Math.abs(b[k]!))
-  }
-  return err / scale
-}
 
 describe('blocked symmetric sweep inverse', () => {
   const pool = new KernelPool(1, { sweep: sweepRowsKernel })
