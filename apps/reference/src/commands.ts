@@ -1,3 +1,4 @@
+import path from 'node:path'
 import { RecForgeError, Random, resolveParams, type Interactions, type ItemSideInfo, type ModelRegistry, type ParamSpec, type ParamValue, type ParamValues } from '@recforge/core'
 import { loadDataset, splitProtocol, type Protocol } from '@recforge/data'
 import { compareModels, type SplitResult } from '@recforge/metrics'
@@ -77,6 +78,7 @@ export async function runServe(
     models,
     ...(ab ? { ab } : {}),
     ...(opts.bandit ? { bandit: opts.bandit } : {}),
+    banditStateFile: path.join(dir, 'bandit.rfa'),
     ...(opts.host ? { host: opts.host } : {}),
     ...(opts.port !== undefined ? { port: opts.port } : {}),
     ...(process.env.RECFORGE_API_KEY ? { apiKey: process.env.RECFORGE_API_KEY } : {}),

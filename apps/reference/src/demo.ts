@@ -1,3 +1,4 @@
+import path from 'node:path'
 import { RecForgeError, resolveParams, type ModelRegistry, type Recommender } from '@recforge/core'
 import { rlPolicies } from '@recforge/rl'
 import { startServing, type StartOptions } from './serve'
@@ -108,6 +109,7 @@ export async function runDemo(opts: DemoOptions, registry: ModelRegistry): Promi
       ...(opts.bandit ? { bandit: opts.bandit } : {}),
       // the bandit explores among the candidates of the model that ranked best here
       banditBase: bestModel(rows, `ndcg@${opts.k}`),
+      banditStateFile: path.join(modelDir, 'bandit.rfa'),
       ...(process.env.RECFORGE_API_KEY ? { apiKey: process.env.RECFORGE_API_KEY } : {}),
       log: (m) => reporter.log(m),
       onRetrained: async (models) => {

@@ -1,5 +1,7 @@
 import type { AddressInfo } from 'node:net'
-import { resolveParams, type Interactions, type ItemSideInfo, type ModelRegistry } from '@recforge/core'
+import { existsSync } from 'node:fs'
+import { isRecForgeError, resolveParams, type Interactions, type ItemSideInfo, type ModelRegistry } from '@recforge/core'
+import { loadArtifactsFile, saveArtifactsFile } from '@recforge/core/node'
 import { createPolicy } from '@recforge/rl'
 import { createServer, type ReportData } from './server'
 import { RecService, type ServedModel } from './service'
@@ -24,6 +26,11 @@ export interface StartOptions {
   bandit?: string
   /** The model whose top items the bandit chooses among. Defaults to the default model. */
   banditBase?: string
+  /**
+   * Where the bandit's learned state lives: restored at start when the file holds the same
+   * policy's state, written (atomically) within a few seconds of new feedback and on close.
+   */
+  banditStateFile?: string
   apiKey?: string
   report?: ReportData
   log?: (message: string) => void
@@ -76,8 +83,54 @@ export async function startServing(opts: StartOptions): Promise<{ url: string; c
         }
       : {}),
   })
+  const persist = opts.banditStateFile ? await persistBandit(service, opts.banditStateFile, opts.log) : undefined
   await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 8080 })
   const addr = app.server.address() as AddressInfo
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address
-  return { url: `http://${host}:${addr.port}/`, close: () => app.close(), service }
+  return {
+    url: `http://${host}:${addr.port}/`,
+    close: async () => {
+      await app.close()
+      await persist?.stop()
+    },
+    service,
+  }
+}
+
+/** How often the bandit's state is written when it has learned something new. */
+const BANDIT_SAVE_MS = 2000
+
+/**
+ * Restores the bandit from `file` (when it holds the same policy's state; another policy's state
+ * is left alone with a log line), then saves it every {@link BANDIT_SAVE_MS} while it changes.
+ */
+async function persistBandit(service: RecService, file: string, log?: (m: string) => void): Promise<{ stop: () => Promise<void> } | undefined> {
+  const current = service.banditState()
+  if (!current) return undefined
+  if (existsSync(file)) {
+    try {
+      service.restoreBandit(await loadArtifactsFile(file))
+      log?.(`bandit: restored ${String(current.config['policy'])} from ${file} (${service.stats().bandit!.updates} updates so far)`)
+    } catch (e) {
+      if (!isRecForgeError(e)) throw e
+      log?.(`bandit: not restoring ${file}: ${e.message}; starting fresh, the file will be overwritten`)
+    }
+  }
+  let saved = service.stats().bandit!.updates
+  let writing: Promise<void> = Promise.resolve()
+  const save = () => {
+    const updates = service.stats().bandit!.updates
+    if (updates === saved) return writing
+    saved = updates
+    writing = writing.then(() => saveArtifactsFile(file, service.banditState()!)).catch((e: unknown) => log?.(`bandit: could not save ${file}: ${String(e)}`))
+    return writing
+  }
+  const timer = setInterval(() => void save(), BANDIT_SAVE_MS)
+  timer.unref()
+  return {
+    stop: async () => {
+      clearInterval(timer)
+      await save()
+    },
+  }
 }

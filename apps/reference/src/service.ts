@@ -5,11 +5,12 @@ import {
   topK,
   type Interactions,
   type ItemSideInfo,
+  type ModelArtifacts,
   type ParamValues,
   type Recommender,
   type ScoredItems,
 } from '@recforge/core'
-import type { BanditPolicy } from '@recforge/rl'
+import { restorePolicyState, savePolicyState, type BanditPolicy } from '@recforge/rl'
 import { Explainer } from './explain'
 import { liveUpdater, type LiveUpdater } from './live'
 
@@ -365,6 +366,32 @@ export class RecService {
     b.impressions += items.length
     this.banditShown.set(u, { candidates, pending: new Set(items) })
     return { items: Int32Array.from(items), scores: Float32Array.from(items, (i) => baseScore.get(i) ?? 0) }
+  }
+
+  /** The bandit's learned state and counters as artifacts, or undefined without a bandit. */
+  banditState(): ModelArtifacts | undefined {
+    const b = this.bandit
+    if (!b) return undefined
+    return savePolicyState(b.policy, { impressions: b.impressions, clicks: b.clicks, updates: b.updates })
+  }
+
+  /**
+   * Puts back a state from {@link RecService.banditState} (after a restart).
+   *
+   * @throws RecForgeError INVALID_ARGUMENT without a bandit or for another policy's state;
+   * DIMENSION_MISMATCH / PARSE_ERROR for a state that does not fit.
+   */
+  restoreBandit(state: ModelArtifacts): void {
+    const b = this.bandit
+    if (!b) throw new RecForgeError('INVALID_ARGUMENT', 'the service serves no bandit')
+    restorePolicyState(b.policy, state)
+    const count = (k: string) => {
+      const v = state.meta?.[k]
+      return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : 0
+    }
+    b.impressions = count('impressions')
+    b.clicks = count('clicks')
+    b.updates = count('updates')
   }
 
   /** Gives reward 0 to every item of the user's last bandit list that got no feedback. */

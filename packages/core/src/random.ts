@@ -1,3 +1,5 @@
+import { RecForgeError } from './errors'
+
 /**
  * A small, fast, seeded random number generator (sfc32 seeded through splitmix32).
  * The same seed gives the same stream on every platform.
@@ -89,6 +91,36 @@ export class Random {
   fillNormal(out: Float32Array | Float64Array, mean = 0, std = 1): typeof out {
     for (let i = 0; i < out.length; i++) out[i] = this.normal(mean, std)
     return out
+  }
+
+  /**
+   * The generator's state (the four sfc32 words and the cached normal), to save a stream and
+   * resume it later with {@link Random.setState}.
+   *
+   * @example
+   * ```ts
+   * const saved = rng.getState()
+   * const again = new Random().setState(saved) // continues exactly where rng is now
+   * ```
+   */
+  getState(): Float64Array {
+    return Float64Array.of(this.a, this.b, this.c, this.d, this.spare)
+  }
+
+  /**
+   * Restores a state from {@link Random.getState}; returns this generator.
+   *
+   * @throws RecForgeError INVALID_ARGUMENT for anything but five numbers: four 32-bit words and a number or NaN.
+   */
+  setState(state: ArrayLike<number>): this {
+    const ok = state.length === 5 && [0, 1, 2, 3].every((k) => Number.isInteger(state[k]) && state[k]! >= -(2 ** 31) && state[k]! < 2 ** 32)
+    if (!ok) throw new RecForgeError('INVALID_ARGUMENT', `Random.setState: expected 5 numbers (four 32-bit words and the cached normal); got ${state.length} values`)
+    this.a = state[0]! | 0
+    this.b = state[1]! | 0
+    this.c = state[2]! | 0
+    this.d = state[3]! | 0
+    this.spare = state[4]!
+    return this
   }
 
   /** An independent generator derived from this one (for workers, folds, ...). */

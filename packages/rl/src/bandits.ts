@@ -53,6 +53,51 @@ class ArmStats {
   sum(item: number): number {
     return item < this.sums.length ? this.sums[item]! : 0
   }
+
+  state(): Record<string, Float64Array> {
+    return { pulls: this.pulls.slice(), sums: this.sums.slice(), total: Float64Array.of(this.total) }
+  }
+
+  restore(policy: string, s: Readonly<Record<string, Float64Array>>): void {
+    const { pulls, sums, total } = s
+    if (!(pulls instanceof Float64Array) || !(sums instanceof Float64Array) || pulls.length !== sums.length || !(total instanceof Float64Array) || total.length !== 1) {
+      throw new RecForgeError('PARSE_ERROR', `${policy}: state needs Float64Arrays pulls and sums of one length and total of length 1`)
+    }
+    this.pulls = pulls.slice()
+    this.sums = sums.slice()
+    this.total = total[0]!
+  }
+}
+
+/** Checks that a saved state carries the random stream. */
+function savedRng(policy: string, s: Readonly<Record<string, Float64Array>>): Float64Array {
+  const rng = s['rng']
+  if (!(rng instanceof Float64Array)) throw new RecForgeError('PARSE_ERROR', `${policy}: state has no rng array`)
+  return rng
+}
+
+/** Policies that learn per-item counts and reward sums: their state is those and the random stream. */
+abstract class CountingPolicy implements BanditPolicy {
+  abstract readonly name: string
+  protected readonly stats = new ArmStats()
+  protected readonly rng: Random
+
+  constructor(seed: number) {
+    this.rng = new Random(seed)
+  }
+
+  abstract select(context: BanditContext): number
+  abstract update(context: BanditContext, item: number, reward: number): void
+
+  getState(): Record<string, Float64Array> {
+    return { ...this.stats.state(), rng: this.rng.getState() }
+  }
+
+  setState(state: Readonly<Record<string, Float64Array>>): void {
+    const rng = savedRng(this.name, state)
+    this.stats.restore(this.name, state)
+    this.rng.setState(rng)
+  }
 }
 
 /** Options of {@link EpsilonGreedy}. */
@@ -77,17 +122,15 @@ export interface EpsilonGreedyOptions {
  * ```
  * @throws RecForgeError INVALID_ARGUMENT for options out of range, empty candidates or a bad reward.
  */
-export class EpsilonGreedy implements BanditPolicy {
+export class EpsilonGreedy extends CountingPolicy {
   readonly name = 'epsilon-greedy'
-  private readonly stats = new ArmStats()
-  private readonly rng: Random
   private readonly epsilon: number
   private readonly initialValue: number
 
   constructor(opts: EpsilonGreedyOptions = {}) {
+    super(opts.seed ?? 42)
     this.epsilon = checkNumber('epsilon', opts.epsilon ?? 0.1, { min: 0, max: 1 })
     this.initialValue = checkNumber('initialValue', opts.initialValue ?? 0)
-    this.rng = new Random(opts.seed ?? 42)
   }
 
   private means(c: Int32Array): Float64Array {
@@ -145,15 +188,13 @@ export interface UCB1Options {
  * ```
  * @throws RecForgeError INVALID_ARGUMENT for options out of range, empty candidates or a reward outside [0, 1].
  */
-export class UCB1 implements BanditPolicy {
+export class UCB1 extends CountingPolicy {
   readonly name = 'ucb1'
-  private readonly stats = new ArmStats()
-  private readonly rng: Random
   private readonly c: number
 
   constructor(opts: UCB1Options = {}) {
+    super(opts.seed ?? 42)
     this.c = checkNumber('exploration', opts.exploration ?? 1, { min: 0 })
-    this.rng = new Random(opts.seed ?? 42)
   }
 
   select(context: BanditContext): number {
@@ -196,17 +237,15 @@ export interface ThompsonSamplingOptions {
  * ```
  * @throws RecForgeError INVALID_ARGUMENT for non-positive priors, empty candidates or a reward outside [0, 1].
  */
-export class ThompsonSampling implements BanditPolicy {
+export class ThompsonSampling extends CountingPolicy {
   readonly name = 'thompson'
-  private readonly stats = new ArmStats()
-  private readonly rng: Random
   private readonly a0: number
   private readonly b0: number
 
   constructor(opts: ThompsonSamplingOptions = {}) {
+    super(opts.seed ?? 42)
     this.a0 = checkNumber('priorAlpha', opts.priorAlpha ?? 1, { min: 0, exclusiveMin: true })
     this.b0 = checkNumber('priorBeta', opts.priorBeta ?? 1, { min: 0, exclusiveMin: true })
-    this.rng = new Random(opts.seed ?? 42)
   }
 
   select(context: BanditContext): number {
@@ -264,4 +303,12 @@ export class RandomPolicy implements BanditPolicy {
   }
 
   update(): void {}
+
+  getState(): Record<string, Float64Array> {
+    return { rng: this.rng.getState() }
+  }
+
+  setState(state: Readonly<Record<string, Float64Array>>): void {
+    this.rng.setState(savedRng(this.name, state))
+  }
 }

@@ -21,4 +21,5 @@ export type { RewardModel, MFRewardModelOptions, SessionSimulatorOptions, Sessio
 export { DQNPolicy, trainDQN, evaluateInSimulator } from './dqn'
 export type { DQNOptions, TrainDQNOptions } from './dqn'
 export { rlPolicies, createPolicy } from './policies'
+export { savePolicyState, restorePolicyState } from './persist'
 export type { PolicyDefinition, PolicyEnvironment } from './policies'

@@ -108,6 +108,23 @@ abstract class LinearBandit implements BanditPolicy {
     this.rng = new Random(opts.seed ?? 42)
   }
 
+  getState(): Record<string, Float64Array> {
+    return { ainv: this.ainv.slice(), b: this.b.slice(), theta: this.thetaHat.slice(), rng: this.rng.getState() }
+  }
+
+  setState(state: Readonly<Record<string, Float64Array>>): void {
+    const d = this.dim
+    const { ainv, b, theta, rng } = state
+    const sized = (x: unknown, n: number) => x instanceof Float64Array && x.length === n
+    if (!sized(ainv, d * d) || !sized(b, d) || !sized(theta, d) || !(rng instanceof Float64Array)) {
+      throw new RecForgeError('DIMENSION_MISMATCH', `${this.name}: state does not fit ${d} features (ainv ${d}x${d}, b and theta ${d}, rng); was it saved with other vectors?`)
+    }
+    this.rng.setState(rng)
+    this.ainv.set(ainv!)
+    this.b.set(b!)
+    this.thetaHat.set(theta!)
+  }
+
   /** The current ridge estimate θ̂ of the reward weights (a copy). */
   get theta(): Float64Array {
     return Float64Array.from(this.thetaHat)

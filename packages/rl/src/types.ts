@@ -25,6 +25,10 @@ export interface BanditPolicy {
   update(context: BanditContext, item: number, reward: number): void
   /** The probability of choosing each candidate, when the policy can say (used by IPS and DR estimates). */
   probabilities?(context: BanditContext): Float64Array
+  /** What the policy has learned (counts, sums, ridge matrices) and its random stream, as named arrays. */
+  getState?(): Record<string, Float64Array>
+  /** Restores {@link BanditPolicy.getState} output into a policy built with the same options. */
+  setState?(state: Readonly<Record<string, Float64Array>>): void
 }
 
 /**

@@ -248,6 +248,44 @@ describe('bandit served beside the models', () => {
     expect(() => new RecService({ data: prepared.splits[0]!.train, models: bService.modelNames().map((n) => bService.model(n)), bandit: { name: 'pop', policy: createPolicy('random') } })).toThrow(/already a model/)
   }, 60_000)
 
+  it('keeps what the bandit learned across a restart (and starts fresh from a corrupt file)', async () => {
+    const { mkdtemp, rm, writeFile } = await import('node:fs/promises')
+    const { tmpdir } = await import('node:os')
+    const { join } = await import('node:path')
+    const dir = await mkdtemp(join(tmpdir(), 'recforge-bandit-'))
+    const file = join(dir, 'bandit.rfa')
+    const logs: string[] = []
+    const start = async () => startServing({ registry, data: prepared.splits[0]!.train, models: await fitServed(['pop']), port: 0, banditStateFile: file, log: (m) => logs.push(m) })
+    try {
+      const first = await start()
+      const u = firstUser()
+      const list = (await (await fetch(`${first.url}recommendations/${u}?k=5&model=bandit`)).json()) as { items: { id: string }[] }
+      await fetch(`${first.url}feedback`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: u, item: list.items[1]!.id, event: 'click' }) })
+      const learned = first.service.banditState()!
+      await first.close()
+      const second = await start()
+      try {
+        expect(logs.some((l) => l.startsWith('bandit: restored thompson'))).toBe(true)
+        const m = (await (await fetch(`${second.url}metrics`)).json()) as { bandit: { clicks: number; updates: number; impressions: number } }
+        expect(m.bandit).toMatchObject({ clicks: 1, updates: 1, impressions: 5 })
+        const again = second.service.banditState()!
+        for (const k of Object.keys(learned.tensors)) expect(Array.from(again.tensors[k]!)).toEqual(Array.from(learned.tensors[k]!))
+      } finally {
+        await second.close()
+      }
+      await writeFile(file, 'not a bandit state')
+      const third = await start()
+      try {
+        expect(logs.some((l) => l.startsWith(`bandit: not restoring ${file}`))).toBe(true)
+        expect(third.service.stats().bandit!.updates).toBe(0)
+      } finally {
+        await third.close()
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  }, 60_000)
+
   it('startServing builds linear policies on vectors fitted from the served data', async () => {
     const started = await startServing({ registry, data: prepared.splits[0]!.train, models: await fitServed(['pop']), port: 0, bandit: 'linucb' })
     try {

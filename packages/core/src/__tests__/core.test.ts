@@ -35,6 +35,17 @@ describe('Random', () => {
     expect(Array.from({ length: 5 }, () => b.uint32())).toEqual(xs)
     expect(Array.from({ length: 5 }, () => c.uint32())).not.toEqual(xs)
   })
+  it('saves and restores its state mid-stream, the cached normal included', () => {
+    const a = new Random(9)
+    a.uint32()
+    a.normal() // leaves a spare normal cached
+    const saved = a.getState()
+    const next = [a.normal(), a.uint32(), a.normal(), a.float()]
+    const b = new Random(1).setState(saved)
+    expect([b.normal(), b.uint32(), b.normal(), b.float()]).toEqual(next)
+    expect(() => new Random().setState([1, 2, 3])).toThrow(/expected 5 numbers/)
+    expect(() => new Random().setState([1.5, 2, 3, 4, 0])).toThrow(RecForgeError)
+  })
   it('has uniform floats in [0,1) and standard normals with mean 0 and sd 1', () => {
     const r = new Random(1)
     let s = 0
