@@ -105,6 +105,8 @@ export class HnswIndex implements VectorIndex {
   private selI = new Int32Array(256)
   private readonly pick: Int32Array
   private readonly nbr: Int32Array
+  /** Distances of {@link nbr} on the scalar path (float64, as the scalar kernels return them). */
+  private readonly nbrD: Float64Array
 
   /** @throws RecForgeError INVALID_ARGUMENT for bad dimensions, metric or parameters. */
   constructor(opts: HnswIndexOptions) {
@@ -130,6 +132,7 @@ export class HnswIndex implements VectorIndex {
     this.visited = new Uint32Array(cap)
     this.pick = new Int32Array(this.M0 + 1)
     this.nbr = new Int32Array(this.M0 + 1)
+    this.nbrD = new Float64Array(this.M0 + 1)
   }
 
   /** Number of live (not removed) vectors. */
@@ -488,11 +491,8 @@ export class HnswIndex implements VectorIndex {
     const rowBase = arena.base
     const dims = this.dim
     const ip = this.ip
-    const qb = qo << 2
-    const ints = arena.ints
-    const listAt = arena.listAt
-    const outAt = arena.outAt
     const nbr = this.nbr
+    const nbrD = this.nbrD
     while (this.candN > 0) {
       const cd = this.candD[0]!
       const c = this.candI[0]!
@@ -508,38 +508,29 @@ export class HnswIndex implements VectorIndex {
         base = (level - 1) * s1
       }
       const cnt = arr[base]!
-      if (simd) {
-        // score the unvisited neighbours in one WebAssembly call
-        let m = 0
-        for (let j = 1; j <= cnt; j++) {
-          const e = arr[base + j]!
-          if (visited[e] === epoch) continue
-          visited[e] = epoch
-          ints[listAt + m] = (rowBase + e * dims) << 2
-          nbr[m++] = e
-        }
-        if (m === 0) continue
-        if (ip) simd.dotMany(qb, listAt << 2, m, dims, outAt << 2)
-        else simd.l2Many(qb, listAt << 2, m, dims, outAt << 2)
-        for (let t = 0; t < m; t++) {
-          const e = nbr[t]!
-          const dd = ip ? -buf[outAt + t]! : buf[outAt + t]!
-          if (this.resN < ef || dd < this.resD[0]!) {
-            this.pushCand(dd, e)
-            if (!forQuery || (!deleted[e] && (!filter || filter(keyOf[e]!)))) {
-              this.pushRes(dd, e)
-              if (this.resN > ef) this.popRes()
-            }
-          }
-        }
-        continue
-      }
+      let m = 0
       for (let j = 1; j <= cnt; j++) {
         const e = arr[base + j]!
         if (visited[e] === epoch) continue
         visited[e] = epoch
-        const ro = rowBase + e * dims
-        const dd = ip ? -dot(buf, qo, buf, ro, dims) : l2sq(buf, qo, buf, ro, dims)
+        nbr[m++] = e
+      }
+      if (m === 0) continue
+      // the unvisited neighbours' distances: one WebAssembly call, or the scalar kernels
+      let dist: Float32Array | Float64Array = nbrD
+      let off = 0
+      if (simd) {
+        off = arena.distMany(qo, nbr, m, ip)
+        dist = buf
+      } else {
+        for (let t = 0; t < m; t++) {
+          const ro = rowBase + nbr[t]! * dims
+          nbrD[t] = ip ? -dot(buf, qo, buf, ro, dims) : l2sq(buf, qo, buf, ro, dims)
+        }
+      }
+      for (let t = 0; t < m; t++) {
+        const e = nbr[t]!
+        const dd = dist[off + t]!
         if (this.resN < ef || dd < this.resD[0]!) {
           this.pushCand(dd, e)
           if (!forQuery || (!deleted[e] && (!filter || filter(keyOf[e]!)))) {
@@ -614,26 +605,12 @@ export class HnswIndex implements VectorIndex {
     const m = cnt + 1
     const sd = this.candD.length >= m ? this.candD : new Float32Array(m)
     const si = this.candI.length >= m ? this.candI : new Int32Array(m)
-    const simd = this.arena.simd
-    if (simd) {
+    for (let j = 0; j < m; j++) si[j] = j < cnt ? arr[base + 1 + j]! : to
+    if (this.arena.simd) {
       // all m distances in one WebAssembly call
-      const { ints, listAt, outAt, base: rowBase } = this.arena
-      for (let j = 0; j < m; j++) {
-        const e = j < cnt ? arr[base + 1 + j]! : to
-        si[j] = e
-        ints[listAt + j] = (rowBase + e * this.dim) << 2
-      }
-      if (this.ip) simd.dotMany(fo << 2, listAt << 2, m, this.dim, outAt << 2)
-      else simd.l2Many(fo << 2, listAt << 2, m, this.dim, outAt << 2)
-      const out = this.arena.buf
-      for (let j = 0; j < m; j++) sd[j] = this.ip ? -out[outAt + j]! : out[outAt + j]!
-    } else {
-      for (let j = 0; j < m; j++) {
-        const e = j < cnt ? arr[base + 1 + j]! : to
-        si[j] = e
-        sd[j] = this.dist(fo, e)
-      }
-    }
+      const o = this.arena.distMany(fo, si, m, this.ip)
+      sd.set(this.arena.buf.subarray(o, o + m))
+    } else for (let j = 0; j < m; j++) sd[j] = this.dist(fo, si[j]!)
     // insertion sort: m is at most 2M + 1
     for (let j = 1; j < m; j++) {
       const kd = sd[j]!

@@ -187,6 +187,22 @@ export class VectorArena {
     return this.base + slot * this.d
   }
 
+  /**
+   * Distances from the row at element offset `q` to rows `slots[0..m)` in one SIMD call: squared
+   * L2, or the negated dot product with `ip` (smaller is closer either way). Returns the element
+   * offset in {@link VectorArena.buf} where the `m` results start. Needs {@link VectorArena.simd}.
+   */
+  distMany(q: number, slots: Int32Array, m: number, ip: boolean): number {
+    const simd = this.simd!
+    const { ints, listAt, outAt, buf } = this
+    for (let j = 0; j < m; j++) ints[listAt + j] = (this.base + slots[j]! * this.d) << 2
+    if (ip) {
+      simd.dotMany(q << 2, listAt << 2, m, this.d, outAt << 2)
+      for (let j = 0; j < m; j++) buf[outAt + j] = -buf[outAt + j]!
+    } else simd.l2Many(q << 2, listAt << 2, m, this.d, outAt << 2)
+    return outAt
+  }
+
   /** Grows (doubling) so that `rows` rows fit; keeps the contents. */
   ensure(rows: number): void {
     if (rows <= this.capacity) return
