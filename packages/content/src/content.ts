@@ -214,13 +214,7 @@ export class ContentRecommender extends BaseRecommender<Resolved> implements Inc
     if (this.config.similarity === 'cosine') normalizeRows(p, d)
     const all = new Float32Array(this.numItems)
     this.scoreProfile(p, all)
-    const k = opts.k ?? 10
-    const exclude = [items, ...(opts.exclude ? [opts.exclude] : [])]
-    if (opts.candidates) {
-      this.checkItems(opts.candidates)
-      return topK(Float32Array.from(opts.candidates, (i) => all[i]!), k, { candidates: opts.candidates, exclude })
-    }
-    return topK(all, k, { exclude })
+    return this.rankNewUser(all, items, opts)
   }
 
   /**

@@ -98,11 +98,7 @@ export abstract class BaseRecommender<Config extends object> implements Recommen
 
   recommend(user: number, opts: RecommendOptions = {}): ScoredItems {
     this.checkUser(user)
-    const k = opts.k ?? 10
-    if (!Number.isInteger(k) || k < 0) throw new RecForgeError('INVALID_ARGUMENT', `k must be a non-negative integer; got ${k}`)
-    const exclude: Int32Array[] = []
-    if (opts.excludeSeen ?? true) exclude.push(this.seenItems(user))
-    if (opts.exclude) exclude.push(opts.exclude)
+    const { k, exclude } = this.listPlan(opts, () => this.seenItems(user))
     if (opts.candidates) {
       this.checkItems(opts.candidates)
       return topK(this.score(user, opts.candidates), k, { candidates: opts.candidates, exclude })
@@ -110,6 +106,31 @@ export abstract class BaseRecommender<Config extends object> implements Recommen
     const all = new Float32Array(this.numItems)
     this.scoreAll(user, all)
     return topK(all, k, { exclude })
+  }
+
+  /**
+   * The top-k of `all` (a score for every catalogue item) for a history that is not a training
+   * user (a fold-in, a new session) made of the items `seen`: `k`, `excludeSeen`, `exclude` and
+   * `candidates` work as in {@link BaseRecommender.recommend}. For `recommendNewUser`.
+   *
+   * @throws RecForgeError INVALID_ARGUMENT for a bad `k`; UNKNOWN_ID for candidates outside the catalogue.
+   */
+  protected rankNewUser(all: Float32Array, seen: Int32Array, opts: RecommendOptions): ScoredItems {
+    const { k, exclude } = this.listPlan(opts, () => seen)
+    const cand = opts.candidates
+    if (!cand) return topK(all, k, { exclude })
+    this.checkItems(cand)
+    return topK(Float32Array.from(cand, (i) => all[i]!), k, { candidates: cand, exclude })
+  }
+
+  /** The checked `k` of a list and the items it leaves out: the user's (`seen`, unless `excludeSeen` is false) and `opts.exclude`. */
+  private listPlan(opts: RecommendOptions, seen: () => Int32Array): { k: number; exclude: Int32Array[] } {
+    const k = opts.k ?? 10
+    if (!Number.isInteger(k) || k < 0) throw new RecForgeError('INVALID_ARGUMENT', `k must be a non-negative integer; got ${k}`)
+    const exclude: Int32Array[] = []
+    if (opts.excludeSeen ?? true) exclude.push(seen())
+    if (opts.exclude) exclude.push(opts.exclude)
+    return { k, exclude }
   }
 
   abstract save(): Promise<ModelArtifacts>

@@ -212,20 +212,9 @@ export abstract class FactorRecommender<Config extends object> extends BaseRecom
    */
   recommendNewUser(items: Int32Array, values: Float32Array | undefined, opts: RecommendOptions = {}): ScoredItems {
     const folded = this.foldIn(items, values)
-    const k = opts.k ?? 10
-    if (!Number.isInteger(k) || k < 0) throw new RecForgeError('INVALID_ARGUMENT', `k must be a non-negative integer; got ${k}`)
     const all = new Float32Array(this.numItems)
     this.scoreVector(folded.vector, 0, folded.bias, all)
-    const exclude: Int32Array[] = []
-    if (opts.excludeSeen ?? true) exclude.push(items)
-    if (opts.exclude) exclude.push(opts.exclude)
-    if (opts.candidates) {
-      this.checkItems(opts.candidates)
-      const s = new Float32Array(opts.candidates.length)
-      for (let j = 0; j < s.length; j++) s[j] = all[opts.candidates[j]!]!
-      return topK(s, k, { candidates: opts.candidates, exclude })
-    }
-    return topK(all, k, { exclude })
+    return this.rankNewUser(all, items, opts)
   }
 
   /** The user's full training history, including updates since fit. */

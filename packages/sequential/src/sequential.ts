@@ -9,7 +9,6 @@ import {
   throwIfAborted,
   type FitOptions,
   type Interactions,
-  topK,
   type IncrementalRecommender,
   type ModelArtifacts,
   type RecommendOptions,
@@ -326,11 +325,14 @@ export abstract class SequentialRecommender<C extends SequentialConfig> extends 
   /** `state(user) · E[i] + b[i]` for every item, on plain typed arrays. */
   protected scoreAll(user: number, out: Float32Array): void {
     this.requireFitted()
+    this.scoreState(this.states!, user * this.config.factors, out)
+  }
+
+  /** `state · E[i] + b[i]` for every item, the state read from `s` at offset `o`. */
+  private scoreState(s: Float32Array, o: number, out: Float32Array): void {
     const d = this.config.factors
     const E = this.weights!.itemEmbeddings!
     const b = this.weights!.itemBias!
-    const s = this.states!
-    const o = user * d
     for (let i = 0; i < out.length; i++) {
       const row = (i + 1) * d
       let acc = b[i + 1]!
@@ -398,29 +400,11 @@ export abstract class SequentialRecommender<C extends SequentialConfig> extends 
   recommendNewUser(items: Int32Array, values?: Float32Array, opts: RecommendOptions = {}): ScoredItems {
     void values
     this.checkItems(items)
-    const k = opts.k ?? 10
-    if (!Number.isInteger(k) || k < 0) throw new RecForgeError('INVALID_ARGUMENT', `k must be a non-negative integer; got ${k}`)
-    const d = this.config.factors
-    const state = new Float32Array(d)
+    const state = new Float32Array(this.config.factors)
     if (items.length > 0) state.set(this.encodeHistory(items))
-    const n = this.numItems
-    const E = this.weights!.itemEmbeddings!
-    const b = this.weights!.itemBias!
-    const cand = opts.candidates
-    if (cand) this.checkItems(cand)
-    const m = cand ? cand.length : n
-    const scores = new Float32Array(m)
-    for (let j = 0; j < m; j++) {
-      const i = cand ? cand[j]! : j
-      const row = (i + 1) * d
-      let acc = b[i + 1]!
-      for (let c = 0; c < d; c++) acc += state[c]! * E[row + c]!
-      scores[j] = acc
-    }
-    const exclude: Int32Array[] = []
-    if (opts.excludeSeen ?? true) exclude.push(items)
-    if (opts.exclude) exclude.push(opts.exclude)
-    return topK(scores, k, { ...(cand ? { candidates: cand } : {}), exclude })
+    const all = new Float32Array(this.numItems)
+    this.scoreState(state, 0, all)
+    return this.rankNewUser(all, items, opts)
   }
 
   /** The state after reading `items` (oldest first), computed with the trained weights on the active backend. */
