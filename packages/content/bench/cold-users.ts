@@ -1,7 +1,7 @@
 /**
  * New users with 1, 2 or 5 ratings (cold-start-users, 20% of users, seed 42): content, ALS alone
  * and the hybrid at their defaults on ml-latest-small. Run from the repository root:
- *   node --import ./packages/content/bench/dir-imports.mjs --import tsx --conditions @recforge/source packages/content/bench/cold-users.ts
+ *   pnpm --filter @recforge/content exec node --import @recforge/bench/tfjs-esm-resolve --import tsx --conditions @recforge/source bench/cold-users.ts
  * ML_LATEST_SMALL points at another copy of the data; CONTENT_ENCODER picks `use` (default) or `tfidf`.
  */
 import path from 'node:path'
