@@ -105,12 +105,12 @@ const BANDIT_SAVE_MS = 2000
  * is left alone with a log line), then saves it every {@link BANDIT_SAVE_MS} while it changes.
  */
 async function persistBandit(service: RecService, file: string, log?: (m: string) => void): Promise<{ stop: () => Promise<void> } | undefined> {
-  const current = service.banditState()
-  if (!current) return undefined
+  const policy = service.stats().bandit?.policy
+  if (!policy) return undefined
   if (existsSync(file)) {
     try {
       service.restoreBandit(await loadArtifactsFile(file))
-      log?.(`bandit: restored ${String(current.config['policy'])} from ${file} (${service.stats().bandit!.updates} updates so far)`)
+      log?.(`bandit: restored ${policy} from ${file} (${service.stats().bandit!.updates} updates so far)`)
     } catch (e) {
       if (!isRecForgeError(e)) throw e
       log?.(`bandit: not restoring ${file}: ${e.message}; starting fresh, the file will be overwritten`)

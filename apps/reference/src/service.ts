@@ -398,11 +398,15 @@ export class RecService {
   private settleBandit(u: number): void {
     const shown = this.banditShown.get(u)
     if (!shown) return
-    for (const i of shown.pending) {
-      this.bandit!.policy.update({ candidates: shown.candidates, user: u }, i, 0)
-      this.bandit!.updates++
-    }
+    for (const i of shown.pending) this.rewardBandit(u, shown, i, 0)
     this.banditShown.delete(u)
+  }
+
+  /** `policy.update` for an item of the user's last bandit list, which then no longer awaits a reward. */
+  private rewardBandit(u: number, shown: { candidates: Int32Array; pending: Set<number> }, item: number, reward: number): void {
+    this.bandit!.policy.update({ candidates: shown.candidates, user: u }, item, reward)
+    this.bandit!.updates++
+    shown.pending.delete(item)
   }
 
   /** Items similar to `itemId` under a model (its own similarity, else item-vector cosine). */
@@ -495,10 +499,8 @@ export class RecService {
       }
       const shown = this.banditShown.get(u)
       if (shown?.pending.has(i)) {
-        this.bandit!.policy.update({ candidates: shown.candidates, user: u }, i, 1)
-        this.bandit!.updates++
+        this.rewardBandit(u, shown, i, 1)
         this.bandit!.clicks++
-        shown.pending.delete(i)
       }
     }
     return { accepted: resolved.length, total: this.feedbackEvents }
