@@ -4,6 +4,7 @@ import {
   checkArtifacts,
   checkNumber,
   requireTensor,
+  throwIfAborted,
   topK,
   type FitOptions,
   type Interactions,
@@ -124,7 +125,7 @@ export class EASE extends BaseRecommender<EASEConfig> {
       const it = shared ? { indptr: toShared(csr.byItem.indptr), indices: toShared(csr.byItem.indices), values: toShared(csr.byItem.values) } : csr.byItem
       let A: DenseArray
       if (this.usesUserGram(csr.users, m, it.indptr[m]!)) {
-        A = await this.woodbury(csr.users, m, u, it, pool, threads, opts)
+        A = await this.woodbury(csr.users, m, u, it, pool, threads, opts, report)
       } else {
         const ws = createSweepWorkspace(m, { precision: c.precision, shared })
         A = ws.A
@@ -154,7 +155,8 @@ export class EASE extends BaseRecommender<EASEConfig> {
   private usesUserGram(n: number, m: number, nnz: number): boolean {
     if (this.config.solver !== 'auto') return this.config.solver === 'users'
     // operation counts: the inversion is n^3 or m^3; building -P from the user inverse takes nnz n
-    // multiply-adds and about nnz m / 2 gathers, counted four times for their cache misses
+    // multiply-adds for S X and about nnz m / 2 for the triangle of X^T (S X), counted four times
+    // (sparse rows against dense panels run well below the sweep's speed)
     return n ** 3 + nnz * (n + 2 * m) < m ** 3
   }
 
@@ -170,10 +172,10 @@ export class EASE extends BaseRecommender<EASEConfig> {
     pool: KernelPool | undefined,
     threads: number,
     opts: FitOptions,
+    report: (stage: string, current: number, total: number) => void,
   ): Promise<DenseArray> {
     const c = this.config
     const shared = pool !== undefined
-    const report = (stage: string, current: number, total: number) => opts.onProgress?.({ stage, current, total })
     const ws = createSweepWorkspace(n, { precision: c.precision, shared })
     const K = ws.A
     // X X^T + lambda I: the Gram kernel with the roles of users and items swapped
@@ -194,13 +196,13 @@ export class EASE extends BaseRecommender<EASEConfig> {
         S[j * n + i] = v
       }
     }
-    if (opts.signal?.aborted) throw new RecForgeError('ABORTED', 'EASE fit was aborted', { cause: opts.signal.reason })
+    throwIfAborted(opts.signal, 'EASE fit')
     // the WebAssembly arguments of a kernel that runs on thread t (0 = this one)
     const simd = (t: number) => (wb.module ? [wb.module, wb.memory, wb.out[t]] : [])
     const blocks = (total: number, split: Int32Array) => split.map((v, k) => (k === split.length - 1 ? total : Math.min(total, Math.round(v / 16) * 16)))
     const userSplit = blocks(n, evenSplit(n, threads))
     await this.parallel(pool, userSplit, (r0, r1, t) => [it.indptr, wb.indices, wb.values, S, n, wb.Z, m, r0, r1, ...simd(t)], 'cross', crossRowsKernel)
-    if (opts.signal?.aborted) throw new RecForgeError('ABORTED', 'EASE fit was aborted', { cause: opts.signal.reason })
+    throwIfAborted(opts.signal, 'EASE fit')
     const A = wb.A
     const itemSplit = blocks(m, triangleSplit(m, threads))
     await this.parallel(pool, itemSplit, (r0, r1, t) => [it.indptr, wb.indices, wb.values, wb.Z, m, A, r0, r1, c.lambda, ...simd(t)], 'woodbury', woodburyRowsKernel)

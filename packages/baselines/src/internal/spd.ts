@@ -7,7 +7,7 @@
  * the lower triangle (j <= i) of a row-major n x n array, which may sit on a SharedArrayBuffer.
  */
 
-import { RecForgeError } from '@recforge/core'
+import { RecForgeError, throwIfAborted } from '@recforge/core'
 import { KernelPool } from './pool'
 import { SWEEP_WASM_BASE64 } from './sweepWasm'
 
@@ -577,7 +577,7 @@ export async function sweepInverse(ws: SweepWorkspace, opts: SweepOptions = {}):
   const parts = shared ? opts.pool!.size + 1 : 1
   const split = triangleSplit(n, parts)
   for (let k0 = 0; k0 < n; k0 += bMax) {
-    if (opts.signal?.aborted) throw new RecForgeError('ABORTED', 'EASE fit was aborted', { cause: opts.signal.reason })
+    throwIfAborted(opts.signal, 'EASE fit')
     const b = Math.min(bMax, n - k0)
     const k1 = k0 + b
     // pack the pivot columns (lower-triangle reads)
