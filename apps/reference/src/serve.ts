@@ -29,6 +29,8 @@ export interface StartOptions {
   /**
    * Where the bandit's learned state lives: restored at start when the file holds the same
    * policy's state, written (atomically) within a few seconds of new feedback and on close.
+   * Defaults to none: the bandit starts fresh and is not saved (`serve` and `demo` pass
+   * `<model-dir>/bandit.rfa`).
    */
   banditStateFile?: string
   apiKey?: string
