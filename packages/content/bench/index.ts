@@ -1,7 +1,8 @@
 /**
  * Quality of `content` and `hybrid` on ml-latest-small (item text: title, genres, tags):
  * holdout-full (EVAL.md, the protocol of `recforge evaluate`) and the cold-start protocols of this
- * package (new items, new users), against ALS from @recforge/mf. Run from the repository root:
+ * package (new items, new users), against ALS from @recforge/mf and popularity. Run from the
+ * repository root:
  *   flock /tmp/recforge-bench.lock pnpm --filter @recforge/content bench
  * Item vectors are cached in $RECFORGE_CACHE (default ~/.cache/recforge/embeddings), so only the
  * first run encodes the catalogue.
@@ -11,6 +12,7 @@ import { fileURLToPath } from 'node:url'
 import { runSuite, type BenchCase } from '@recforge/bench'
 import { resolveParams, type EvalSplit, type ItemSideInfo, type Recommender } from '@recforge/core'
 import { loadMovieLensLatest, splitProtocol } from '@recforge/data'
+import { Popularity } from '@recforge/baselines'
 import { alsModel } from '@recforge/mf'
 import { evaluateSplit } from '@recforge/metrics'
 import { ContentRecommender, HybridRecommender, coldStartSplit, evaluateColdStart } from '../src/index'
@@ -27,7 +29,9 @@ type Make = () => Recommender<object>
 const models: Record<string, Make> = {
   [`content (${encoder})`]: () => new ContentRecommender({ encoder }),
   'als (CF alone)': () => alsModel.create(resolveParams(alsModel, { factors: 64, seed })),
-  [`hybrid (${encoder} + als)`]: () => new HybridRecommender({ encoder, cf: 'als', cfFactors: 64, seed }),
+  popularity: () => new Popularity(),
+  [`hybrid (${encoder} + als, learned blend)`]: () => new HybridRecommender({ encoder, cf: 'als', cfFactors: 64, seed }),
+  [`hybrid (${encoder} + als, evidence blend)`]: () => new HybridRecommender({ encoder, cf: 'als', cfFactors: 64, seed, blend: 'evidence' }),
   'content (tfidf)': () => new ContentRecommender({ encoder: 'tfidf' }),
 }
 

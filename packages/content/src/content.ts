@@ -64,6 +64,33 @@ export interface ContentSpace {
   readonly userVectors: Float32Array
   readonly dimensions: number
   readonly encoderId: string
+  /** The users' own text, encoded (only when `FitOptions.userText` was given; not saved). */
+  readonly userTextVectors?: Float32Array
+}
+
+/**
+ * User profiles: the weighted mean of each user's item vectors, blended with their encoded own
+ * text (`userTextWeight`; text alone for users with no items), normalised for cosine similarity.
+ */
+export function contentUserVectors(data: Interactions, itemVectors: Float32Array, d: number, c: Resolved, userTextVectors?: Float32Array): Float32Array {
+  const userVectors = userVectorsFromItems(data, itemVectors, d, { weighting: c.profile === 'rating' ? 'value' : 'binary', normalize: c.similarity === 'cosine' })
+  if (!userTextVectors) return userVectors
+  const t = userTextVectors
+  const w = c.userTextWeight
+  for (let u = 0; u < data.users.size; u++) {
+    const o = u * d
+    let hasText = false
+    let hasItems = false
+    for (let j = 0; j < d; j++) {
+      if (t[o + j] !== 0) hasText = true
+      if (userVectors[o + j] !== 0) hasItems = true
+    }
+    if (!hasText) continue
+    const wt = hasItems ? w : 1
+    for (let j = 0; j < d; j++) userVectors[o + j] = (1 - wt) * userVectors[o + j]! + wt * t[o + j]!
+  }
+  if (c.similarity === 'cosine') normalizeRows(userVectors, d)
+  return userVectors
 }
 
 /**
@@ -92,27 +119,14 @@ export async function buildContentSpace(data: Interactions, opts: FitOptions, c:
     const itemVectors = await encoder.encode(texts, { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) })
     if (itemVectors.length !== texts.length * d) throw new RecForgeError('DIMENSION_MISMATCH', `${name}: encoder ${encoder.modelId} returned ${itemVectors.length} values for ${texts.length} texts of ${d} dimensions`)
     if (c.similarity === 'cosine') normalizeRows(itemVectors, d)
-    const userVectors = userVectorsFromItems(data, itemVectors, d, { weighting: c.profile === 'rating' ? 'value' : 'binary', normalize: c.similarity === 'cosine' })
     const userText = opts.userText
+    let userTextVectors: Float32Array | undefined
     if (userText && userText.some((t) => t && t.trim())) {
       if (userText.length !== data.users.size) throw new RecForgeError('DIMENSION_MISMATCH', `${name}: userText has ${userText.length} entries; the interactions have ${data.users.size} users`)
-      const t = await userVectorsFromText(encoder, userText)
-      const w = c.userTextWeight
-      for (let u = 0; u < data.users.size; u++) {
-        const o = u * d
-        let hasText = false
-        let hasItems = false
-        for (let j = 0; j < d; j++) {
-          if (t[o + j] !== 0) hasText = true
-          if (userVectors[o + j] !== 0) hasItems = true
-        }
-        if (!hasText) continue
-        const wt = hasItems ? w : 1
-        for (let j = 0; j < d; j++) userVectors[o + j] = (1 - wt) * userVectors[o + j]! + wt * t[o + j]!
-      }
-      if (c.similarity === 'cosine') normalizeRows(userVectors, d)
+      userTextVectors = await userVectorsFromText(encoder, userText)
     }
-    return { itemVectors, userVectors, dimensions: d, encoderId: encoder.modelId }
+    const userVectors = contentUserVectors(data, itemVectors, d, c, userTextVectors)
+    return { itemVectors, userVectors, dimensions: d, encoderId: encoder.modelId, ...(userTextVectors ? { userTextVectors } : {}) }
   } finally {
     if (!injected) await encoder.dispose()
   }

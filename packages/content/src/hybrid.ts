@@ -4,6 +4,7 @@ import {
   checkArtifacts,
   checkNumber,
   itemCounts,
+  throwIfAborted,
   requireTensor,
   type Encoder,
   type FitOptions,
@@ -16,7 +17,8 @@ import {
   type ScoredItems,
 } from '@recforge/core'
 import { LinearProjection } from '@recforge/encoders'
-import { buildContentSpace, nearestItems, readSpace, resolveContentConfig, type ContentConfig, type ContentSpace } from './content'
+import { buildContentSpace, contentUserVectors, nearestItems, readSpace, resolveContentConfig, type ContentConfig, type ContentSpace } from './content'
+import { BLEND_FEATURES, BLEND_LEVELS, blendBucket, blendNdcg, carveValidation, searchBlend, type BlendCase, type ValidationSlice } from './internal/blend'
 import { matVec, standardize } from './internal/vectors'
 
 /** Options of {@link HybridRecommender}. */
@@ -25,23 +27,50 @@ export interface HybridConfig extends ContentConfig {
   cf?: 'als' | 'bpr'
   /** Latent factors of the CF model. Defaults to `64`. */
   cfFactors?: number
-  /** Largest share of the score given to CF, for fully warm users and items (0..1). Defaults to `0.8`. */
+  /** `blend: 'evidence'` only: largest share of the score given to CF, for fully warm users and items (0..1). Defaults to `0.8`. */
   cfWeight?: number
   /** Interactions at which an item is half warm: its CF weight is n/(n + itemWarmup). Defaults to `5`. */
   itemWarmup?: number
-  /** Interactions at which a user is half warm: n/(n + userWarmup). Defaults to `5`. */
+  /** `blend: 'evidence'` only: interactions at which a user is half warm, n/(n + userWarmup). Defaults to `5`. */
   userWarmup?: number
   /** Learn a projection from content vectors to CF item vectors, so new items get CF scores. Defaults to `true`. */
   projection?: boolean
   /** Ridge penalty of that projection. Defaults to `10`. */
   ridge?: number
-  /** Seed of the CF model. Defaults to `42`. */
+  /** Seed of the CF model and of the validation slice. Defaults to `42`. */
   seed?: number
+  /**
+   * How CF, content and popularity are weighed. `learned` (the default): per user-evidence bucket
+   * (1, 2, 3–4, 5–9, 10–19, 20+ interactions), the weights with the best ndcg@10 on a validation
+   * slice of the training data, cut down to that bucket's evidence. `evidence`: the fixed rule
+   * `cfWeight · n_u/(n_u + userWarmup)` between CF and content, no popularity.
+   */
+  blend?: 'learned' | 'evidence'
+  /** Share of the users cut down for the validation slice of `blend: 'learned'`. Defaults to `0.3`. */
+  validationFraction?: number
+  /** At most this many validation users. Defaults to `300`. */
+  validationUsers?: number
 }
 
 type Resolved = Required<HybridConfig>
 
-const FORMAT = 1
+/** 2: learned blend (blend config, meta.blend, blendWeights); 1 reads as `blend: 'evidence'`. */
+const FORMAT = 2
+/** Cut-off of the ndcg the blend is learned on. */
+const BLEND_K = 10
+/** Weight of the neighbouring buckets' validation users when a bucket's blend is searched. */
+const NEIGHBOUR_WEIGHT = 0.5
+
+/** z-scored log(1 + count) per item. */
+function popularityFeature(itemN: Int32Array): Float32Array {
+  const x = Float32Array.from(itemN, (n) => Math.log1p(n))
+  standardize(x)
+  return x
+}
+
+function blendTensor(b: HybridBlend): Float32Array {
+  return Float32Array.from(b.weights.flatMap((w) => [w.cf, w.content, w.popularity]))
+}
 
 interface MfModule {
   mfModels: readonly ModelDefinition[]
@@ -64,30 +93,58 @@ async function createCf(name: string, params: ParamValues): Promise<Recommender<
   return def.create(resolveParams(def, params))
 }
 
+/** The pieces one set of scores is computed from: a fitted CF model, content profiles, counts. */
+interface Parts {
+  readonly cf: Recommender<object>
+  readonly userVectors: Float32Array
+  readonly itemN: Int32Array
+  readonly userN: Int32Array
+  /** z-scored log(1 + item count): the popularity feature. */
+  readonly popularity: Float32Array
+  readonly projection: LinearProjection | undefined
+  readonly projected: Float32Array | undefined
+}
+
+/** The learned blend: one weight per feature (cf, content, popularity) for each evidence bucket. */
+export interface HybridBlend {
+  /** Lower edges of the buckets, in training interactions per user. */
+  readonly levels: readonly number[]
+  /** Weights of each bucket, summing to 1. */
+  readonly weights: readonly { readonly cf: number; readonly content: number; readonly popularity: number }[]
+  /** Validation users in each bucket (its neighbours' count at half weight in its search; 0: weights from the nearest buckets that had some). */
+  readonly users: readonly number[]
+  /** ndcg@10 of the chosen weights on each bucket's validation users, and of CF alone. */
+  readonly ndcg: readonly number[]
+  readonly cfNdcg: readonly number[]
+}
+
 /**
- * Hybrid recommender: collaborative filtering blended with content similarity, with warm-up by
- * evidence. Each score is `a·z(cf) + (1 − a)·z(content)` (z: standardised per user) with
- * `a = cfWeight · n_u/(n_u + userWarmup) · n_i/(n_i + itemWarmup)`, so new users and new items
- * lean on content. With `projection`, a ridge map learned on warm items carries content vectors
- * into the CF item space, giving new items CF-like scores too (the alignment of content and CF
- * vectors in one space).
+ * Hybrid recommender: collaborative filtering, content similarity and item popularity blended per
+ * user by evidence. Each score is `w_cf·z(cf) + w_content·z(content) + w_pop·z(log(1 + n_i))`
+ * (z: standardised over the catalogue for the user). With `blend: 'learned'` (the default) the
+ * weights come from a validation slice of the training data: a share of the users is cut down to
+ * 1, 2, 3, 5, 10 earliest interactions (or 80% of theirs, for warm users), a second CF model is
+ * fitted on that, and for each evidence bucket the weights with the best ndcg@10 on what those
+ * users lost are kept; the search starts at CF alone. `blend: 'evidence'` uses the fixed rule
+ * `a = cfWeight · n_u/(n_u + userWarmup)` between CF and content. With `projection`, a ridge map
+ * learned on warm items carries content vectors into the CF item space, giving new items CF-like
+ * scores (the alignment of content and CF vectors in one space), mixed in by `itemWarmup`.
  *
  * @example
  * ```ts
  * const model = new HybridRecommender({ encoder: 'use', cf: 'als' })
  * await model.fit(train, { itemInfo })
  * model.recommend(0, { k: 10 })
+ * model.blend // the learned weights per evidence bucket
  * ```
  * @throws RecForgeError INVALID_ARGUMENT for bad options or missing item text; MISSING_DEPENDENCY without @recforge/mf.
  */
 export class HybridRecommender extends BaseRecommender<Resolved> {
   readonly name = 'hybrid'
   private space: ContentSpace | undefined
-  private cf: Recommender<object> | undefined
-  private itemN: Int32Array = new Int32Array(0)
-  private userN: Int32Array = new Int32Array(0)
-  private projection: LinearProjection | undefined
-  private projected: Float32Array | undefined
+  private parts: Parts | undefined
+  private learned: HybridBlend | undefined
+  private weights: Float32Array | undefined
   private allItems = new Int32Array(0)
   private readonly encoder: Encoder<string> | undefined
   private readonly makeCf: (() => Recommender<object>) | undefined
@@ -105,13 +162,19 @@ export class HybridRecommender extends BaseRecommender<Resolved> {
       projection: config.projection ?? true,
       ridge: config.ridge ?? 10,
       seed: config.seed ?? 42,
+      blend: config.blend ?? 'learned',
+      validationFraction: config.validationFraction ?? 0.3,
+      validationUsers: config.validationUsers ?? 300,
     }
     checkNumber('cfFactors', c.cfFactors, { min: 1, integer: true })
     checkNumber('cfWeight', c.cfWeight, { min: 0, max: 1 })
     checkNumber('itemWarmup', c.itemWarmup, { min: 0 })
     checkNumber('userWarmup', c.userWarmup, { min: 0 })
     checkNumber('ridge', c.ridge, { min: 0 })
+    checkNumber('validationFraction', c.validationFraction, { min: 0, max: 1, exclusiveMin: true })
+    checkNumber('validationUsers', c.validationUsers, { min: 1, integer: true })
     if (c.cf !== 'als' && c.cf !== 'bpr') throw new RecForgeError('INVALID_ARGUMENT', `option "cf" must be als or bpr; got ${JSON.stringify(c.cf)}`)
+    if (c.blend !== 'learned' && c.blend !== 'evidence') throw new RecForgeError('INVALID_ARGUMENT', `option "blend" must be learned or evidence; got ${JSON.stringify(c.blend)}`)
     super(c)
     this.encoder = opts.encoder
     this.makeCf = opts.cf
@@ -120,61 +183,142 @@ export class HybridRecommender extends BaseRecommender<Resolved> {
   /** The fitted CF part. */
   get cfModel(): Recommender<object> {
     this.requireFitted()
-    return this.cf!
+    return this.parts!.cf
+  }
+
+  /** The learned blend, or `undefined` with `blend: 'evidence'` (or when no validation slice could be cut). */
+  get blend(): HybridBlend | undefined {
+    this.requireFitted()
+    return this.learned
+  }
+
+  private async newCf(seed: number): Promise<Recommender<object>> {
+    const c = this.config
+    return this.makeCf ? this.makeCf() : await createCf(c.cf, { factors: c.cfFactors, seed })
+  }
+
+  /** Fits CF on `data` and gathers what scoring needs. */
+  private async buildParts(data: Interactions, userVectors: Float32Array, opts: FitOptions, seed: number): Promise<Parts> {
+    const c = this.config
+    const s = this.space!
+    const cf = await this.newCf(seed)
+    await cf.fit(data, { seed, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) })
+    const itemN = itemCounts(data)
+    const userN = Int32Array.from({ length: data.users.size }, (_, u) => data.indptr[u + 1]! - data.indptr[u]!)
+    let projection: LinearProjection | undefined
+    let projected: Float32Array | undefined
+    if (c.projection && cf.itemVectors && cf.userVector) {
+      const warm: number[] = []
+      itemN.forEach((n, i) => n > 0 && warm.push(i))
+      if (warm.length > 0) {
+        projection = LinearProjection.fit({ vectors: s.itemVectors, dimensions: s.dimensions }, cf.itemVectors(), { rows: Int32Array.from(warm), ridge: c.ridge })
+        projected = projection.project(s.itemVectors)
+      }
+    }
+    return { cf, userVectors, itemN, userN, popularity: popularityFeature(itemN), projection, projected }
   }
 
   protected async fitModel(data: Interactions, opts: FitOptions): Promise<void> {
     const c = this.config
-    const cf = this.makeCf ? this.makeCf() : await createCf(c.cf, { factors: c.cfFactors, seed: opts.seed ?? c.seed })
-    const space = await buildContentSpace(data, opts, c, this.name, this.encoder)
-    await cf.fit(data, { seed: opts.seed ?? c.seed, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) })
-    this.space = space
-    this.cf = cf
-    this.itemN = itemCounts(data)
-    this.userN = Int32Array.from({ length: data.users.size }, (_, u) => data.indptr[u + 1]! - data.indptr[u]!)
+    const seed = opts.seed ?? c.seed
+    this.space = await buildContentSpace(data, opts, c, this.name, this.encoder)
     this.allItems = Int32Array.from({ length: data.items.size }, (_, i) => i)
-    this.projection = undefined
-    this.projected = undefined
-    if (c.projection && cf.itemVectors && cf.userVector) {
-      const target = cf.itemVectors()
-      const warm: number[] = []
-      this.itemN.forEach((n, i) => n > 0 && warm.push(i))
-      if (warm.length > 0) {
-        this.projection = LinearProjection.fit({ vectors: space.itemVectors, dimensions: space.dimensions }, target, { rows: Int32Array.from(warm), ridge: c.ridge })
-        this.projected = this.projection.project(space.itemVectors)
+    this.learned = undefined
+    this.weights = undefined
+    if (c.blend === 'learned') {
+      const slice = carveValidation(data, { fraction: c.validationFraction, maxUsers: c.validationUsers, seed })
+      if (slice) {
+        opts.onProgress?.({ stage: 'log', current: 0, message: `hybrid: learning the blend on ${slice.users.length} validation users` })
+        const s = this.space
+        const userVectors = contentUserVectors(slice.train, s.itemVectors, s.dimensions, c, s.userTextVectors)
+        const parts = await this.buildParts(slice.train, userVectors, opts.signal ? { signal: opts.signal } : {}, seed)
+        this.learned = this.learnBlend(parts, slice, opts.signal)
+        if (this.learned) this.weights = blendTensor(this.learned)
+      } else {
+        opts.onProgress?.({ stage: 'log', current: 0, message: 'hybrid: too few users to cut a validation slice; using the evidence blend' })
       }
+    }
+    this.parts = await this.buildParts(data, this.space.userVectors, opts, seed)
+  }
+
+  private learnBlend(parts: Parts, slice: ValidationSlice, signal: AbortSignal | undefined): HybridBlend | undefined {
+    const nb = BLEND_LEVELS.length
+    const byBucket: BlendCase[][] = Array.from({ length: nb }, () => [])
+    slice.users.forEach((u, j) => {
+      const targets = slice.targets.indices.slice(slice.targets.indptr[u]!, slice.targets.indptr[u + 1]!)
+      if (targets.length === 0) return
+      if (j % 32 === 0) throwIfAborted(signal, 'hybrid blend')
+      const features = [new Float32Array(this.allItems.length), new Float32Array(this.allItems.length), parts.popularity]
+      this.features(parts, u, features[0]!, features[1]!)
+      byBucket[slice.buckets[j]!]!.push({ features, seen: slice.train.indices.slice(slice.train.indptr[u]!, slice.train.indptr[u + 1]!), targets })
+    })
+    if (byBucket.every((c) => c.length === 0)) return undefined
+    const weights: { cf: number; content: number; popularity: number }[] = []
+    for (let b = 0; b < nb; b++) {
+      // a bucket's own users count fully, its neighbours' at half weight: ~20 users alone are noisy
+      const pooled = [...byBucket[b]!, ...[b - 1, b + 1].flatMap((x) => (byBucket[x] ?? []).map((c) => ({ ...c, weight: NEIGHBOUR_WEIGHT })))]
+      let r = pooled.length > 0 ? searchBlend(pooled, BLEND_K, signal) : undefined
+      for (let d = 2; !r && d < nb; d++) {
+        const near = [...(byBucket[b - d] ?? []), ...(byBucket[b + d] ?? [])]
+        if (near.length > 0) r = searchBlend(near, BLEND_K, signal)
+      }
+      const w = r!.weights
+      weights.push({ cf: w[0]!, content: w[1]!, popularity: w[2]! })
+    }
+    return {
+      levels: [...BLEND_LEVELS],
+      weights,
+      users: byBucket.map((c) => c.length),
+      ndcg: byBucket.map((c, b) => (c.length ? blendNdcg(c, [weights[b]!.cf, weights[b]!.content, weights[b]!.popularity], BLEND_K) : Number.NaN)),
+      cfNdcg: byBucket.map((c) => (c.length ? blendNdcg(c, [1, 0, 0], BLEND_K) : Number.NaN)),
     }
   }
 
-  protected scoreAll(user: number, out: Float32Array): void {
+  /** Standardised CF (with projected content for items short of evidence) and content scores of `user` over the catalogue. */
+  private features(p: Parts, user: number, cf: Float32Array, content: Float32Array): void {
     const s = this.space!
     const c = this.config
     const d = s.dimensions
-    const n = out.length
-    const content = new Float32Array(n)
-    matVec(s.itemVectors, d, s.userVectors.subarray(user * d, (user + 1) * d), content)
+    const n = cf.length
+    matVec(s.itemVectors, d, p.userVectors.subarray(user * d, (user + 1) * d), content)
     standardize(content)
-    const cf = this.cf!.score(user, this.allItems)
-    const wItem = (i: number) => (this.itemN[i]! === 0 ? 0 : this.itemN[i]! / (this.itemN[i]! + c.itemWarmup))
+    cf.set(p.cf.score(user, this.allItems))
+    const wItem = (i: number) => (p.itemN[i]! === 0 ? 0 : p.itemN[i]! / (p.itemN[i]! + c.itemWarmup))
     let mask: Uint8Array | undefined
-    if (this.projected) {
-      const uv = this.cf!.userVector!(user)
-      const pd = uv.length
+    if (p.projected) {
+      const uv = p.cf.userVector!(user)
       const proj = new Float32Array(n)
-      matVec(this.projected, pd, uv, proj)
+      matVec(p.projected, uv.length, uv, proj)
       for (let i = 0; i < n; i++) {
         const w = wItem(i)
         cf[i] = w * cf[i]! + (1 - w) * proj[i]!
       }
     } else {
       mask = new Uint8Array(n)
-      for (let i = 0; i < n; i++) mask[i] = this.itemN[i]! > 0 ? 1 : 0
+      for (let i = 0; i < n; i++) mask[i] = p.itemN[i]! > 0 ? 1 : 0
     }
     standardize(cf, mask)
-    const nu = this.userN[user]!
+    if (mask) for (let i = 0; i < n; i++) if (!mask[i]) cf[i] = 0
+  }
+
+  protected scoreAll(user: number, out: Float32Array): void {
+    const p = this.parts!
+    const c = this.config
+    const n = out.length
+    const cf = new Float32Array(n)
+    const content = new Float32Array(n)
+    this.features(p, user, cf, content)
+    const nu = p.userN[user]!
+    if (this.weights) {
+      const o = blendBucket(nu) * BLEND_FEATURES.length
+      const [a, b, g] = [this.weights[o]!, this.weights[o + 1]!, this.weights[o + 2]!]
+      for (let i = 0; i < n; i++) out[i] = a * cf[i]! + b * content[i]! + g * p.popularity[i]!
+      return
+    }
     const wu = nu === 0 ? 0 : nu / (nu + c.userWarmup)
     for (let i = 0; i < n; i++) {
-      const a = c.cfWeight * wu * (this.projected ? 1 : wItem(i))
+      const w = p.projected ? 1 : p.itemN[i]! === 0 ? 0 : p.itemN[i]! / (p.itemN[i]! + c.itemWarmup)
+      const a = c.cfWeight * wu * w
       out[i] = a * cf[i]! + (1 - a) * content[i]!
     }
   }
@@ -206,9 +350,12 @@ export class HybridRecommender extends BaseRecommender<Resolved> {
   async save(): Promise<ModelArtifacts> {
     const base = this.baseArtifacts()
     const s = this.space!
-    const cfA = await this.cf!.save()
+    const p = this.parts!
+    const cfA = await p.cf.save()
     const cfTensors: Record<string, Float32Array | Float64Array | Int32Array | Uint8Array> = {}
     for (const [k, v] of Object.entries(cfA.tensors)) cfTensors[`cf.${k}`] = v
+    const b = this.learned
+    const nullable = (xs: readonly number[]) => xs.map((x) => (Number.isFinite(x) ? x : null))
     return {
       model: this.name,
       formatVersion: FORMAT,
@@ -218,23 +365,26 @@ export class HybridRecommender extends BaseRecommender<Resolved> {
         dimensions: s.dimensions,
         encoderId: s.encoderId,
         cf: { model: cfA.model, formatVersion: cfA.formatVersion, config: cfA.config, meta: cfA.meta ?? {} },
-        projectionDimensions: this.projection?.outputDimensions ?? 0,
+        projectionDimensions: p.projection?.outputDimensions ?? 0,
+        ...(b ? { blend: { levels: b.levels, users: b.users, ndcg: nullable(b.ndcg), cfNdcg: nullable(b.cfNdcg) } } : {}),
       },
       tensors: {
         ...base.tensors,
         itemVectors: s.itemVectors,
         userVectors: s.userVectors,
-        itemN: this.itemN,
-        userN: this.userN,
-        ...(this.projection ? this.projection.toTensors() : {}),
+        itemN: p.itemN,
+        userN: p.userN,
+        ...(p.projection ? p.projection.toTensors() : {}),
+        ...(this.weights ? { blendWeights: this.weights } : {}),
         ...cfTensors,
       },
     }
   }
 
   /**
-   * Restores a saved hybrid model with its CF part; no encoder runs. `loadCf` rebuilds a CF model
-   * that did not come from `@recforge/mf`.
+   * Restores a saved hybrid model with its CF part and learned blend; no encoder runs. `loadCf`
+   * rebuilds a CF model that did not come from `@recforge/mf`. Format 1 (before the learned
+   * blend) loads with `blend: 'evidence'`, scoring as it did.
    *
    * @example
    * ```ts
@@ -244,22 +394,46 @@ export class HybridRecommender extends BaseRecommender<Resolved> {
    */
   static async load(a: ModelArtifacts, opts: { loadCf?: (a: ModelArtifacts) => Promise<Recommender<object>> } = {}): Promise<HybridRecommender> {
     checkArtifacts(a, 'hybrid', FORMAT)
-    const m = new HybridRecommender(a.config as HybridConfig)
+    const m = new HybridRecommender({ ...(a.config as HybridConfig), ...(a.formatVersion < 2 ? { blend: 'evidence' as const } : {}) })
     m.restoreBase(a)
-    m.space = readSpace(a, m.numItems, m.numUsers)
-    m.itemN = requireTensor(a, 'itemN', Int32Array)
-    m.userN = requireTensor(a, 'userN', Int32Array)
+    const space = readSpace(a, m.numItems, m.numUsers)
+    m.space = space
     m.allItems = Int32Array.from({ length: m.numItems }, (_, i) => i)
     const cfMeta = a.meta?.cf as { model: string; formatVersion: number; config: Record<string, unknown>; meta: Record<string, unknown> } | undefined
     if (!cfMeta || typeof cfMeta.model !== 'string') throw new RecForgeError('PARSE_ERROR', 'hybrid artifacts lack the CF model description (meta.cf)')
     const tensors: Record<string, Float32Array | Float64Array | Int32Array | Uint8Array> = {}
     for (const [k, v] of Object.entries(a.tensors)) if (k.startsWith('cf.')) tensors[k.slice(3)] = v
     const cfA: ModelArtifacts = { model: cfMeta.model, formatVersion: cfMeta.formatVersion, config: cfMeta.config, meta: cfMeta.meta, tensors }
-    m.cf = opts.loadCf ? await opts.loadCf(cfA) : await (await mfDefinition(cfMeta.model)).load(cfA)
+    const cf = opts.loadCf ? await opts.loadCf(cfA) : await (await mfDefinition(cfMeta.model)).load(cfA)
+    const itemN = requireTensor(a, 'itemN', Int32Array)
     const pd = Number(a.meta?.projectionDimensions ?? 0)
-    if (pd > 0) {
-      m.projection = LinearProjection.fromTensors(a, m.space.dimensions, pd)
-      m.projected = m.projection.project(m.space.itemVectors)
+    const projection = pd > 0 ? LinearProjection.fromTensors(a, space.dimensions, pd) : undefined
+    m.parts = {
+      cf,
+      userVectors: space.userVectors,
+      itemN,
+      userN: requireTensor(a, 'userN', Int32Array),
+      popularity: popularityFeature(itemN),
+      projection,
+      projected: projection?.project(space.itemVectors),
+    }
+    if (a.tensors.blendWeights) {
+      const w = requireTensor(a, 'blendWeights', Float32Array)
+      const meta = a.meta?.blend as { levels?: unknown; users?: unknown; ndcg?: unknown; cfNdcg?: unknown } | undefined
+      const levels = meta?.levels
+      const nb = BLEND_LEVELS.length
+      if (!Array.isArray(levels) || levels.join() !== BLEND_LEVELS.join() || w.length !== nb * BLEND_FEATURES.length) {
+        throw new RecForgeError('PARSE_ERROR', `hybrid artifacts: blendWeights must be ${nb} × ${BLEND_FEATURES.length} weights for levels ${BLEND_LEVELS.join(', ')}; got ${w.length} for ${JSON.stringify(levels)}`)
+      }
+      const numbers = (x: unknown) => Array.from({ length: nb }, (_, b) => (Array.isArray(x) && typeof x[b] === 'number' ? (x[b] as number) : Number.NaN))
+      m.weights = w
+      m.learned = {
+        levels: [...BLEND_LEVELS],
+        weights: Array.from({ length: nb }, (_, b) => ({ cf: w[3 * b]!, content: w[3 * b + 1]!, popularity: w[3 * b + 2]! })),
+        users: numbers(meta?.users).map((x) => (Number.isFinite(x) ? x : 0)),
+        ndcg: numbers(meta?.ndcg),
+        cfNdcg: numbers(meta?.cfNdcg),
+      }
     }
     return m
   }
