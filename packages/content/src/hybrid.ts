@@ -262,7 +262,8 @@ export class HybridRecommender extends BaseRecommender<Resolved> {
         const near = [...(byBucket[b - d] ?? []), ...(byBucket[b + d] ?? [])]
         if (near.length > 0) r = searchBlend(near, BLEND_K, signal)
       }
-      const w = r!.weights
+      // float32, as scoring and the saved model use them
+      const w = Float32Array.from(r!.weights)
       weights.push({ cf: w[0]!, content: w[1]!, popularity: w[2]! })
     }
     return {

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { InteractionsBuilder, Random } from '@recforge/core'
 import { describeRecommender } from '@recforge/core/testing'
+import { RecForgeError, decodeArtifacts, encodeArtifacts } from '@recforge/core'
 import { ContentRecommender, HybridRecommender, coldStartSplit, evaluateColdStart } from '../index'
+import { BLEND_LEVELS } from '../internal/blend'
 import { CountCF, plantedItemInfo } from './helpers'
 
 const itemInfo = plantedItemInfo()
@@ -18,15 +20,15 @@ describeRecommender('hybrid (pluggable CF, no projection)', {
 })
 
 /** Users with a taste for one of 4 themes; items of each theme share words; popularity is skewed. */
-function themed(seed = 3) {
+function themed(seed = 3, users = 200, perUser = 12) {
   const rng = new Random(seed)
   const info = plantedItemInfo(4, 30)
   const b = new InteractionsBuilder({ timestamps: true })
   for (let i = 0; i < 120; i++) b.items.add(`i${i}`)
   let t = 0
-  for (let u = 0; u < 200; u++) {
+  for (let u = 0; u < users; u++) {
     const theme = u % 4
-    for (let r = 0; r < 12; r++) {
+    for (let r = 0; r < perUser; r++) {
       const inTheme = rng.float() < 0.85
       const c = inTheme ? theme : rng.int(4)
       const j = Math.min(29, Math.floor(-Math.log(1 - rng.float()) * 8))
@@ -62,6 +64,78 @@ describe('HybridRecommender', () => {
     const content = new ContentRecommender({ encoder: 'tfidf', cache: false })
     await content.fit(items.train, { itemInfo: info })
     expect(evaluateColdStart(content, items, { k: 5 }).metrics['ndcg@5']).toBeGreaterThan(cfOnItems)
+  })
+})
+
+describe('HybridRecommender learned blend', () => {
+  it('beats its CF part and the evidence rule on new users (planted themes, skewed popularity)', async () => {
+    const { data, info } = themed(9, 300, 30)
+    for (const given of [1, 3]) {
+      const split = coldStartSplit(data, { kind: 'users', fraction: 0.2, given, seed: 1 })
+      const learned = new HybridRecommender({ encoder: 'tfidf', cache: false, cfFactors: 8 })
+      await learned.fit(split.train, { itemInfo: info })
+      const evidence = new HybridRecommender({ encoder: 'tfidf', cache: false, cfFactors: 8, blend: 'evidence' })
+      await evidence.fit(split.train, { itemInfo: info })
+      const ndcg = (m: Parameters<typeof evaluateColdStart>[0]) => evaluateColdStart(m, split, { k: 10 }).metrics['ndcg@10']!
+      const l = ndcg(learned)
+      expect(l, `given ${given}`).toBeGreaterThan(ndcg(learned.cfModel) + 0.03)
+      expect(l, `given ${given}`).toBeGreaterThan(ndcg(evidence))
+      expect(evidence.blend).toBeUndefined()
+      const b = learned.blend!
+      expect(b.levels).toEqual([...BLEND_LEVELS])
+      expect(b.weights.length).toBe(BLEND_LEVELS.length)
+      for (const w of b.weights) {
+        expect(Math.min(w.cf, w.content, w.popularity)).toBeGreaterThanOrEqual(0)
+        expect(w.cf + w.content + w.popularity).toBeCloseTo(1, 5)
+      }
+      // every bucket had validation users; content carries signal on these themes
+      expect(Math.min(...b.users)).toBeGreaterThan(0)
+      expect(Math.max(...b.weights.map((w) => w.content))).toBeGreaterThan(0)
+    }
+  })
+
+  it('saves and restores the learned blend with identical scores', async () => {
+    const { data, info } = themed(3, 120, 25)
+    const m = new HybridRecommender({ encoder: 'tfidf', cache: false, cfFactors: 8 })
+    await m.fit(data, { itemInfo: info })
+    const a = await m.save()
+    expect(a.formatVersion).toBe(2)
+    // through the model file's bytes: buckets without validation users store their ndcg as null
+    const again = await HybridRecommender.load(decodeArtifacts(encodeArtifacts(a)))
+    expect(again.blend).toEqual(m.blend)
+    for (const u of [0, 7, 60]) expect(Array.from(again.score(u, Int32Array.of(0, 5, 50, 119)))).toEqual(Array.from(m.score(u, Int32Array.of(0, 5, 50, 119))))
+    // a damaged blend is refused, not silently used
+    const short = { ...a, tensors: { ...a.tensors, blendWeights: new Float32Array(5) } }
+    await expect(HybridRecommender.load(short)).rejects.toThrow(/blendWeights/)
+    await expect(HybridRecommender.load(short)).rejects.toBeInstanceOf(RecForgeError)
+  })
+
+  it('reads format 1 artifacts (before the learned blend) as the evidence rule', async () => {
+    const { data, info } = themed(3)
+    const m = new HybridRecommender({ encoder: 'tfidf', cache: false, cfFactors: 8, blend: 'evidence' })
+    await m.fit(data, { itemInfo: info })
+    const a = await m.save()
+    const { blend: _b, validationFraction: _f, validationUsers: _v, ...v1Config } = a.config as Record<string, unknown>
+    const old = await HybridRecommender.load({ ...a, formatVersion: 1, config: v1Config })
+    expect(old.config.blend).toBe('evidence')
+    expect(old.blend).toBeUndefined()
+    expect(Array.from(old.score(4, Int32Array.of(1, 2, 3)))).toEqual(Array.from(m.score(4, Int32Array.of(1, 2, 3))))
+  })
+
+  it('falls back to the evidence rule when no validation slice can be cut', async () => {
+    const b = new InteractionsBuilder()
+    for (let u = 0; u < 20; u++) b.push(`u${u}`, `i${u % 8}`, 1)
+    const m = new HybridRecommender({ encoder: 'tfidf', cache: false, cfFactors: 4 })
+    const logs: string[] = []
+    await m.fit(b.build(), { itemInfo: plantedItemInfo(1, 8), onProgress: (p) => p.message && logs.push(p.message) })
+    expect(m.blend).toBeUndefined()
+    expect(logs.some((x) => /too few users/.test(x))).toBe(true)
+  })
+
+  it('rejects bad blend options', () => {
+    expect(() => new HybridRecommender({ blend: 'average' as never })).toThrow(/blend/)
+    expect(() => new HybridRecommender({ validationFraction: 0 })).toThrow(/validationFraction/)
+    expect(() => new HybridRecommender({ validationUsers: 2.5 })).toThrow(/validationUsers/)
   })
 })
 
