@@ -18,7 +18,7 @@ import {
 } from '@recforge/core'
 import { LinearProjection } from '@recforge/encoders'
 import { buildContentSpace, contentUserVectors, nearestItems, readSpace, resolveContentConfig, type ContentConfig, type ContentSpace } from './content'
-import { BLEND_FEATURES, BLEND_LEVELS, blendBucket, blendNdcg, carveValidation, searchBlend, type BlendCase, type ValidationSlice } from './internal/blend'
+import { BLEND_FEATURES, BLEND_LEVELS, blendBucket, blendNdcg, carveValidation, compactCase, searchBlend, type BlendCase, type ValidationSlice } from './internal/blend'
 import { matVec, standardize } from './internal/vectors'
 
 /** Options of {@link HybridRecommender}. */
@@ -250,7 +250,7 @@ export class HybridRecommender extends BaseRecommender<Resolved> {
       if (j % 32 === 0) throwIfAborted(signal, 'hybrid blend')
       const features = [new Float32Array(this.allItems.length), new Float32Array(this.allItems.length), parts.popularity]
       this.features(parts, u, features[0]!, features[1]!)
-      byBucket[slice.buckets[j]!]!.push({ features, seen: slice.train.indices.slice(slice.train.indptr[u]!, slice.train.indptr[u + 1]!), targets })
+      byBucket[slice.buckets[j]!]!.push(compactCase({ features, seen: slice.train.indices.slice(slice.train.indptr[u]!, slice.train.indptr[u + 1]!), targets }, BLEND_K))
     })
     if (byBucket.every((c) => c.length === 0)) return undefined
     const weights: { cf: number; content: number; popularity: number }[] = []

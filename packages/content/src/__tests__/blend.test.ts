@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { InteractionsBuilder, Random, type Interactions } from '@recforge/core'
-import { BLEND_LEVELS, blendBucket, blendNdcg, carveValidation, searchBlend, type BlendCase } from '../internal/blend'
+import { BLEND_LEVELS, blendBucket, blendNdcg, carveValidation, compactCase, searchBlend, type BlendCase } from '../internal/blend'
 
 /** `users` users with `perUser` distinct items each, timestamps shuffled per user. */
 function histories(users: number, perUser: number, seed = 1): Interactions {
@@ -25,13 +25,14 @@ describe('blendBucket', () => {
 })
 
 describe('carveValidation', () => {
-  it('cuts a seeded share of users down to each bucket’s earliest interactions, or a random 80% for warm users', () => {
+  it('cuts a seeded share of users down to each bucket’s earliest interactions, and a share of the rest to a random 80%', () => {
     const data = histories(60, 30)
     const s = carveValidation(data, { fraction: 0.5, maxUsers: 100, seed: 4 })!
-    expect(s.users.length).toBe(30)
+    // half of 60 dealt round-robin into the five new-user buckets, then half of the other 30 warm
+    expect(s.users.length).toBe(45)
     expect(Array.from(s.users)).toEqual([...s.users].sort((a, b) => a - b))
-    // round-robin: five users per bucket
-    for (let b = 0; b < BLEND_LEVELS.length; b++) expect(s.buckets.filter((x) => x === b).length).toBe(5)
+    for (let b = 0; b < BLEND_LEVELS.length - 1; b++) expect(s.buckets.filter((x) => x === b).length).toBe(6)
+    expect(s.buckets.filter((x) => x === BLEND_LEVELS.length - 1).length).toBe(15)
     expect(s.train.indices.length + s.targets.indices.length).toBe(data.indices.length)
     const chosen = new Set(s.users)
     for (let u = 0; u < data.users.size; u++) {
@@ -61,7 +62,7 @@ describe('carveValidation', () => {
     const a = carveValidation(data, { fraction: 0.5, maxUsers: 12, seed: 4 })!
     const b = carveValidation(data, { fraction: 0.5, maxUsers: 12, seed: 4 })!
     const c = carveValidation(data, { fraction: 0.5, maxUsers: 12, seed: 5 })!
-    expect(a.users.length).toBe(12)
+    expect(a.users.length).toBe(24)
     expect(Array.from(b.users)).toEqual(Array.from(a.users))
     expect(Array.from(b.train.indices)).toEqual(Array.from(a.train.indices))
     expect(Array.from(c.users)).not.toEqual(Array.from(a.users))
@@ -70,7 +71,7 @@ describe('carveValidation', () => {
   it('falls back to short histories and never cuts a user to nothing', () => {
     const data = histories(40, 3)
     const s = carveValidation(data, { fraction: 0.5, maxUsers: 100, seed: 2 })!
-    expect(s.users.length).toBe(20)
+    expect(s.users.length).toBe(30)
     for (const [j, u] of Array.from(s.users).entries()) {
       expect(s.buckets[j]).toBeLessThanOrEqual(1)
       expect(row(s.train, u).length).toBe(BLEND_LEVELS[s.buckets[j]!])
@@ -106,6 +107,27 @@ describe('blendNdcg', () => {
   })
 })
 
+describe('compactCase', () => {
+  it('keeps every item that can reach the top k, so ndcg is unchanged for any blend', () => {
+    const rng = new Random(11)
+    for (let trial = 0; trial < 5; trial++) {
+      const n = 400
+      const features = [0, 1, 2].map(() => Float32Array.from({ length: n }, () => rng.normal()))
+      const c: BlendCase = { features, seen: Int32Array.from(rng.permutation(n).subarray(0, 30)), targets: Int32Array.from(rng.permutation(n).subarray(0, 12)) }
+      const small = compactCase(c, 10)
+      // seen items go, and so do items beaten by ten others whatever the weights
+      expect(small.features[0]!.length).toBeLessThan(n - 30)
+      expect(small.relevant).toBe(12)
+      for (let r = 0; r < 20; r++) {
+        const a = rng.float()
+        const b = rng.float() * (1 - a)
+        const w = [a, b, 1 - a - b]
+        expect(blendNdcg([small], w, 10)).toBe(blendNdcg([c], w, 10))
+      }
+    }
+  })
+})
+
 describe('searchBlend', () => {
   function cases(seed: number, informative: number): BlendCase[] {
     const rng = new Random(seed)
@@ -133,6 +155,24 @@ describe('searchBlend', () => {
     const c = cases(4, 0).map((x) => ({ ...x, features: [x.features[0]!, new Float32Array(50), new Float32Array(50)] }))
     const r = searchBlend(c, 10)
     expect(Array.from(r.weights)).toEqual([1, 0, 0])
+  })
+
+  it('keeps the best blend when every user agrees', () => {
+    const one = cases(3, 2)[0]!
+    const r = searchBlend(Array.from({ length: 10 }, () => one), 10)
+    expect(r.ndcg).toBe(r.bestNdcg)
+  })
+
+  it('prefers CF among blends the validation users cannot tell apart', () => {
+    // 10 users whose target CF ranks first and popularity last, 11 the other way round
+    const z = new Float32Array(5)
+    const target = (hi: number) => Float32Array.of(0, 0, 0, 0, hi)
+    const c = (cfWins: boolean): BlendCase => ({ features: [target(cfWins ? 2 : -2), z, target(cfWins ? -2 : 2)], seen: Int32Array.of(), targets: Int32Array.of(4) })
+    const all = [...Array.from({ length: 10 }, () => c(true)), ...Array.from({ length: 11 }, () => c(false))]
+    const r = searchBlend(all, 1)
+    expect(r.bestNdcg).toBeCloseTo(11 / 21, 10)
+    expect(Array.from(r.weights)).toEqual([1, 0, 0])
+    expect(r.ndcg).toBeCloseTo(10 / 21, 10)
   })
 
   it('stops on an aborted signal', () => {

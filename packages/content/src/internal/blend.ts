@@ -29,13 +29,14 @@ export interface ValidationSlice {
 }
 
 /**
- * Picks a seeded share of the users (at most `maxUsers`) long enough for every bucket (at least
- * 25 interactions; any user with two or more when fewer than `6 / fraction` users are that long)
- * and deals them round-robin into the blend buckets. A user in a new-user bucket keeps that bucket's number of earliest interactions (by
- * timestamp, ties by input order), the onboarding answers of a new user; a user in the last
- * bucket keeps a random 80% of theirs (a warm user). Users too short for their bucket go to the
- * largest bucket they can fill with at least one interaction left to find. `undefined` when no
- * user can be cut.
+ * Cuts validation users out of `data`, from the users long enough for every bucket (at least 25
+ * interactions; any user with two or more when fewer than `6 / fraction` users are that long),
+ * in a seeded order. The first `fraction` of them (at most `maxUsers`) are dealt round-robin into
+ * the new-user buckets and keep that bucket's number of earliest interactions (by timestamp, ties
+ * by input order): the onboarding answers of a new user; one too short for its bucket goes to the
+ * largest one it can fill with an interaction left to find. Then `fraction` of the rest (at most
+ * `maxUsers`) keep a random 80% of theirs: warm users, in the bucket of what they keep.
+ * `undefined` when no user can be cut.
  */
 export function carveValidation(data: Interactions, opts: { fraction: number; maxUsers: number; seed: number }): ValidationSlice | undefined {
   const rng = new Random(opts.seed)
@@ -50,29 +51,31 @@ export function carveValidation(data: Interactions, opts: { fraction: number; ma
     candidates = []
     for (let u = 0; u < nu; u++) if (len(u) > BLEND_LEVELS[0]!) candidates.push(u)
   }
-  const m = Math.min(opts.maxUsers, Math.round(opts.fraction * candidates.length))
-  if (m === 0) return undefined
   const perm = rng.permutation(candidates.length)
-  const chosen = Array.from({ length: m }, (_, j) => candidates[perm[j]!]!)
+  const fresh = Math.min(opts.maxUsers, Math.round(opts.fraction * candidates.length))
+  const warm = Math.min(opts.maxUsers, Math.round(opts.fraction * (candidates.length - fresh)))
+  if (fresh + warm === 0) return undefined
   const keep = new Uint8Array(data.indices.length).fill(1)
   const bucketOf = new Int32Array(nu).fill(-1)
-  chosen.forEach((u, j) => {
+  for (let j = 0; j < fresh + warm; j++) {
+    const u = candidates[perm[j]!]!
     const n = len(u)
-    let b = j % BLEND_LEVELS.length
-    const fits = (x: number) => (x === last ? n >= warmMin : n > BLEND_LEVELS[x]!)
-    while (b > 0 && !fits(b)) b--
     const a = data.indptr[u]!
     const order = Array.from({ length: n }, (_, i) => a + i)
-    if (b === last) {
-      rng.shuffle(order)
-      for (let i = Math.floor(0.8 * n); i < n; i++) keep[order[i]!] = 0
-    } else {
+    let kept: number
+    if (j < fresh) {
+      let b = j % last
+      while (b > 0 && n <= BLEND_LEVELS[b]!) b--
       if (data.timestamps) order.sort((x, y) => data.timestamps![x]! - data.timestamps![y]! || x - y)
-      for (let i = BLEND_LEVELS[b]!; i < n; i++) keep[order[i]!] = 0
+      kept = BLEND_LEVELS[b]!
+    } else {
+      rng.shuffle(order)
+      kept = Math.max(1, Math.floor(0.8 * n))
     }
-    bucketOf[u] = b
-  })
-  const users = Int32Array.from(chosen).sort()
+    for (let i = kept; i < n; i++) keep[order[i]!] = 0
+    bucketOf[u] = blendBucket(kept)
+  }
+  const users = Int32Array.from({ length: fresh + warm }, (_, j) => candidates[perm[j]!]!).sort()
   return {
     train: filterEntries(data, (k) => keep[k] === 1),
     targets: filterEntries(data, (k) => keep[k] === 0),
@@ -81,30 +84,75 @@ export function carveValidation(data: Interactions, opts: { fraction: number; ma
   }
 }
 
-/** One validation user's standardised features over the whole catalogue and what they should find. */
+/** One validation user's standardised features and what they should find. */
 export interface BlendCase {
-  /** `BLEND_FEATURES.length` arrays of one score per item. */
+  /** `BLEND_FEATURES.length` arrays of one score per item (the catalogue, or the candidates of {@link compactCase}). */
   readonly features: readonly Float32Array[]
   /** Items the user kept (never recommended). */
   readonly seen: Int32Array
-  /** Items the user should find. */
+  /** Items the user should find, as indices into `features`. */
   readonly targets: Int32Array
+  /** Items the user should find in all, for the ideal DCG. Defaults to `targets.length`. */
+  readonly relevant?: number
   /** Weight of this user in the mean. Defaults to 1. */
   readonly weight?: number
 }
 
-/** Weighted mean ndcg@k of the blend `w` over `cases` (binary relevance, log2 discounts). */
-export function blendNdcg(cases: readonly BlendCase[], w: ArrayLike<number>, k: number, scratch?: Float32Array): number {
+/**
+ * The same case over only the items that can reach the top `k` under some blend. A blend with
+ * non-negative weights summing to one scores an item between its smallest and largest feature,
+ * so an item whose largest feature is below the k-th largest smallest feature (of unseen items)
+ * is beaten by k items whatever the weights. Order is kept, so ties break as before, and
+ * {@link blendNdcg} gives the same value for every such blend.
+ */
+export function compactCase(c: BlendCase, k: number): BlendCase {
+  const n = c.features[0]!.length
+  const lo = new Float32Array(n).fill(Number.POSITIVE_INFINITY)
+  const hi = new Float32Array(n).fill(Number.NEGATIVE_INFINITY)
+  for (const x of c.features) {
+    for (let i = 0; i < n; i++) {
+      const v = x[i]!
+      if (v < lo[i]!) lo[i] = v
+      if (v > hi[i]!) hi[i] = v
+    }
+  }
+  const seen = new Uint8Array(n)
+  for (const i of c.seen) seen[i] = 1
+  const floors: number[] = []
+  for (let i = 0; i < n; i++) if (!seen[i]) floors.push(lo[i]!)
+  if (floors.length <= k) return c
+  floors.sort((a, b) => b - a)
+  const bar = floors[k - 1]!
+  const keep: number[] = []
+  for (let i = 0; i < n; i++) if (!seen[i] && hi[i]! >= bar) keep.push(i)
+  const at = new Int32Array(n).fill(-1)
+  keep.forEach((i, j) => (at[i] = j))
+  const targets: number[] = []
+  for (const t of c.targets) if (at[t]! >= 0) targets.push(at[t]!)
+  return {
+    features: c.features.map((x) => Float32Array.from(keep, (i) => x[i]!)),
+    seen: new Int32Array(0),
+    targets: Int32Array.from(targets),
+    relevant: c.relevant ?? c.targets.length,
+    ...(c.weight !== undefined ? { weight: c.weight } : {}),
+  }
+}
+
+/**
+ * Weighted mean ndcg@k of the blend `w` over `cases` (binary relevance, log2 discounts). With
+ * `perCase`, each case's ndcg is written there too.
+ */
+export function blendNdcg(cases: readonly BlendCase[], w: ArrayLike<number>, k: number, perCase?: Float64Array): number {
   if (cases.length === 0) return 0
-  const n = cases[0]!.features[0]!.length
-  const s = scratch ?? new Float32Array(n)
+  const s = new Float32Array(Math.max(...cases.map((c) => c.features[0]!.length)))
   const topScore = new Float32Array(k)
   const topItem = new Int32Array(k)
-  const mark = new Uint8Array(n)
+  const mark = new Uint8Array(s.length)
   let total = 0
   let weights = 0
-  for (const c of cases) {
-    s.fill(0)
+  cases.forEach((c, ci) => {
+    const n = c.features[0]!.length
+    s.fill(0, 0, n)
     for (let f = 0; f < c.features.length; f++) {
       const wf = w[f]!
       if (wf === 0) continue
@@ -131,50 +179,79 @@ export function blendNdcg(cases: readonly BlendCase[], w: ArrayLike<number>, k: 
     for (let r = 0; r < filled; r++) if (mark[topItem[r]!] && topScore[r]! > Number.NEGATIVE_INFINITY) dcg += 1 / Math.log2(r + 2)
     for (const t of c.targets) mark[t] = 0
     let idcg = 0
-    for (let r = 0; r < Math.min(k, c.targets.length); r++) idcg += 1 / Math.log2(r + 2)
+    for (let r = 0; r < Math.min(k, c.relevant ?? c.targets.length); r++) idcg += 1 / Math.log2(r + 2)
+    const v = idcg > 0 ? dcg / idcg : 0
+    if (perCase) perCase[ci] = v
     const cw = c.weight ?? 1
-    total += (cw * dcg) / idcg
+    total += cw * v
     weights += cw
-  }
+  })
   return weights > 0 ? total / weights : 0
 }
 
+/** The chosen blend of {@link searchBlend}. */
+export interface BlendChoice {
+  /** One weight per feature, summing to one. */
+  readonly weights: Float64Array
+  /** Its weighted mean ndcg@k. */
+  readonly ndcg: number
+  /** The best weighted mean ndcg@k found, which `weights` is within one standard error of. */
+  readonly bestNdcg: number
+}
+
 /**
- * Searches the simplex of non-negative weights summing to one for the blend with the best mean
- * ndcg@k on `cases`: a grid of step 0.1, then step 0.025 around the best point. Ties keep the
- * point found first; the grid starts at CF alone, so a blend is only chosen when it does better
- * than CF on the validation users.
+ * Searches the simplex of non-negative weights summing to one for a blend with a high mean
+ * ndcg@k on `cases`: a grid of step 0.1, then step 0.025 around the best point. Of the blends
+ * within one standard error of the best (the error of the paired per-user difference), it keeps
+ * the one with the most CF weight (ties: the higher ndcg): a few hundred validation users cannot
+ * tell close blends apart, and CF is the personalised part, so the rule only leaves CF for a
+ * gain the validation users show clearly.
  */
-export function searchBlend(cases: readonly BlendCase[], k: number, signal?: AbortSignal): { weights: Float64Array; ndcg: number } {
+export function searchBlend(cases: readonly BlendCase[], k: number, signal?: AbortSignal): BlendChoice {
   const f = BLEND_FEATURES.length
-  const scratch = new Float32Array(cases[0]?.features[0]?.length ?? 0)
-  let best: Float64Array = Float64Array.from({ length: f }, (_, i) => (i === 0 ? 1 : 0))
-  let bestNdcg = blendNdcg(cases, best, k, scratch)
-  const tried = new Set<string>([key(best)])
+  const m = cases.length
+  const visited: { w: Float64Array; ndcg: number; per: Float64Array }[] = []
+  const tried = new Set<string>()
+  let best = -1
   const visit = (w: Float64Array) => {
     const id = key(w)
     if (tried.has(id)) return
     tried.add(id)
-    const v = blendNdcg(cases, w, k, scratch)
-    if (v > bestNdcg + 1e-12) {
-      best = w
-      bestNdcg = v
-    }
+    throwIfAborted(signal, 'hybrid blend search')
+    const per = new Float64Array(m)
+    const ndcg = blendNdcg(cases, w, k, per)
+    visited.push({ w, ndcg, per })
+    if (best < 0 || ndcg > visited[best]!.ndcg + 1e-12) best = visited.length - 1
   }
   const simplex = (step: number, center: Float64Array | undefined, radius: number) => {
     const steps = Math.round(1 / step)
-    for (let a = 0; a <= steps; a++) {
+    for (let a = steps; a >= 0; a--) {
       for (let b = 0; a + b <= steps; b++) {
-        const w = Float64Array.of(a * step, b * step, (steps - a - b) * step)
+        const w = Float64Array.of(a / steps, b / steps, (steps - a - b) / steps)
         if (center && w.some((x, i) => Math.abs(x - center[i]!) > radius + 1e-9)) continue
-        throwIfAborted(signal, 'hybrid blend search')
         visit(w)
       }
     }
   }
+  visit(Float64Array.from({ length: f }, (_, i) => (i === 0 ? 1 : 0)))
   simplex(0.1, undefined, 1)
-  simplex(0.025, best, 0.1)
-  return { weights: best, ndcg: bestNdcg }
+  simplex(0.025, visited[best]!.w, 0.1)
+  const top = visited[best]!
+  const cw = cases.map((c) => c.weight ?? 1)
+  const sw = cw.reduce((a, b) => a + b, 0)
+  let chosen = top
+  for (const v of visited) {
+    if (v.w[0]! < chosen.w[0]! || (v.w[0] === chosen.w[0] && v.ndcg <= chosen.ndcg)) continue
+    // weighted mean and standard error of the per-user difference to the best blend
+    let mean = 0
+    for (let i = 0; i < m; i++) mean += cw[i]! * (v.per[i]! - top.per[i]!)
+    mean /= sw
+    let ss = 0
+    for (let i = 0; i < m; i++) ss += cw[i]! ** 2 * (v.per[i]! - top.per[i]! - mean) ** 2
+    const se = Math.sqrt(ss) / sw
+    if (mean >= -se) chosen = v
+  }
+  return { weights: chosen.w, ndcg: chosen.ndcg, bestNdcg: top.ndcg }
 }
 
 function key(w: Float64Array): string {
