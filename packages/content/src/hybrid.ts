@@ -48,7 +48,7 @@ export interface HybridConfig extends ContentConfig {
   blend?: 'learned' | 'evidence'
   /** Share of the users cut down for the validation slice of `blend: 'learned'`. Defaults to `0.3`. */
   validationFraction?: number
-  /** At most this many validation users. Defaults to `300`. */
+  /** At most this many validation users of each kind (cut to new-user evidence; warm, 80% kept). Defaults to `300`. */
   validationUsers?: number
 }
 

@@ -42,10 +42,10 @@ export const contentModel: ModelDefinition = {
   load: (a: ModelArtifacts) => ContentRecommender.load(a),
 }
 
-/** `hybrid`: CF from @recforge/mf blended with content, warm-up for new users and items. */
+/** `hybrid`: CF from @recforge/mf, content and popularity blended per user evidence, learned on a validation slice. */
 export const hybridModel: ModelDefinition = {
   name: 'hybrid',
-  description: 'Hybrid: ALS/BPR blended with content similarity by evidence, content→CF projection for new items',
+  description: 'Hybrid: ALS/BPR, content similarity and popularity, blend learned per user evidence on a validation slice; content→CF projection for new items',
   package: '@recforge/content',
   task: 'ranking',
   needsItemInfo: true,
@@ -53,15 +53,21 @@ export const hybridModel: ModelDefinition = {
     ...contentParams,
     cf: { type: 'enum', default: 'als', values: ['als', 'bpr'], description: 'collaborative-filtering model from @recforge/mf' },
     cfFactors: { type: 'int', default: 64, min: 1, description: 'latent factors of the CF model' },
-    cfWeight: { type: 'float', default: 0.8, min: 0, max: 1, description: 'largest share of the score given to CF (warm user and item)' },
+    blend: { type: 'enum', default: 'learned', values: ['learned', 'evidence'], description: 'learned: CF/content/popularity weights per user-evidence bucket from a validation slice; evidence: fixed n/(n + userWarmup) rule' },
+    validationFraction: { type: 'float', default: 0.3, min: 0.01, max: 1, description: 'share of the users cut down for the validation slice (blend=learned)' },
+    validationUsers: { type: 'int', default: 300, min: 1, description: 'at most this many validation users per kind (new, warm)' },
+    cfWeight: { type: 'float', default: 0.8, min: 0, max: 1, description: 'blend=evidence: largest share of the score given to CF (warm user and item)' },
     itemWarmup: { type: 'float', default: 5, min: 0, description: 'interactions at which an item is half warm' },
-    userWarmup: { type: 'float', default: 5, min: 0, description: 'interactions at which a user is half warm' },
+    userWarmup: { type: 'float', default: 5, min: 0, description: 'blend=evidence: interactions at which a user is half warm' },
     projection: { type: 'bool', default: true, description: 'project content vectors into the CF item space for new items' },
     ridge: { type: 'float', default: 10, min: 0, description: 'ridge penalty of that projection' },
-    seed: { type: 'int', default: 42, description: 'seed of the CF model' },
+    seed: { type: 'int', default: 42, description: 'seed of the CF model and the validation slice' },
   },
   create: (p) =>
     new HybridRecommender({
+      blend: p.blend as HybridConfig['blend'],
+      validationFraction: p.validationFraction as number,
+      validationUsers: p.validationUsers as number,
       ...contentConfig(p),
       cf: p.cf as HybridConfig['cf'],
       cfFactors: p.cfFactors as number,

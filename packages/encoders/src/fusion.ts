@@ -108,6 +108,77 @@ function choleskySolve(A: Float64Array, B: Float64Array, p: number, m: number): 
   }
 }
 
+/** Rows per block of {@link accumulateDense}. */
+const BLOCK = 64
+
+/**
+ * Adds the lower triangle of XᵀX to `A` and XᵀY to `B` (X: the chosen source rows, with a column
+ * of ones for the bias; p = columns of X), a block of rows at a time, transposed so that every
+ * entry is one dot product over contiguous memory.
+ */
+function accumulateDense(source: VectorBlock, target: VectorBlock, rows: Int32Array, bias: boolean, A: Float64Array, B: Float64Array): void {
+  const dx = source.dimensions
+  const dy = target.dimensions
+  const p = dx + (bias ? 1 : 0)
+  const xt = new Float64Array(p * BLOCK)
+  const yt = new Float64Array(dy * BLOCK)
+  for (let r0 = 0; r0 < rows.length; r0 += BLOCK) {
+    const nb = Math.min(BLOCK, rows.length - r0)
+    for (let t = 0; t < nb; t++) {
+      const r = rows[r0 + t]!
+      for (let j = 0; j < dx; j++) xt[j * BLOCK + t] = source.vectors[r * dx + j]!
+      if (bias) xt[dx * BLOCK + t] = 1
+      for (let c = 0; c < dy; c++) yt[c * BLOCK + t] = target.vectors[r * dy + c]!
+    }
+    for (let i = 0; i < p; i++) {
+      const oi = i * BLOCK
+      for (let j = 0; j <= i; j++) A[i * p + j]! += dot(xt, oi, xt, j * BLOCK, nb)
+      for (let c = 0; c < dy; c++) B[i * dy + c]! += dot(xt, oi, yt, c * BLOCK, nb)
+    }
+  }
+}
+
+/** {@link accumulateDense} for sparse rows (TF-IDF, hashing): a row at a time, skipping zeros. */
+function accumulateSparse(source: VectorBlock, target: VectorBlock, rows: Int32Array, bias: boolean, A: Float64Array, B: Float64Array): void {
+  const dx = source.dimensions
+  const dy = target.dimensions
+  const p = dx + (bias ? 1 : 0)
+  const x = new Float64Array(p)
+  for (const r of rows) {
+    for (let j = 0; j < dx; j++) x[j] = source.vectors[r * dx + j]!
+    if (bias) x[dx] = 1
+    for (let i = 0; i < p; i++) {
+      const xi = x[i]!
+      if (xi === 0) continue
+      for (let j = 0; j <= i; j++) A[i * p + j]! += xi * x[j]!
+      for (let c = 0; c < dy; c++) B[i * dy + c]! += xi * target.vectors[r * dy + c]!
+    }
+  }
+}
+
+/** Σ a[ia + t]·b[ib + t] for t < n, in four independent sums (the adds are latency-bound). */
+function dot(a: Float64Array, ia: number, b: Float64Array, ib: number, n: number): number {
+  let s0 = 0
+  let s1 = 0
+  let s2 = 0
+  let s3 = 0
+  let t = 0
+  for (; t + 3 < n; t += 4) {
+    s0 += a[ia + t]! * b[ib + t]!
+    s1 += a[ia + t + 1]! * b[ib + t + 1]!
+    s2 += a[ia + t + 2]! * b[ib + t + 2]!
+    s3 += a[ia + t + 3]! * b[ib + t + 3]!
+  }
+  for (; t < n; t++) s0 += a[ia + t]! * b[ib + t]!
+  return s0 + s1 + (s2 + s3)
+}
+
+function transposeMatrix(w: Float32Array, rows: number, cols: number): Float64Array {
+  const t = new Float64Array(w.length)
+  for (let i = 0; i < rows; i++) for (let c = 0; c < cols; c++) t[c * rows + i] = w[i * cols + c]!
+  return t
+}
+
 /**
  * A learned linear map between two vector spaces (ridge regression, closed form): aligns image
  * vectors with text vectors, or content vectors with collaborative-filtering vectors, so they can
@@ -128,6 +199,7 @@ export class LinearProjection {
   readonly weights: Float32Array
   /** `outputDimensions` intercepts (zeros without bias). */
   readonly bias: Float32Array
+  private transposed: Float64Array | undefined
 
   constructor(inputDimensions: number, outputDimensions: number, weights: Float32Array, bias: Float32Array) {
     if (weights.length !== inputDimensions * outputDimensions || bias.length !== outputDimensions) {
@@ -154,17 +226,10 @@ export class LinearProjection {
     const p = dx + (useBias ? 1 : 0)
     const A = new Float64Array(p * p)
     const B = new Float64Array(p * dy)
-    const x = new Float64Array(p)
-    for (const r of rows) {
-      for (let j = 0; j < dx; j++) x[j] = source.vectors[r * dx + j]!
-      if (useBias) x[dx] = 1
-      for (let i = 0; i < p; i++) {
-        const xi = x[i]!
-        if (xi === 0) continue
-        for (let j = 0; j <= i; j++) A[i * p + j]! += xi * x[j]!
-        for (let c = 0; c < dy; c++) B[i * dy + c]! += xi * target.vectors[r * dy + c]!
-      }
-    }
+    let nonzero = 0
+    for (const r of rows) for (let j = 0; j < dx; j++) if (source.vectors[r * dx + j] !== 0) nonzero++
+    if (nonzero < 0.25 * rows.length * dx) accumulateSparse(source, target, rows, useBias, A, B)
+    else accumulateDense(source, target, rows, useBias, A, B)
     for (let i = 0; i < p; i++) {
       for (let j = 0; j < i; j++) A[j * p + i] = A[i * p + j]!
       // The intercept is not penalised; a tiny jitter keeps it solvable.
@@ -182,15 +247,25 @@ export class LinearProjection {
     const dx = this.inputDimensions
     const dy = this.outputDimensions
     const out = new Float32Array(n * dy)
+    const wt = (this.transposed ??= transposeMatrix(this.weights, dx, dy))
+    const row = new Float64Array(dx)
     for (let r = 0; r < n; r++) {
-      const o = r * dy
-      out.set(this.bias, o)
-      for (let j = 0; j < dx; j++) {
-        const v = vectors[r * dx + j]!
-        if (v === 0) continue
-        const wo = j * dy
-        for (let c = 0; c < dy; c++) out[o + c]! += v * this.weights[wo + c]!
+      const x = r * dx
+      let nonzero = 0
+      for (let j = 0; j < dx; j++) if (vectors[x + j] !== 0) nonzero++
+      if (nonzero < dx / 4) {
+        // sparse row (TF-IDF, hashing): only its non-zero inputs
+        out.set(this.bias, r * dy)
+        for (let j = 0; j < dx; j++) {
+          const v = vectors[x + j]!
+          if (v === 0) continue
+          for (let c = 0; c < dy; c++) out[r * dy + c]! += v * this.weights[j * dy + c]!
+        }
+        continue
       }
+      // dense row: one dot product per output, over contiguous rows of the transposed weights
+      for (let j = 0; j < dx; j++) row[j] = vectors[x + j]!
+      for (let c = 0; c < dy; c++) out[r * dy + c] = this.bias[c]! + dot(row, 0, wt, c * dx, dx)
     }
     return out
   }

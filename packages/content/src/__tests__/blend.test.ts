@@ -157,24 +157,6 @@ describe('searchBlend', () => {
     expect(Array.from(r.weights)).toEqual([1, 0, 0])
   })
 
-  it('keeps the best blend when every user agrees', () => {
-    const one = cases(3, 2)[0]!
-    const r = searchBlend(Array.from({ length: 10 }, () => one), 10)
-    expect(r.ndcg).toBe(r.bestNdcg)
-  })
-
-  it('prefers CF among blends the validation users cannot tell apart', () => {
-    // 10 users whose target CF ranks first and popularity last, 11 the other way round
-    const z = new Float32Array(5)
-    const target = (hi: number) => Float32Array.of(0, 0, 0, 0, hi)
-    const c = (cfWins: boolean): BlendCase => ({ features: [target(cfWins ? 2 : -2), z, target(cfWins ? -2 : 2)], seen: Int32Array.of(), targets: Int32Array.of(4) })
-    const all = [...Array.from({ length: 10 }, () => c(true)), ...Array.from({ length: 11 }, () => c(false))]
-    const r = searchBlend(all, 1)
-    expect(r.bestNdcg).toBeCloseTo(11 / 21, 10)
-    expect(Array.from(r.weights)).toEqual([1, 0, 0])
-    expect(r.ndcg).toBeCloseTo(10 / 21, 10)
-  })
-
   it('stops on an aborted signal', () => {
     const ac = new AbortController()
     ac.abort()

@@ -42,6 +42,33 @@ describe('fusion', () => {
     expect(() => LinearProjection.fit({ vectors: X, dimensions: 3 }, { vectors: Y.subarray(0, 10), dimensions: 2 })).toThrow(/rows/)
   })
 
+  it('LinearProjection fits and projects sparse rows (TF-IDF-like) as it does dense ones', () => {
+    const rng = new Random(3)
+    const n = 150
+    const d = 12
+    const X = new Float32Array(n * d)
+    // mostly zeros: the sparse path; every column non-zero in some rows so the map is identifiable
+    for (let r = 0; r < n; r++) for (let j = 0; j < d; j++) if ((r + j) % 8 === 0 || rng.float() < 0.05) X[r * d + j] = rng.normal()
+    const W = Float32Array.from({ length: d * 2 }, () => rng.normal())
+    const Y = new Float32Array(n * 2)
+    for (let r = 0; r < n; r++) for (let c = 0; c < 2; c++) for (let j = 0; j < d; j++) Y[r * 2 + c]! += X[r * d + j]! * W[j * 2 + c]!
+    const rows = Int32Array.from({ length: 140 }, (_, i) => i + 10)
+    const p = LinearProjection.fit({ vectors: X, dimensions: d }, { vectors: Y, dimensions: 2 }, { ridge: 1e-6, rows })
+    Array.from(p.weights).forEach((w, i) => expect(w).toBeCloseTo(W[i]!, 3))
+    // a dense and a sparse row project to what the weights say
+    const probe = new Float32Array(2 * d)
+    for (let j = 0; j < d; j++) probe[j] = rng.normal()
+    probe[d + 3] = 2
+    const out = p.project(probe)
+    for (let r = 0; r < 2; r++) {
+      for (let c = 0; c < 2; c++) {
+        let want = p.bias[c]!
+        for (let j = 0; j < d; j++) want += probe[r * d + j]! * p.weights[j * 2 + c]!
+        expect(out[r * 2 + c]).toBeCloseTo(want, 4)
+      }
+    }
+  })
+
   it('aligns two views of the same items (text, image) in one space better than chance', () => {
     const rng = new Random(5)
     const n = 300
