@@ -1,7 +1,7 @@
 export { ContentRecommender, buildContentSpace, resolveContentConfig } from './content'
 export type { ContentConfig, ContentSpace } from './content'
 export { HybridRecommender } from './hybrid'
-export type { HybridConfig } from './hybrid'
+export type { HybridBlend, HybridConfig } from './hybrid'
 export { createTextEncoder } from './textEncoder'
 export type { TextEncoderKind, TextEncoderSpec } from './textEncoder'
 export { coldStartSplit, evaluateColdStart } from './coldStart'
