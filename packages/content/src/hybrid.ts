@@ -68,6 +68,11 @@ function popularityFeature(itemN: Int32Array): Float32Array {
   return x
 }
 
+/** An item's share of its own CF score: n/(n + warmup), 0 for an item with no interactions. */
+function itemWarmth(n: number, warmup: number): number {
+  return n === 0 ? 0 : n / (n + warmup)
+}
+
 function blendTensor(b: HybridBlend): Float32Array {
   return Float32Array.from(b.weights.flatMap((w) => [w.cf, w.content, w.popularity]))
 }
@@ -144,7 +149,6 @@ export class HybridRecommender extends BaseRecommender<Resolved> {
   private space: ContentSpace | undefined
   private parts: Parts | undefined
   private learned: HybridBlend | undefined
-  private weights: Float32Array | undefined
   private allItems = new Int32Array(0)
   private readonly encoder: Encoder<string> | undefined
   private readonly makeCf: (() => Recommender<object>) | undefined
@@ -224,7 +228,6 @@ export class HybridRecommender extends BaseRecommender<Resolved> {
     this.space = await buildContentSpace(data, opts, c, this.name, this.encoder)
     this.allItems = Int32Array.from({ length: data.items.size }, (_, i) => i)
     this.learned = undefined
-    this.weights = undefined
     if (c.blend === 'learned') {
       const slice = carveValidation(data, { fraction: c.validationFraction, maxUsers: c.validationUsers, seed })
       if (slice) {
@@ -233,7 +236,6 @@ export class HybridRecommender extends BaseRecommender<Resolved> {
         const userVectors = contentUserVectors(slice.train, s.itemVectors, s.dimensions, c, s.userTextVectors)
         const parts = await this.buildParts(slice.train, userVectors, opts.signal ? { signal: opts.signal } : {}, seed)
         this.learned = this.learnBlend(parts, slice, opts.signal)
-        if (this.learned) this.weights = blendTensor(this.learned)
       } else {
         opts.onProgress?.({ stage: 'log', current: 0, message: 'hybrid: too few users to cut a validation slice; using the evidence blend' })
       }
@@ -284,14 +286,13 @@ export class HybridRecommender extends BaseRecommender<Resolved> {
     matVec(s.itemVectors, d, p.userVectors.subarray(user * d, (user + 1) * d), content)
     standardize(content)
     cf.set(p.cf.score(user, this.allItems))
-    const wItem = (i: number) => (p.itemN[i]! === 0 ? 0 : p.itemN[i]! / (p.itemN[i]! + c.itemWarmup))
     let mask: Uint8Array | undefined
     if (p.projected) {
       const uv = p.cf.userVector!(user)
       const proj = new Float32Array(n)
       matVec(p.projected, uv.length, uv, proj)
       for (let i = 0; i < n; i++) {
-        const w = wItem(i)
+        const w = itemWarmth(p.itemN[i]!, c.itemWarmup)
         cf[i] = w * cf[i]! + (1 - w) * proj[i]!
       }
     } else {
@@ -310,16 +311,14 @@ export class HybridRecommender extends BaseRecommender<Resolved> {
     const content = new Float32Array(n)
     this.features(p, user, cf, content)
     const nu = p.userN[user]!
-    if (this.weights) {
-      const o = blendBucket(nu) * BLEND_FEATURES.length
-      const [a, b, g] = [this.weights[o]!, this.weights[o + 1]!, this.weights[o + 2]!]
-      for (let i = 0; i < n; i++) out[i] = a * cf[i]! + b * content[i]! + g * p.popularity[i]!
+    if (this.learned) {
+      const w = this.learned.weights[blendBucket(nu)]!
+      for (let i = 0; i < n; i++) out[i] = w.cf * cf[i]! + w.content * content[i]! + w.popularity * p.popularity[i]!
       return
     }
     const wu = nu === 0 ? 0 : nu / (nu + c.userWarmup)
     for (let i = 0; i < n; i++) {
-      const w = p.projected ? 1 : p.itemN[i]! === 0 ? 0 : p.itemN[i]! / (p.itemN[i]! + c.itemWarmup)
-      const a = c.cfWeight * wu * w
+      const a = c.cfWeight * wu * (p.projected ? 1 : itemWarmth(p.itemN[i]!, c.itemWarmup))
       out[i] = a * cf[i]! + (1 - a) * content[i]!
     }
   }
@@ -376,7 +375,7 @@ export class HybridRecommender extends BaseRecommender<Resolved> {
         itemN: p.itemN,
         userN: p.userN,
         ...(p.projection ? p.projection.toTensors() : {}),
-        ...(this.weights ? { blendWeights: this.weights } : {}),
+        ...(b ? { blendWeights: blendTensor(b) } : {}),
         ...cfTensors,
       },
     }
@@ -427,7 +426,6 @@ export class HybridRecommender extends BaseRecommender<Resolved> {
         throw new RecForgeError('PARSE_ERROR', `hybrid artifacts: blendWeights must be ${nb} × ${BLEND_FEATURES.length} weights for levels ${BLEND_LEVELS.join(', ')}; got ${w.length} for ${JSON.stringify(levels)}`)
       }
       const numbers = (x: unknown) => Array.from({ length: nb }, (_, b) => (Array.isArray(x) && typeof x[b] === 'number' ? (x[b] as number) : Number.NaN))
-      m.weights = w
       m.learned = {
         levels: [...BLEND_LEVELS],
         weights: Array.from({ length: nb }, (_, b) => ({ cf: w[3 * b]!, content: w[3 * b + 1]!, popularity: w[3 * b + 2]! })),
