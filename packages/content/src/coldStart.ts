@@ -1,4 +1,5 @@
 import { Random, RecForgeError, checkNumber, filterEntries, itemCounts, nnz, throwIfAborted, type EvalSplit, type Interactions, type Recommender, type RunOptions } from '@recforge/core'
+import { rankingAtK } from '@recforge/metrics'
 
 /** Options of {@link coldStartSplit}. */
 export interface ColdStartOptions {
@@ -116,20 +117,11 @@ export function evaluateColdStart(model: Recommender<object>, split: EvalSplit, 
     }
     const cand = candidates ? candidates.items.subarray(candidates.indptr[u]!, candidates.indptr[u + 1]!) : undefined
     const rec = model.recommend(u, { k, ...(cand ? { candidates: cand } : {}) })
-    let dcg = 0
-    let hits = 0
-    rec.items.forEach((item, r) => {
-      if (relevant.has(item)) {
-        dcg += 1 / Math.log2(r + 2)
-        hits++
-      }
-    })
-    let idcg = 0
-    for (let r = 0; r < Math.min(k, relevant.size); r++) idcg += 1 / Math.log2(r + 2)
-    sums.ndcg += dcg / idcg
-    sums.recall += hits / relevant.size
-    sums.precision += hits / k
-    sums.hr += hits > 0 ? 1 : 0
+    const r = rankingAtK(rec.items, relevant, k)
+    sums.ndcg += r.ndcg
+    sums.recall += r.recall
+    sums.precision += r.precision
+    sums.hr += r.hit
     evaluated++
     opts.onProgress?.({ stage: 'evaluate', current: evaluated })
   }

@@ -1,4 +1,5 @@
-import { Random, filterEntries, throwIfAborted, type Interactions } from '@recforge/core'
+import { Random, filterEntries, throwIfAborted, topK, type Interactions } from '@recforge/core'
+import { ndcgAtK } from '@recforge/metrics'
 
 /**
  * Lower edges of the user-evidence buckets of the learned blend (interactions in training):
@@ -86,14 +87,14 @@ export function carveValidation(data: Interactions, opts: { fraction: number; ma
 
 /** One validation user's standardised features and what they should find. */
 export interface BlendCase {
-  /** `BLEND_FEATURES.length` arrays of one score per item (the catalogue, or the candidates of {@link compactCase}). */
+  /** `BLEND_FEATURES.length` arrays of one score per item: the catalogue, or `candidates`. */
   readonly features: readonly Float32Array[]
+  /** The items `features` score, ascending ({@link compactCase}). Defaults to the whole catalogue. */
+  readonly candidates?: Int32Array
   /** Items the user kept (never recommended). */
   readonly seen: Int32Array
-  /** Items the user should find, as indices into `features`. */
+  /** Items the user should find. */
   readonly targets: Int32Array
-  /** Items the user should find in all, for the ideal DCG. Defaults to `targets.length`. */
-  readonly relevant?: number
   /** Weight of this user in the mean. Defaults to 1. */
   readonly weight?: number
 }
@@ -102,8 +103,8 @@ export interface BlendCase {
  * The same case over only the items that can reach the top `k` under some blend. A blend with
  * non-negative weights summing to one scores an item between its smallest and largest feature,
  * so an item whose largest feature is below the k-th largest smallest feature (of unseen items)
- * is beaten by k items whatever the weights. Order is kept, so ties break as before, and
- * {@link blendNdcg} gives the same value for every such blend.
+ * is beaten by k items whatever the weights. The candidates keep their order, so ties break as
+ * before, and {@link blendNdcg} gives the same value for every such blend.
  */
 export function compactCase(c: BlendCase, k: number): BlendCase {
   const n = c.features[0]!.length
@@ -125,60 +126,34 @@ export function compactCase(c: BlendCase, k: number): BlendCase {
   const bar = floors[k - 1]!
   const keep: number[] = []
   for (let i = 0; i < n; i++) if (!seen[i] && hi[i]! >= bar) keep.push(i)
-  const at = new Int32Array(n).fill(-1)
-  keep.forEach((i, j) => (at[i] = j))
-  const targets: number[] = []
-  for (const t of c.targets) if (at[t]! >= 0) targets.push(at[t]!)
+  const item = (i: number) => (c.candidates ? c.candidates[i]! : i)
   return {
     features: c.features.map((x) => Float32Array.from(keep, (i) => x[i]!)),
+    candidates: Int32Array.from(keep, item),
     seen: new Int32Array(0),
-    targets: Int32Array.from(targets),
-    relevant: c.relevant ?? c.targets.length,
+    targets: c.targets,
     ...(c.weight !== undefined ? { weight: c.weight } : {}),
   }
 }
 
-/** Weighted mean ndcg@k of the blend `w` over `cases` (binary relevance, log2 discounts). */
+/** Weighted mean ndcg@k of the blend `w` over `cases` (binary relevance, log2 discounts, as `@recforge/metrics`). */
 export function blendNdcg(cases: readonly BlendCase[], w: ArrayLike<number>, k: number): number {
   if (cases.length === 0) return 0
-  const s = new Float32Array(Math.max(...cases.map((c) => c.features[0]!.length)))
-  const topScore = new Float32Array(k)
-  const topItem = new Int32Array(k)
-  const mark = new Uint8Array(s.length)
+  const scratch = new Float32Array(Math.max(...cases.map((c) => c.features[0]!.length)))
   let total = 0
   let weights = 0
   for (const c of cases) {
-    const n = c.features[0]!.length
-    s.fill(0, 0, n)
+    const s = scratch.subarray(0, c.features[0]!.length)
+    s.fill(0)
     for (let f = 0; f < c.features.length; f++) {
       const wf = w[f]!
       if (wf === 0) continue
       const x = c.features[f]!
-      for (let i = 0; i < n; i++) s[i] = s[i]! + wf * x[i]!
+      for (let i = 0; i < s.length; i++) s[i] = s[i]! + wf * x[i]!
     }
-    for (const i of c.seen) s[i] = Number.NEGATIVE_INFINITY
-    // k best by insertion: ties keep the lower item index first, as core's topK does
-    let filled = 0
-    for (let i = 0; i < n; i++) {
-      const v = s[i]!
-      if (filled === k && v <= topScore[k - 1]!) continue
-      let p = filled < k ? filled++ : k - 1
-      while (p > 0 && topScore[p - 1]! < v) {
-        topScore[p] = topScore[p - 1]!
-        topItem[p] = topItem[p - 1]!
-        p--
-      }
-      topScore[p] = v
-      topItem[p] = i
-    }
-    for (const t of c.targets) mark[t] = 1
-    let dcg = 0
-    for (let r = 0; r < filled; r++) if (mark[topItem[r]!] && topScore[r]! > Number.NEGATIVE_INFINITY) dcg += 1 / Math.log2(r + 2)
-    for (const t of c.targets) mark[t] = 0
-    let idcg = 0
-    for (let r = 0; r < Math.min(k, c.relevant ?? c.targets.length); r++) idcg += 1 / Math.log2(r + 2)
+    const ranked = topK(s, k, { ...(c.candidates ? { candidates: c.candidates } : {}), exclude: c.seen }).items
     const cw = c.weight ?? 1
-    total += cw * (idcg > 0 ? dcg / idcg : 0)
+    total += cw * ndcgAtK(ranked, c.targets, k)
     weights += cw
   }
   return weights > 0 ? total / weights : 0
