@@ -1,6 +1,6 @@
 import path from 'node:path'
-import { RecForgeError, Random, resolveParams, type Interactions, type ItemSideInfo, type ModelRegistry, type ParamSpec, type ParamValue, type ParamValues } from '@recforge/core'
-import { loadDataset, splitProtocol, type Protocol } from '@recforge/data'
+import { RecForgeError, Random, resolveParams, type SplitProtocol, type Interactions, type ItemSideInfo, type ModelRegistry, type ParamSpec, type ParamValue, type ParamValues } from '@recforge/core'
+import { loadDataset, splitProtocol } from '@recforge/data'
 import { compareModels, type SplitResult } from '@recforge/metrics'
 import { resolveDataSpec } from './datasets'
 import { comparisonTable } from './demo'
@@ -253,7 +253,7 @@ export async function runTune(
   const trainPart = outer.splits[0]!.train
   const inner: PreparedSplits = {
     dataset: outer.dataset,
-    splits: splitProtocol({ name: outer.dataset, interactions: trainPart, reports: [], ...(outer.itemInfo ? { itemInfo: outer.itemInfo } : {}) }, opts.protocol as Protocol, { seed: opts.seed + 1 }),
+    splits: splitProtocol({ name: outer.dataset, interactions: trainPart, reports: [], ...(outer.itemInfo ? { itemInfo: outer.itemInfo } : {}) }, opts.protocol as SplitProtocol, { seed: opts.seed + 1 }),
     ...(outer.itemInfo ? { itemInfo: outer.itemInfo } : {}),
   }
   const metric = opts.metric ?? (opts.protocol === 'rating-holdout' ? 'rmse' : `ndcg@${opts.k}`)

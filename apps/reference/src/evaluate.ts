@@ -1,13 +1,13 @@
-import { RecForgeError, resolveParams, type EvalSplit, type Recommender, type ItemSideInfo, type ModelRegistry, type ParamValues, type ProgressEvent } from '@recforge/core'
-import { givenSplit, loadDataset, splitProtocol, type LoadOptions, type Protocol } from '@recforge/data'
+import { PROTOCOLS, RecForgeError, resolveParams, type EvalSplit, type SplitProtocol, type Recommender, type ItemSideInfo, type ModelRegistry, type ParamValues, type ProgressEvent } from '@recforge/core'
+import { givenSplit, loadDataset, splitProtocol, type LoadOptions } from '@recforge/data'
 import { aggregateResults, evaluateSplit, type SplitResult } from '@recforge/metrics'
 import { resolveDataSpec } from './datasets'
 import { backendOf } from './models'
 import { VERSION } from './version'
 
 /** The protocols of EVAL.md. */
-export const PROTOCOLS = ['rating-holdout', 'rating-folds', 'loo-sampled', 'holdout-full', 'temporal-full', 'given', 'replay'] as const
-export type ProtocolName = (typeof PROTOCOLS)[number]
+export { PROTOCOLS }
+export type { Protocol as ProtocolName } from '@recforge/core'
 const RATING_PROTOCOLS = new Set<string>(['rating-holdout', 'rating-folds'])
 
 /** Column options shared by `csv:` data and the `given` protocol's files. */
@@ -93,7 +93,7 @@ export async function prepareSplits(args: EvaluateArgs): Promise<PreparedSplits>
     if (skipped.length) args.log?.(`${r.file}: kept ${r.rowsKept} of ${r.rowsRead} rows; skipped ${skipped.map(([why, n]) => `${n} (${why})`).join(', ')}`)
     for (const w of r.warnings) args.log?.(`${r.file}: ${w}`)
   }
-  const splits = splitProtocol(ds, args.protocol as Protocol, { seed })
+  const splits = splitProtocol(ds, args.protocol as SplitProtocol, { seed })
   return { dataset: ds.name, splits, ...(ds.itemInfo ? { itemInfo: ds.itemInfo } : {}) }
 }
 

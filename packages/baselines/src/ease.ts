@@ -265,7 +265,7 @@ export class EASE extends BaseRecommender<EASEConfig> {
     return res
   }
 
-  async save(): Promise<ModelArtifacts> {
+  override async save(): Promise<ModelArtifacts> {
     const base = this.baseArtifacts()
     return {
       model: this.name,
@@ -290,7 +290,7 @@ export class EASE extends BaseRecommender<EASEConfig> {
    * ```
    * @throws RecForgeError INVALID_ARGUMENT / UNSUPPORTED_VERSION / PARSE_ERROR for artifacts of another model, version or shape.
    */
-  static async load(a: ModelArtifacts): Promise<EASE> {
+  static override async load(a: ModelArtifacts): Promise<EASE> {
     checkArtifacts(a, 'ease', FORMAT_VERSION)
     const model = new EASE(a.config as Partial<EASEConfig>)
     model.restoreBase(a)

@@ -271,7 +271,7 @@ export class ItemKNN extends BaseRecommender<ItemKNNConfig> {
     return { items: this.nbrItems!.slice(a, b), scores: this.nbrSims!.slice(a, b) }
   }
 
-  async save(): Promise<ModelArtifacts> {
+  override async save(): Promise<ModelArtifacts> {
     const base = this.baseArtifacts()
     return {
       model: this.name,
@@ -298,7 +298,7 @@ export class ItemKNN extends BaseRecommender<ItemKNNConfig> {
    * ```
    * @throws RecForgeError INVALID_ARGUMENT / UNSUPPORTED_VERSION / PARSE_ERROR for artifacts of another model, version or shape.
    */
-  static async load(a: ModelArtifacts): Promise<ItemKNN> {
+  static override async load(a: ModelArtifacts): Promise<ItemKNN> {
     checkArtifacts(a, 'itemknn', FORMAT_VERSION)
     const model = new ItemKNN(a.config as Partial<ItemKNNConfig>)
     model.restoreBase(a)

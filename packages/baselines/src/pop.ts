@@ -85,7 +85,7 @@ export class Popularity extends BaseRecommender<PopularityConfig> {
     out.set(this.scores32!)
   }
 
-  async save(): Promise<ModelArtifacts> {
+  override async save(): Promise<ModelArtifacts> {
     const base = this.baseArtifacts()
     return { model: this.name, formatVersion: FORMAT_VERSION, config: { ...this.config }, meta: base.meta, tensors: { ...base.tensors, popularity: this.popularity! } }
   }
@@ -99,7 +99,7 @@ export class Popularity extends BaseRecommender<PopularityConfig> {
    * ```
    * @throws RecForgeError INVALID_ARGUMENT / UNSUPPORTED_VERSION / PARSE_ERROR for artifacts of another model, version or shape.
    */
-  static async load(a: ModelArtifacts): Promise<Popularity> {
+  static override async load(a: ModelArtifacts): Promise<Popularity> {
     checkArtifacts(a, 'pop', FORMAT_VERSION)
     const model = new Popularity(a.config as Partial<PopularityConfig>)
     model.restoreBase(a)

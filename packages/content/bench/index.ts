@@ -15,7 +15,7 @@ import { loadMovieLensLatest, splitProtocol } from '@recforge/data'
 import { Popularity } from '@recforge/baselines'
 import { alsModel } from '@recforge/mf'
 import { evaluateSplit } from '@recforge/metrics'
-import { ContentRecommender, HybridRecommender, coldStartSplit, evaluateColdStart } from '../src/index'
+import { ContentRecommender, HybridRecommender, coldStartSplit, evaluateColdStart, type ColdStartSplit } from '../src/index'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const dataDir = process.env.ML_LATEST_SMALL ?? path.resolve(here, '../../../../shared/data/ml-latest-small')
@@ -39,7 +39,7 @@ const holdout = splitProtocol(ds, 'holdout-full', { seed })[0]!
 const coldItems = coldStartSplit(ds.interactions, { kind: 'items', fraction: 0.2, seed })
 const coldUsers = coldStartSplit(ds.interactions, { kind: 'users', fraction: 0.2, given: 5, seed })
 
-function evalCase(label: string, make: Make, split: EvalSplit, cold: boolean): BenchCase {
+function evalCase(label: string, make: Make, split: EvalSplit | ColdStartSplit): BenchCase {
   return {
     name: `${label} — ${split.protocol}`,
     repeat: 1,
@@ -49,19 +49,15 @@ function evalCase(label: string, make: Make, split: EvalSplit, cold: boolean): B
       const t0 = process.hrtime.bigint()
       await m.fit(split.train, { seed, itemInfo })
       const fitSeconds = Number(process.hrtime.bigint() - t0) / 1e9
-      const r = cold ? evaluateColdStart(m, split, { k }) : evaluateSplit(m, split, { k, metrics: [`ndcg@${k}`, `recall@${k}`, `precision@${k}`, `hr@${k}`, `map@${k}`, `coverage@${k}`] })
+      const r = 'kind' in split ? evaluateColdStart(m, split, { k }) : evaluateSplit(m, split, { k, metrics: [`ndcg@${k}`, `recall@${k}`, `precision@${k}`, `hr@${k}`, `map@${k}`, `coverage@${k}`] })
       return { ...r.metrics, usersEvaluated: r.usersEvaluated, fitSeconds }
     },
   }
 }
 
 const cases: BenchCase[] = []
-for (const [split, cold] of [
-  [holdout, false],
-  [coldItems, true],
-  [coldUsers, true],
-] as const) {
-  for (const [label, make] of Object.entries(models)) cases.push(evalCase(label, make, split, cold))
+for (const split of [holdout, coldItems, coldUsers]) {
+  for (const [label, make] of Object.entries(models)) cases.push(evalCase(label, make, split))
 }
 
 await runSuite('content', cases, {

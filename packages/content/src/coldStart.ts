@@ -14,7 +14,11 @@ export interface ColdStartOptions {
 }
 
 /** A cold-start split: the held-out items or users beside the usual train/test parts. */
-export interface ColdStartSplit extends EvalSplit {
+/** The train/test cut of a cold-start experiment (its own protocols, beside EVAL.md's). */
+export type ColdStartProtocol = 'cold-start-items' | 'cold-start-users'
+
+export interface ColdStartSplit extends Omit<EvalSplit, 'protocol'> {
+  readonly protocol: ColdStartProtocol
   readonly kind: 'items' | 'users'
   /** Items with no training interactions (kind `items`), ascending. */
   readonly coldItems: Int32Array
@@ -98,7 +102,7 @@ export interface ColdStartEvalOptions extends RunOptions {
  * ```
  * @throws RecForgeError INVALID_ARGUMENT for a bad k; ABORTED when the signal fires.
  */
-export function evaluateColdStart(model: Recommender<object>, split: EvalSplit, opts: ColdStartEvalOptions = {}): { metrics: Record<string, number>; usersEvaluated: number; usersSkipped: number } {
+export function evaluateColdStart(model: Recommender<object>, split: Pick<EvalSplit, 'train' | 'test' | 'candidates'>, opts: ColdStartEvalOptions = {}): { metrics: Record<string, number>; usersEvaluated: number; usersSkipped: number } {
   const k = checkNumber('k', opts.k ?? 10, { min: 1, integer: true })
   const { test, candidates } = split
   const sums = { ndcg: 0, recall: 0, precision: 0, hr: 0 }

@@ -246,7 +246,7 @@ export class ContentRecommender extends BaseRecommender<Resolved> implements Inc
     return nearestItems(this.space!, item, k, this.seenItems(user))
   }
 
-  async save(): Promise<ModelArtifacts> {
+  override async save(): Promise<ModelArtifacts> {
     const base = this.baseArtifacts()
     const s = this.space!
     return {
@@ -267,7 +267,7 @@ export class ContentRecommender extends BaseRecommender<Resolved> implements Inc
    * ```
    * @throws RecForgeError PARSE_ERROR / UNSUPPORTED_VERSION for foreign or damaged artifacts.
    */
-  static async load(a: ModelArtifacts): Promise<ContentRecommender> {
+  static override async load(a: ModelArtifacts): Promise<ContentRecommender> {
     checkArtifacts(a, 'content', FORMAT)
     const m = new ContentRecommender(a.config as ContentConfig)
     m.restoreBase(a)

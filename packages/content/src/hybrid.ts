@@ -347,7 +347,7 @@ export class HybridRecommender extends BaseRecommender<Resolved> {
     return nearestItems(this.space!, item, k, this.seenItems(user))
   }
 
-  async save(): Promise<ModelArtifacts> {
+  override async save(): Promise<ModelArtifacts> {
     const base = this.baseArtifacts()
     const s = this.space!
     const p = this.parts!
@@ -392,7 +392,7 @@ export class HybridRecommender extends BaseRecommender<Resolved> {
    * ```
    * @throws RecForgeError PARSE_ERROR / UNSUPPORTED_VERSION for foreign or damaged artifacts.
    */
-  static async load(a: ModelArtifacts, opts: { loadCf?: (a: ModelArtifacts) => Promise<Recommender<object>> } = {}): Promise<HybridRecommender> {
+  static override async load(a: ModelArtifacts, opts: { loadCf?: (a: ModelArtifacts) => Promise<Recommender<object>> } = {}): Promise<HybridRecommender> {
     checkArtifacts(a, 'hybrid', FORMAT)
     const m = new HybridRecommender({ ...(a.config as HybridConfig), ...(a.formatVersion < 2 ? { blend: 'evidence' as const } : {}) })
     m.restoreBase(a)

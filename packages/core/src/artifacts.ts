@@ -4,7 +4,9 @@ import type { ModelArtifacts } from './types'
 const MAGIC = 0x47524652 // "RFRG" little-endian
 const CONTAINER_VERSION = 1
 type DType = 'float32' | 'float64' | 'int32' | 'uint8'
-type Tensor = Float32Array | Float64Array | Int32Array | Uint8Array
+/** A typed array a model file can hold. */
+export type ArtifactTensor = Float32Array | Float64Array | Int32Array | Uint8Array
+type Tensor = ArtifactTensor
 
 const CRC_TABLE = (() => {
   const t = new Uint32Array(256)
@@ -109,5 +111,46 @@ export function checkArtifacts(a: ModelArtifacts, model: string, maxVersion: num
   if (a.model !== model) throw new RecForgeError('INVALID_ARGUMENT', `artifacts are for model "${a.model}"; expected "${model}"`)
   if (a.formatVersion > maxVersion || a.formatVersion < 1) {
     throw new RecForgeError('UNSUPPORTED_VERSION', `model "${model}" format version ${a.formatVersion}; this build reads versions 1..${maxVersion}`)
+  }
+}
+
+/**
+ * Another model's artifacts, namespaced for a composite model to save beside its own state
+ * (a hybrid's CF model, say): tensors under `<prefix>.<name>`, the rest under `meta[prefix]`.
+ * {@link unnestArtifacts} gives them back.
+ *
+ * @example
+ * ```ts
+ * const cf = nestArtifacts('cf', await this.cf.save())
+ * return { meta: { ...cf.meta }, tensors: { ...mine, ...cf.tensors } }
+ * ```
+ * @throws RecForgeError INVALID_ARGUMENT for a prefix that is empty or contains a dot.
+ */
+export function nestArtifacts(prefix: string, child: ModelArtifacts): { meta: Record<string, unknown>; tensors: Record<string, Tensor> } {
+  if (prefix === '' || prefix.includes('.')) throw new RecForgeError('INVALID_ARGUMENT', `a nested-artifacts prefix must be a non-empty name without dots; got ${JSON.stringify(prefix)}`)
+  const tensors: Record<string, Tensor> = {}
+  for (const [name, t] of Object.entries(child.tensors)) tensors[`${prefix}.${name}`] = t
+  return { meta: { [prefix]: { model: child.model, formatVersion: child.formatVersion, config: child.config, meta: child.meta ?? {} } }, tensors }
+}
+
+/**
+ * The artifacts {@link nestArtifacts} stored under `prefix` in `parent`.
+ *
+ * @throws RecForgeError PARSE_ERROR when `parent` holds no nested model under `prefix`.
+ */
+export function unnestArtifacts(parent: ModelArtifacts, prefix: string): ModelArtifacts {
+  const head = (parent.meta ?? {})[prefix] as { model?: unknown; formatVersion?: unknown; config?: unknown; meta?: unknown } | undefined
+  if (!head || typeof head.model !== 'string' || typeof head.formatVersion !== 'number' || typeof head.config !== 'object' || head.config === null) {
+    throw new RecForgeError('PARSE_ERROR', `model "${parent.model}" artifacts hold no nested model under "${prefix}"`)
+  }
+  const tensors: Record<string, Tensor> = {}
+  const start = `${prefix}.`
+  for (const [name, t] of Object.entries(parent.tensors)) if (name.startsWith(start)) tensors[name.slice(start.length)] = t
+  return {
+    model: head.model,
+    formatVersion: head.formatVersion,
+    config: head.config as Record<string, unknown>,
+    meta: (head.meta ?? {}) as Record<string, unknown>,
+    tensors,
   }
 }

@@ -34,11 +34,31 @@ export type {
 } from './types'
 export { isIncremental } from './types'
 export { topK } from './topk'
-export { crc32, encodeArtifacts, decodeArtifacts, requireTensor, checkArtifacts } from './artifacts'
+export { crc32, encodeArtifacts, decodeArtifacts, requireTensor, checkArtifacts, nestArtifacts, unnestArtifacts } from './artifacts'
+export type { ArtifactTensor } from './artifacts'
 export { BaseRecommender } from './recommender'
-export type { SeenItems } from './recommender'
-export { ModelRegistry, resolveParams } from './registry'
-export type { ModelDefinition, ParamSpec, ParamValue, ParamValues, ModelTask } from './registry'
+export type { SeenItems, ModelState, RecommenderClass } from './recommender'
+export { ModelRegistry, resolveParams, defineModel } from './registry'
+export type { ModelDefinition, ModelTask } from './registry'
+export { param, defineParams, resolveConfig, defaultConfig, formatParamValue, describeParamType } from './params'
+export type {
+  ParamSpec,
+  ParamSchema,
+  ParamValue,
+  ParamValues,
+  ParamValueOf,
+  ConfigOf,
+  ConfigInput,
+  IntParam,
+  FloatParam,
+  BoolParam,
+  EnumParam,
+  StringParam,
+  IntListParam,
+  ResolveOptions,
+} from './params'
+export { PROTOCOLS, SPLIT_PROTOCOLS, EVAL_SPLIT_PROTOCOLS, isProtocol, protocolKind, parseProtocol } from './protocol'
+export type { Protocol, SplitProtocol, EvalSplitProtocol, ProtocolKind } from './protocol'
 export { plantedFixture, emptyInteractions } from './fixtures'
 export type { PlantedFixture } from './fixtures'
 export { itemText } from './side'

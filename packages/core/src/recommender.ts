@@ -1,5 +1,5 @@
-import { requireTensor } from './artifacts'
-import { RecForgeError } from './errors'
+import { checkArtifacts, requireTensor, type ArtifactTensor } from './artifacts'
+import { RecForgeError, isRecForgeError } from './errors'
 import { nnz, type Interactions } from './interactions'
 import { topK } from './topk'
 import type { FitOptions, ModelArtifacts, RecommendOptions, Recommender, ScoredItems } from './types'
@@ -11,6 +11,18 @@ export interface SeenItems {
   readonly items: Vocabulary
   readonly indptr: Int32Array
   readonly indices: Int32Array
+}
+
+/** What a model saves beyond {@link BaseRecommender}'s vocabularies and seen items. */
+export interface ModelState {
+  readonly meta?: Readonly<Record<string, unknown>>
+  readonly tensors?: Readonly<Record<string, ArtifactTensor>>
+}
+
+/** The static side {@link BaseRecommender.load} needs: a constructor taking a saved config, and the format version. */
+export interface RecommenderClass<M> {
+  new (config: never): M
+  readonly formatVersion: number
 }
 
 /**
@@ -133,7 +145,70 @@ export abstract class BaseRecommender<Config extends object> implements Recommen
     return { k, exclude }
   }
 
-  abstract save(): Promise<ModelArtifacts>
+  /**
+   * The newest artifact format this class writes; {@link BaseRecommender.load} reads versions 1
+   * to this one. A class that changes what it saves raises it and reads the older layouts in
+   * {@link BaseRecommender.restoreState}. Defaults to `1`.
+   */
+  static readonly formatVersion: number = 1
+
+  /**
+   * Saves the fitted model: its name, format version, config, vocabularies and seen items, and
+   * what {@link BaseRecommender.saveState} adds.
+   *
+   * @throws RecForgeError NOT_FITTED before `fit` or `load`.
+   */
+  async save(): Promise<ModelArtifacts> {
+    const base = this.baseArtifacts()
+    const state = await this.saveState()
+    return {
+      model: this.name,
+      formatVersion: (this.constructor as unknown as RecommenderClass<this>).formatVersion,
+      config: { ...this.config },
+      meta: { ...base.meta, ...state.meta },
+      tensors: { ...base.tensors, ...state.tensors },
+    }
+  }
+
+  /** The model's own metadata and tensors for {@link BaseRecommender.save}. */
+  protected saveState(): ModelState | Promise<ModelState> {
+    throw new RecForgeError('INVALID_ARGUMENT', `${this.name}: this model does not implement saveState()`)
+  }
+
+  /**
+   * Restores what {@link BaseRecommender.saveState} wrote, from artifacts of `version` (1 to the
+   * class's `formatVersion`); vocabularies and seen items are already restored.
+   *
+   * @throws RecForgeError PARSE_ERROR when a tensor is missing or has the wrong shape.
+   */
+  protected restoreState(_artifacts: ModelArtifacts, _version: number): void | Promise<void> {
+    throw new RecForgeError('INVALID_ARGUMENT', `${this.name}: this model does not implement restoreState()`)
+  }
+
+  /**
+   * Rebuilds a fitted model from {@link BaseRecommender.save} artifacts: the saved config goes
+   * through the constructor (so it is checked like a user's), then the state is restored.
+   *
+   * @example
+   * ```ts
+   * const again = await ALS.load(await als.save())
+   * ```
+   * @throws RecForgeError INVALID_ARGUMENT for artifacts of another model; UNSUPPORTED_VERSION for a
+   *   format this build cannot read; PARSE_ERROR for a saved config or tensors it rejects.
+   */
+  static async load(this: RecommenderClass<BaseRecommender<object>>, artifacts: ModelArtifacts): Promise<BaseRecommender<object>> {
+    let model: BaseRecommender<object>
+    try {
+      model = new this(artifacts.config as never)
+    } catch (e) {
+      if (!isRecForgeError(e, 'INVALID_ARGUMENT')) throw e
+      throw new RecForgeError('PARSE_ERROR', `artifacts of model "${artifacts.model}" (format ${artifacts.formatVersion}) hold a config this build rejects: ${e.message}`, { cause: e })
+    }
+    checkArtifacts(artifacts, model.name, this.formatVersion)
+    model.restoreBase(artifacts)
+    await model.restoreState(artifacts, artifacts.formatVersion)
+    return model
+  }
 
   /** Artifacts shared by every model: vocabularies (in meta) and seen items (tensors). */
   protected baseArtifacts(): { meta: Record<string, unknown>; tensors: Record<string, Int32Array> } {

@@ -1,33 +1,25 @@
 import { RecForgeError } from './errors'
+import { resolveConfig, type ConfigOf, type ParamSchema, type ParamValue, type ParamValues } from './params'
 import type { ModelArtifacts, Recommender } from './types'
-
-/** One tunable parameter of a registered model. */
-export type ParamSpec =
-  | { type: 'int' | 'float'; default: number; description: string; min?: number; max?: number }
-  | { type: 'bool'; default: boolean; description: string }
-  | { type: 'string'; default: string; description: string }
-  | { type: 'enum'; default: string; description: string; values: readonly string[] }
-
-export type ParamValue = number | boolean | string
-export type ParamValues = Record<string, ParamValue>
 
 /** What the model is for: rating prediction, top-N ranking, or both. */
 export type ModelTask = 'rating' | 'ranking' | 'both'
 
 /**
- * How a package plugs a model into `recforge` by name.
+ * How a package plugs a model into `recforge` by name. `params` is the same schema object the
+ * model's constructor resolves its config with, so defaults, ranges and descriptions exist once.
  *
  * @example
  * ```ts
- * export const easeModel: ModelDefinition = {
+ * export const easeModel = defineModel({
  *   name: 'ease', description: 'EASE (Steck 2019)', package: '@recforge/baselines', task: 'ranking',
- *   params: { lambda: { type: 'float', default: 500, description: 'L2 penalty', min: 0 } },
- *   create: (p) => new EASE({ lambda: p.lambda as number }),
+ *   params: EASE_PARAMS,
+ *   create: (config) => new EASE(config),
  *   load: (a) => EASE.load(a),
- * }
+ * })
  * ```
  */
-export interface ModelDefinition {
+export interface ModelDefinition<S extends ParamSchema = ParamSchema> {
   readonly name: string
   readonly description: string
   readonly package: string
@@ -36,58 +28,29 @@ export interface ModelDefinition {
   readonly needsTimestamps?: boolean
   /** Whether fit needs item side information (`FitOptions.itemInfo`). Defaults to `false`. */
   readonly needsItemInfo?: boolean
-  readonly params: Readonly<Record<string, ParamSpec>>
-  create(params: ParamValues): Recommender<object>
+  /** The model's parameter schema (the one its constructor uses). */
+  readonly params: S
+  /** A model from a complete, checked configuration. */
+  create(config: ConfigOf<S>): Recommender<object>
   load(artifacts: ModelArtifacts): Promise<Recommender<object>>
 }
 
-/** Fills defaults and checks types and ranges of parameter values; strings are coerced (for `--set key=value`). */
-export function resolveParams(def: ModelDefinition, given: Record<string, ParamValue | undefined> = {}): ParamValues {
-  const out: ParamValues = {}
-  for (const key of Object.keys(given)) {
-    if (!(key in def.params)) {
-      throw new RecForgeError('INVALID_ARGUMENT', `model "${def.name}" has no parameter "${key}"; it has ${Object.keys(def.params).join(', ') || 'none'}`)
-    }
-  }
-  for (const [key, spec] of Object.entries(def.params)) {
-    const raw = given[key]
-    if (raw === undefined) {
-      out[key] = spec.default
-      continue
-    }
-    const where = `parameter "${key}" of model "${def.name}"`
-    switch (spec.type) {
-      case 'int':
-      case 'float': {
-        const v = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : Number.NaN
-        if (!Number.isFinite(v) || (spec.type === 'int' && !Number.isInteger(v))) {
-          throw new RecForgeError('INVALID_ARGUMENT', `${where} must be ${spec.type === 'int' ? 'an integer' : 'a number'}; got ${JSON.stringify(raw)}`)
-        }
-        if ((spec.min !== undefined && v < spec.min) || (spec.max !== undefined && v > spec.max)) {
-          throw new RecForgeError('INVALID_ARGUMENT', `${where} must be within [${spec.min ?? '-inf'}, ${spec.max ?? 'inf'}]; got ${v}`)
-        }
-        out[key] = v
-        break
-      }
-      case 'bool': {
-        const v = typeof raw === 'boolean' ? raw : raw === 'true' || raw === '1' ? true : raw === 'false' || raw === '0' ? false : undefined
-        if (v === undefined) throw new RecForgeError('INVALID_ARGUMENT', `${where} must be true or false; got ${JSON.stringify(raw)}`)
-        out[key] = v
-        break
-      }
-      case 'enum': {
-        if (typeof raw !== 'string' || !spec.values.includes(raw)) {
-          throw new RecForgeError('INVALID_ARGUMENT', `${where} must be one of ${spec.values.join(', ')}; got ${JSON.stringify(raw)}`)
-        }
-        out[key] = raw
-        break
-      }
-      case 'string':
-        out[key] = String(raw)
-        break
-    }
-  }
-  return out
+/**
+ * Types a registry entry against its schema (`create` receives `ConfigOf<typeof schema>`) and
+ * returns it as a plain {@link ModelDefinition} for registries and lists.
+ */
+export function defineModel<const S extends ParamSchema>(def: ModelDefinition<S>): ModelDefinition {
+  return def as unknown as ModelDefinition
+}
+
+/**
+ * Fills defaults and checks types and ranges of parameter values, rejecting unknown keys;
+ * strings are coerced (for `--set key=value`).
+ *
+ * @throws RecForgeError INVALID_ARGUMENT naming the parameter.
+ */
+export function resolveParams(def: ModelDefinition, given: Readonly<Record<string, ParamValue | undefined>> = {}): ParamValues {
+  return resolveConfig(def.params, given, { model: `model "${def.name}"`, coerce: true })
 }
 
 /** A name → definition map that packages register into. */
@@ -120,6 +83,6 @@ export class ModelRegistry {
   create(name: string, params: Record<string, ParamValue | undefined> = {}): { model: Recommender<object>; params: ParamValues } {
     const def = this.get(name)
     const resolved = resolveParams(def, params)
-    return { model: def.create(resolved), params: resolved }
+    return { model: def.create(resolved as ConfigOf<ParamSchema>), params: resolved }
   }
 }

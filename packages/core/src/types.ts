@@ -1,4 +1,5 @@
 import type { Interactions } from './interactions'
+import type { EvalSplitProtocol } from './protocol'
 import type { ItemSideInfo } from './side'
 
 /** Items ranked best first, with their scores (parallel arrays). */
@@ -123,8 +124,8 @@ export interface VectorIndex {
  * Splitters in `@recforge/data` produce it; `@recforge/metrics` consumes it.
  */
 export interface EvalSplit {
-  /** The protocol name from EVAL.md, e.g. `holdout-full`. */
-  readonly protocol: string
+  /** The protocol of EVAL.md that made the split, e.g. `holdout-full`. */
+  readonly protocol: EvalSplitProtocol
   /** Fold number for cross-validation, else 0. */
   readonly fold: number
   readonly train: Interactions

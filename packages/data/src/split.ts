@@ -1,11 +1,18 @@
-import { checkNumber, filterEntries, fromCoo, IdVocabulary, nnz, Random, RecForgeError, type EvalSplit, type Interactions } from '@recforge/core'
+import {
+  checkNumber,
+  filterEntries,
+  fromCoo,
+  IdVocabulary,
+  nnz,
+  Random,
+  RecForgeError,
+  SPLIT_PROTOCOLS,
+  type EvalSplit,
+  type EvalSplitProtocol,
+  type Interactions,
+  type SplitProtocol,
+} from '@recforge/core'
 import type { Dataset } from './types'
-
-/** The splitting protocols of EVAL.md that cut one dataset (`given` uses {@link givenSplit}). */
-export type Protocol = 'rating-holdout' | 'rating-folds' | 'loo-sampled' | 'holdout-full' | 'temporal-full'
-
-/** The protocols {@link splitProtocol} accepts. */
-export const PROTOCOLS: readonly Protocol[] = ['rating-holdout', 'rating-folds', 'loo-sampled', 'holdout-full', 'temporal-full']
 
 /** Options for {@link splitProtocol}. */
 export interface SplitOptions {
@@ -45,7 +52,7 @@ export function countUnseen(train: Interactions, test: Interactions): { unseenUs
   return { unseenUsers, unseenItems }
 }
 
-function cut(data: Interactions, testMask: Uint8Array, protocol: string, fold: number): EvalSplit {
+function cut(data: Interactions, testMask: Uint8Array, protocol: EvalSplitProtocol, fold: number): EvalSplit {
   const train = filterEntries(data, (k) => testMask[k] === 0)
   const test = filterEntries(data, (k) => testMask[k] === 1)
   return { protocol, fold, train, test, ...countUnseen(train, test) }
@@ -221,7 +228,7 @@ function looSampled(data: Interactions, seed: number, negatives: number): EvalSp
  * ```
  * @throws RecForgeError INVALID_ARGUMENT for an unknown protocol, bad options, or `temporal-full` without timestamps; EMPTY_INPUT when there are no interactions.
  */
-export function splitProtocol(ds: Dataset, protocol: Protocol, opts: SplitOptions): EvalSplit[] {
+export function splitProtocol(ds: Dataset, protocol: SplitProtocol, opts: SplitOptions): EvalSplit[] {
   const seed = checkNumber('seed', opts.seed, { integer: true })
   const fraction = checkNumber('testFraction', opts.testFraction ?? 0.2, { min: 0, max: 1, exclusiveMin: true })
   if (fraction >= 1) throw new RecForgeError('INVALID_ARGUMENT', `option "testFraction" must be < 1; got ${fraction}`)
@@ -240,7 +247,7 @@ export function splitProtocol(ds: Dataset, protocol: Protocol, opts: SplitOption
     case 'temporal-full':
       return [temporalFull(data, fraction)]
     default:
-      throw new RecForgeError('INVALID_ARGUMENT', `unknown protocol ${JSON.stringify(protocol)}; expected one of ${PROTOCOLS.join(', ')} (or givenSplit for "given")`)
+      throw new RecForgeError('INVALID_ARGUMENT', `unknown protocol ${JSON.stringify(protocol)}; expected one of ${SPLIT_PROTOCOLS.join(', ')} (or givenSplit for "given")`)
   }
 }
 

@@ -199,7 +199,7 @@ export class CFGAN extends BaseRecommender<CFGANConfig> {
     }
   }
 
-  async save(): Promise<ModelArtifacts> {
+  override async save(): Promise<ModelArtifacts> {
     const base = this.baseArtifacts()
     return {
       model: this.name,
@@ -219,7 +219,7 @@ export class CFGAN extends BaseRecommender<CFGANConfig> {
    * ```
    * @throws RecForgeError INVALID_ARGUMENT / UNSUPPORTED_VERSION / PARSE_ERROR for foreign or damaged artifacts.
    */
-  static async load(a: ModelArtifacts): Promise<CFGAN> {
+  static override async load(a: ModelArtifacts): Promise<CFGAN> {
     checkArtifacts(a, 'cfgan', FORMAT_VERSION)
     const m = new CFGAN(a.config as Partial<CFGANConfig>)
     m.restoreBase(a)

@@ -302,7 +302,7 @@ export class IRGAN extends BaseRecommender<IRGANConfig> {
     return this.userEmb!.slice(user * d, user * d + d)
   }
 
-  async save(): Promise<ModelArtifacts> {
+  override async save(): Promise<ModelArtifacts> {
     const base = this.baseArtifacts()
     return {
       model: this.name,
@@ -322,7 +322,7 @@ export class IRGAN extends BaseRecommender<IRGANConfig> {
    * ```
    * @throws RecForgeError INVALID_ARGUMENT / UNSUPPORTED_VERSION / PARSE_ERROR for foreign or damaged artifacts.
    */
-  static async load(a: ModelArtifacts): Promise<IRGAN> {
+  static override async load(a: ModelArtifacts): Promise<IRGAN> {
     checkArtifacts(a, 'irgan', FORMAT_VERSION)
     const m = new IRGAN(a.config as Partial<IRGANConfig>)
     m.restoreBase(a)

@@ -17,13 +17,13 @@ class RandomScores extends BaseRecommender<{ salt: number }> {
       out[i] = (h >>> 0) / 4294967296
     }
   }
-  async save(): Promise<ModelArtifacts> {
+  override async save(): Promise<ModelArtifacts> {
     return { model: this.name, formatVersion: 1, config: { ...this.config }, ...this.baseArtifacts() }
   }
 }
 
 /** Splits each user's entries: a seeded 20% (at least one, users with 2+ entries) go to test. */
-function holdout(data: Interactions, seed: number, protocol: string): EvalSplit {
+function holdout(data: Interactions, seed: number, protocol: EvalSplit['protocol']): EvalSplit {
   const rng = new Random(seed)
   const n = data.indptr[data.users.size]!
   const inTest = new Uint8Array(n)
@@ -139,7 +139,7 @@ const k = 10
 const data = synthetic()
 const full = holdout(data, 1, 'holdout-full')
 const loo = sampledSplit(data)
-const rating = { ...full, protocol: 'rating-holdout' }
+const rating = { ...full, protocol: 'rating-holdout' as const }
 const model = new RandomScores({ salt: 12345 })
 await model.fit(full.train)
 const looModel = new RandomScores({ salt: 12345 })

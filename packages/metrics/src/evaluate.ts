@@ -1,4 +1,4 @@
-import { RecForgeError, nnz, throwIfAborted, topK, transpose, type EvalSplit, type ProgressEvent, type Recommender } from '@recforge/core'
+import { EVAL_SPLIT_PROTOCOLS, RecForgeError, nnz, parseProtocol, protocolKind, throwIfAborted, topK, transpose, type EvalSplit, type EvalSplitProtocol, type ProgressEvent, type Recommender } from '@recforge/core'
 import { cosineSimilarity, giniIndex, selfInformation, trainingPopularity, userOverlapSimilarity } from './beyond'
 import { positivesAbove, rankingFigures } from './ranking'
 
@@ -36,11 +36,6 @@ export interface SplitResult {
   unseenItems?: number
 }
 
-const RATING = new Set(['rating-holdout', 'rating-folds'])
-const SAMPLED = new Set(['loo-sampled'])
-const FULL = new Set(['holdout-full', 'temporal-full'])
-/** Protocols {@link evaluateSplit} understands (EVAL.md; `replay` is evaluated from logged events, not a split). */
-export const SPLIT_PROTOCOLS: readonly string[] = ['rating-holdout', 'rating-folds', 'loo-sampled', 'holdout-full', 'temporal-full', 'given']
 
 /** Metrics with one value per evaluated user; the rest (coverage, gini) describe the whole run. */
 const GLOBAL_PREFIXES = ['coverage@', 'gini@']
@@ -68,10 +63,8 @@ function checkK(k: number): void {
   if (!Number.isInteger(k) || k < 1) throw new RecForgeError('INVALID_ARGUMENT', `k must be a positive integer; got ${String(k)}`)
 }
 
-function checkProtocol(protocol: string): void {
-  if (!SPLIT_PROTOCOLS.includes(protocol)) {
-    throw new RecForgeError('INVALID_ARGUMENT', `unknown protocol "${protocol}"; expected one of ${SPLIT_PROTOCOLS.join(', ')}`)
-  }
+function checkProtocol(protocol: string): EvalSplitProtocol {
+  return parseProtocol(protocol, EVAL_SPLIT_PROTOCOLS)
 }
 
 /**
@@ -87,12 +80,12 @@ function checkProtocol(protocol: string): void {
  * @throws RecForgeError INVALID_ARGUMENT for an unknown protocol or a `k` that is not a positive integer.
  */
 export function metricsForProtocol(protocol: string, k: number): string[] {
-  checkProtocol(protocol)
+  const p = checkProtocol(protocol)
   checkK(k)
-  if (RATING.has(protocol)) return ['rmse', 'mae']
-  if (SAMPLED.has(protocol)) return rankingKeys(k, false)
-  if (FULL.has(protocol)) return rankingKeys(k, true)
-  return ['rmse', 'mae', ...rankingKeys(k, true)]
+  if (p === 'given') return ['rmse', 'mae', ...rankingKeys(k, true)]
+  const kind = protocolKind(p)
+  if (kind === 'rating') return ['rmse', 'mae']
+  return rankingKeys(k, kind === 'full')
 }
 
 type Scorer = Pick<Recommender<object>, 'score' | 'recommend'>
@@ -175,7 +168,7 @@ export function evaluateSplit(model: Recommender<object>, split: EvalSplit, opts
   }
   const wantRating = wanted.includes('rmse') || wanted.includes('mae')
   const rankingWanted = wanted.filter((key) => key !== 'rmse' && key !== 'mae')
-  if (SAMPLED.has(protocol) && !split.candidates) {
+  if (protocolKind(protocol) === 'sampled' && !split.candidates) {
     throw new RecForgeError('INVALID_ARGUMENT', `protocol "${protocol}" ranks sampled candidates, but the split has none; build it with the loo-sampled splitter`)
   }
   if (split.candidates && split.candidates.indptr.length !== numUsers + 1) {

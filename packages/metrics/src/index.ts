@@ -26,7 +26,7 @@ export {
   wilcoxonSignedRank,
 } from './stats'
 export type { TTestResult, WilcoxonResult } from './stats'
-export { evaluateSplit, aggregateResults, metricsForProtocol, SPLIT_PROTOCOLS } from './evaluate'
+export { evaluateSplit, aggregateResults, metricsForProtocol } from './evaluate'
 export type { EvaluateOptions, SplitResult } from './evaluate'
 export { compareModels } from './compare'
 export type { ModelComparison } from './compare'

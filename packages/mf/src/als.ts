@@ -226,7 +226,7 @@ export class ALS extends FactorRecommender<Resolved> {
     return { vector: out, bias: 0 }
   }
 
-  async save(): Promise<ModelArtifacts> {
+  override async save(): Promise<ModelArtifacts> {
     const { meta, tensors } = this.factorArtifacts()
     return { model: this.name, formatVersion: ALS_FORMAT, config: { ...this.config }, meta, tensors }
   }
@@ -240,7 +240,7 @@ export class ALS extends FactorRecommender<Resolved> {
    * ```
    * @throws RecForgeError INVALID_ARGUMENT for another model's artifacts; UNSUPPORTED_VERSION; PARSE_ERROR for missing tensors.
    */
-  static async load(a: ModelArtifacts): Promise<ALS> {
+  static override async load(a: ModelArtifacts): Promise<ALS> {
     checkArtifacts(a, 'als', ALS_FORMAT)
     const m = new ALS(a.config as ALSConfig)
     m.restoreFactors(a)

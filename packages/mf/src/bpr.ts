@@ -217,7 +217,7 @@ export class BPR extends FactorRecommender<Resolved> {
     return { vector: vec, bias: 0 }
   }
 
-  async save(): Promise<ModelArtifacts> {
+  override async save(): Promise<ModelArtifacts> {
     const { meta, tensors } = this.factorArtifacts()
     return { model: this.name, formatVersion: BPR_FORMAT, config: { ...this.config }, meta, tensors }
   }
@@ -231,7 +231,7 @@ export class BPR extends FactorRecommender<Resolved> {
    * ```
    * @throws RecForgeError INVALID_ARGUMENT for another model's artifacts; UNSUPPORTED_VERSION; PARSE_ERROR for missing tensors.
    */
-  static async load(a: ModelArtifacts): Promise<BPR> {
+  static override async load(a: ModelArtifacts): Promise<BPR> {
     checkArtifacts(a, 'bpr', BPR_FORMAT)
     const m = new BPR(a.config as BPRConfig)
     m.restoreFactors(a)

@@ -226,7 +226,7 @@ export class MF extends FactorRecommender<Resolved & { wasm: boolean }> {
     return { vector: Float32Array.from(p), bias }
   }
 
-  async save(): Promise<ModelArtifacts> {
+  override async save(): Promise<ModelArtifacts> {
     const { meta, tensors } = this.factorArtifacts()
     return { model: this.name, formatVersion: MF_FORMAT, config: { ...this.config }, meta, tensors }
   }
@@ -240,7 +240,7 @@ export class MF extends FactorRecommender<Resolved & { wasm: boolean }> {
    * ```
    * @throws RecForgeError INVALID_ARGUMENT for another model's artifacts; UNSUPPORTED_VERSION; PARSE_ERROR for missing tensors.
    */
-  static async load(a: ModelArtifacts): Promise<MF> {
+  static override async load(a: ModelArtifacts): Promise<MF> {
     checkArtifacts(a, 'mf', MF_FORMAT)
     const m = new MF(a.config as MFConfig)
     m.restoreFactors(a)

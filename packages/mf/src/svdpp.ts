@@ -251,7 +251,7 @@ export class SVDpp extends FactorRecommender<Resolved> {
     for (let f = 0; f < k; f++) this.rawUser[user * k + f] = this.userFactors[user * k + f]! - imp[f]!
   }
 
-  async save(): Promise<ModelArtifacts> {
+  override async save(): Promise<ModelArtifacts> {
     const { meta, tensors } = this.factorArtifacts()
     return {
       model: this.name,
@@ -271,7 +271,7 @@ export class SVDpp extends FactorRecommender<Resolved> {
    * ```
    * @throws RecForgeError INVALID_ARGUMENT for another model's artifacts; UNSUPPORTED_VERSION; PARSE_ERROR for missing tensors.
    */
-  static async load(a: ModelArtifacts): Promise<SVDpp> {
+  static override async load(a: ModelArtifacts): Promise<SVDpp> {
     checkArtifacts(a, 'svdpp', SVDPP_FORMAT)
     const m = new SVDpp(a.config as SVDppConfig)
     m.restoreFactors(a)

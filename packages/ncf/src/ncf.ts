@@ -635,7 +635,7 @@ export abstract class NCFModel extends BaseRecommender<NCFConfig> {
     return out
   }
 
-  async save(): Promise<ModelArtifacts> {
+  override async save(): Promise<ModelArtifacts> {
     const base = this.baseArtifacts()
     const w = this.w!
     return {
@@ -734,7 +734,7 @@ export class GMF extends NCFModel {
    * ```
    * @throws RecForgeError INVALID_ARGUMENT, UNSUPPORTED_VERSION, PARSE_ERROR or DIMENSION_MISMATCH for foreign or damaged artifacts.
    */
-  static async load(a: ModelArtifacts): Promise<GMF> {
+  static override async load(a: ModelArtifacts): Promise<GMF> {
     return new GMF(configFrom(a)).restore(a)
   }
 
@@ -779,7 +779,7 @@ export class MLP extends NCFModel {
    * ```
    * @throws RecForgeError INVALID_ARGUMENT, UNSUPPORTED_VERSION, PARSE_ERROR or DIMENSION_MISMATCH.
    */
-  static async load(a: ModelArtifacts): Promise<MLP> {
+  static override async load(a: ModelArtifacts): Promise<MLP> {
     return new MLP(configFrom(a)).restore(a)
   }
 
@@ -826,7 +826,7 @@ export class NeuMF extends NCFModel {
    * ```
    * @throws RecForgeError INVALID_ARGUMENT, UNSUPPORTED_VERSION, PARSE_ERROR or DIMENSION_MISMATCH.
    */
-  static async load(a: ModelArtifacts): Promise<NeuMF> {
+  static override async load(a: ModelArtifacts): Promise<NeuMF> {
     return new NeuMF(configFrom(a)).restore(a)
   }
 

@@ -247,7 +247,7 @@ export class GRU4Rec extends SequentialRecommender<GRU4RecConfig> {
    * ```
    * @throws RecForgeError INVALID_ARGUMENT / UNSUPPORTED_VERSION / PARSE_ERROR for foreign or damaged artifacts.
    */
-  static async load(a: ModelArtifacts): Promise<GRU4Rec> {
+  static override async load(a: ModelArtifacts): Promise<GRU4Rec> {
     checkArtifacts(a, 'gru4rec', 1)
     return new GRU4Rec(a.config as Partial<GRU4RecConfig>).restore(a)
   }

@@ -146,7 +146,7 @@ export class SASRec extends SequentialRecommender<SASRecConfig> {
    * ```
    * @throws RecForgeError INVALID_ARGUMENT / UNSUPPORTED_VERSION / PARSE_ERROR for foreign or damaged artifacts.
    */
-  static async load(a: ModelArtifacts): Promise<SASRec> {
+  static override async load(a: ModelArtifacts): Promise<SASRec> {
     checkArtifacts(a, 'sasrec', 1)
     return new SASRec(a.config as Partial<SASRecConfig>).restore(a)
   }

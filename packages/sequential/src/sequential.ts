@@ -432,7 +432,7 @@ export abstract class SequentialRecommender<C extends SequentialConfig> extends 
     return v
   }
 
-  async save(): Promise<ModelArtifacts> {
+  override async save(): Promise<ModelArtifacts> {
     const base = this.baseArtifacts()
     const tensors: Record<string, Float32Array | Int32Array> = { ...base.tensors, states: this.states! }
     for (const [name, w] of Object.entries(this.weights!)) tensors[`w.${name}`] = w

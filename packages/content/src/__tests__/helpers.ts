@@ -36,11 +36,11 @@ export class CountCF extends BaseRecommender<{ bonus: number }> {
   protected scoreAll(_user: number, out: Float32Array): void {
     for (let i = 0; i < out.length; i++) out[i] = this.counts[i]!
   }
-  async save(): Promise<ModelArtifacts> {
+  override async save(): Promise<ModelArtifacts> {
     const b = this.baseArtifacts()
     return { model: this.name, formatVersion: 1, config: { ...this.config }, meta: b.meta, tensors: { ...b.tensors, counts: this.counts } }
   }
-  static async load(a: ModelArtifacts): Promise<CountCF> {
+  static override async load(a: ModelArtifacts): Promise<CountCF> {
     checkArtifacts(a, 'countcf', 1)
     const m = new CountCF()
     m.restoreBase(a)

@@ -199,7 +199,7 @@ describe('evaluateColdStart', () => {
     const model = {
       recommend: (_u: number, o: { k?: number }) => ({ items: Int32Array.from([4, 3, 2, 1]).subarray(0, o.k), scores: new Float32Array(o.k ?? 4) }),
     } as never
-    const r = evaluateColdStart(model, { protocol: 'cold-start-users', fold: 0, train, test }, { k: 2 })
+    const r = evaluateColdStart(model, { train, test }, { k: 2 })
     // u0: hits at rank 1 (item 4) only -> dcg 1, idcg 1 + 1/log2(3); u1: hit at rank 2 -> dcg 1/log2(3), idcg 1
     const ndcg0 = 1 / (1 + 1 / Math.log2(3))
     const ndcg1 = 1 / Math.log2(3)

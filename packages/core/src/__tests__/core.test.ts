@@ -9,6 +9,10 @@ import {
   RecForgeError,
   checkArtifacts,
   decodeArtifacts,
+  defineModel,
+  defineParams,
+  param,
+  resolveConfig,
   encodeArtifacts,
   filterEntries,
   fromCoo,
@@ -21,10 +25,12 @@ import {
   transpose,
   type FitOptions,
   type Interactions,
+  type ConfigInput,
+  type ConfigOf,
   type ModelArtifacts,
-  type ModelDefinition,
+  type ModelState,
 } from '../index'
-import { describeRecommender } from '../testing'
+import { describeModelDefinition, describeRecommender } from '../testing'
 
 describe('Random', () => {
   it('is reproducible from a seed and differs across seeds', () => {
@@ -167,11 +173,21 @@ describe('artifacts', () => {
   })
 })
 
-/** A tiny co-occurrence recommender that exercises BaseRecommender and the conformance suite itself. */
-class Cooccur extends BaseRecommender<{ shrink: number }> {
+const COOCCUR_PARAMS = defineParams({
+  shrink: param.float({ default: 0, min: 0, description: 'shrinkage' }),
+  k: param.int({ default: 5, min: 1, description: 'k' }),
+  on: param.bool({ default: true, description: 'flag' }),
+  kind: param.enumOf({ values: ['a', 'b'], default: 'a', description: 'kind' }),
+})
+
+/** A tiny co-occurrence recommender that exercises BaseRecommender and the conformance suites themselves. */
+class Cooccur extends BaseRecommender<ConfigOf<typeof COOCCUR_PARAMS>> {
   readonly name = 'cooccur'
   private sim = new Float32Array(0)
   private n = 0
+  constructor(config: ConfigInput<typeof COOCCUR_PARAMS> = {}) {
+    super(resolveConfig(COOCCUR_PARAMS, config, { model: 'cooccur' }))
+  }
   protected async fitModel(data: Interactions, _opts: FitOptions): Promise<void> {
     const n = data.items.size
     const sim = new Float32Array(n * n)
@@ -185,45 +201,39 @@ class Cooccur extends BaseRecommender<{ shrink: number }> {
   protected scoreAll(user: number, out: Float32Array): void {
     for (const i of this.seenItems(user)) for (let j = 0; j < this.n; j++) out[j]! += this.sim[i * this.n + j]!
   }
-  async save(): Promise<ModelArtifacts> {
-    const base = this.baseArtifacts()
-    return { model: this.name, formatVersion: 1, config: this.config, meta: base.meta, tensors: { ...base.tensors, sim: this.sim } }
+  protected override saveState(): ModelState {
+    return { tensors: { sim: this.sim } }
   }
-  static async load(a: ModelArtifacts): Promise<Cooccur> {
-    checkArtifacts(a, 'cooccur', 1)
-    const m = new Cooccur(a.config as { shrink: number })
-    m.restoreBase(a)
-    m.sim = requireTensor(a, 'sim', Float32Array)
-    m.n = m.numItems
-    return m
+  protected override restoreState(a: ModelArtifacts): void {
+    this.sim = requireTensor(a, 'sim', Float32Array)
+    this.n = this.numItems
   }
 }
 
-describeRecommender('cooccur (suite self-test)', { create: () => new Cooccur({ shrink: 0 }), load: Cooccur.load })
+describeRecommender('cooccur (suite self-test)', { create: () => new Cooccur({ shrink: 0 }), load: (a) => Cooccur.load(a) })
+
+const cooccurModel = defineModel({
+  name: 'cooccur',
+  description: 'test',
+  package: '@recforge/core',
+  task: 'ranking',
+  params: COOCCUR_PARAMS,
+  create: (c) => new Cooccur(c),
+  load: (a) => Cooccur.load(a),
+})
+
+describeModelDefinition(cooccurModel, { construct: (c) => new Cooccur(c as ConfigInput<typeof COOCCUR_PARAMS>) })
 
 describe('registry', () => {
-  const def: ModelDefinition = {
-    name: 'cooccur',
-    description: 'test',
-    package: '@recforge/core',
-    task: 'ranking',
-    params: {
-      shrink: { type: 'float', default: 0, min: 0, description: 'shrinkage' },
-      k: { type: 'int', default: 5, description: 'k', min: 1 },
-      on: { type: 'bool', default: true, description: 'flag' },
-      kind: { type: 'enum', default: 'a', values: ['a', 'b'], description: 'kind' },
-    },
-    create: (p) => new Cooccur({ shrink: p.shrink as number }),
-    load: (a) => Cooccur.load(a),
-  }
+  const def = cooccurModel
   it('fills defaults and coerces strings', () => {
     expect(resolveParams(def, { shrink: '2.5', on: 'false', kind: 'b' })).toEqual({ shrink: 2.5, k: 5, on: false, kind: 'b' })
   })
   it('rejects unknown names, bad types and out-of-range values', () => {
-    expect(() => resolveParams(def, { nope: 1 })).toThrow(/has no parameter "nope"/)
+    expect(() => resolveParams(def, { nope: 1 })).toThrow(/unknown parameter "nope"/)
     expect(() => resolveParams(def, { k: '2.5' })).toThrow(/integer/)
-    expect(() => resolveParams(def, { k: 0 })).toThrow(/within/)
-    expect(() => resolveParams(def, { kind: 'c' })).toThrow(/one of a, b/)
+    expect(() => resolveParams(def, { k: 0 })).toThrow(/integer >= 1; got 0/)
+    expect(() => resolveParams(def, { kind: 'c' })).toThrow(/one of "a", "b"/)
   })
   it('registers by name and refuses duplicates', () => {
     const r = new ModelRegistry().register(def)

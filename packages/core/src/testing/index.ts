@@ -3,6 +3,8 @@ import { decodeArtifacts, encodeArtifacts } from '../artifacts'
 import { RecForgeError } from '../errors'
 import { emptyInteractions, plantedFixture } from '../fixtures'
 import { Random } from '../random'
+import { resolveConfig, type ParamSpec, type ParamValue } from '../params'
+import { resolveParams, type ModelDefinition } from '../registry'
 import type { Encoder, FitOptions, Metric, ModelArtifacts, Recommender, VectorIndex } from '../types'
 
 export { plantedFixture, emptyInteractions } from '../fixtures'
@@ -375,5 +377,149 @@ export function describeEncoder<Input = string>(name: string, opts: DescribeEnco
         for (const x of out) expect(Number.isFinite(x)).toBe(true)
       }, timeout)
     }
+  })
+}
+
+/** Options of {@link describeModelDefinition}. */
+export interface DescribeModelDefinitionOptions {
+  /** The model's constructor, called as a user would (`(config) => new ALS(config)`); checks its defaults against the registry's. */
+  construct?: (config?: Record<string, ParamValue>) => Recommender<object>
+  /** Overrides applied to every fit of the suite to keep it fast (`{ epochs: 2 }`). */
+  fast?: Readonly<Record<string, ParamValue>>
+  /** Alternative values for the save/load check where the automatic choice does not fit (lists, strings, coupled parameters). */
+  vary?: Readonly<Record<string, ParamValue>>
+  /** Parameters the save/load check leaves at their defaults, each with the reason. */
+  keep?: Readonly<Record<string, string>>
+  /** `ratings` for rating models. Defaults to `implicit`. */
+  fixture?: 'implicit' | 'ratings'
+  /** Options passed to `fit`. */
+  fitOptions?: FitOptions
+  /** Test timeout in ms. Defaults to `60000`. */
+  timeout?: number
+}
+
+function inRange(spec: ParamSpec, v: number): boolean {
+  if (spec.type !== 'int' && spec.type !== 'float') return false
+  if (spec.type === 'int' && !Number.isInteger(v)) return false
+  const exLo = spec.type === 'float' && spec.exclusiveMin
+  const exHi = spec.type === 'float' && spec.exclusiveMax
+  if (spec.min !== undefined && (exLo ? v <= spec.min : v < spec.min)) return false
+  if (spec.max !== undefined && (exHi ? v >= spec.max : v > spec.max)) return false
+  return Number.isFinite(v)
+}
+
+/** A valid value other than the default, or undefined where none is obvious (strings, lists). */
+function alternative(spec: ParamSpec): ParamValue | undefined {
+  switch (spec.type) {
+    case 'bool':
+      return !spec.default
+    case 'enum':
+      return spec.values.find((v) => v !== spec.default)
+    case 'int':
+    case 'float': {
+      const d = spec.default
+      const lo = spec.min ?? d - 1
+      const hi = spec.max ?? d + 1
+      const tries = spec.type === 'int' ? [d + 1, d - 1, d * 2] : [d * 2, d / 2, d + 0.5, d - 0.5, (lo + hi) / 2]
+      return tries.find((v) => v !== d && inRange(spec, v))
+    }
+    default:
+      return undefined
+  }
+}
+
+/** Values a spec must reject. */
+function badValues(spec: ParamSpec): unknown[] {
+  switch (spec.type) {
+    case 'int':
+      return [1.5, Number.NaN, 'x', ...(spec.min !== undefined ? [spec.min - 1] : []), ...(spec.max !== undefined ? [spec.max + 1] : [])]
+    case 'float':
+      return [Number.NaN, Number.POSITIVE_INFINITY, 'x', ...(spec.min !== undefined ? [spec.exclusiveMin ? spec.min : spec.min - 1] : []), ...(spec.max !== undefined ? [spec.exclusiveMax ? spec.max : spec.max + 1] : [])]
+    case 'bool':
+      return ['maybe', 2]
+    case 'enum':
+      return ['no-such-value', 3]
+    case 'string':
+      return [42]
+    case 'ints':
+      return [[1.5], 'a,b', ...(spec.min !== undefined ? [[spec.min - 1]] : [])]
+  }
+}
+
+/**
+ * The conformance suite of a registry entry: the registry's defaults are the constructor's,
+ * every parameter survives save and load, and bad values fail with INVALID_ARGUMENT naming the
+ * parameter (through the command line's resolver and through the constructor).
+ *
+ * @example
+ * ```ts
+ * describeModelDefinition(alsModel, { construct: (c) => new ALS(c), fast: { iterations: 2 } })
+ * ```
+ */
+export function describeModelDefinition(def: ModelDefinition, opts: DescribeModelDefinitionOptions = {}): void {
+  const timeout = opts.timeout ?? 60_000
+  const keys = Object.keys(def.params)
+  describe(`${def.name} (model definition conformance)`, () => {
+    it('creates an unfitted model of its name from its defaults', () => {
+      const model = def.create(resolveParams(def, {}))
+      expect(model.name).toBe(def.name)
+      expect(model.fitted).toBe(false)
+    })
+
+    it('has the same defaults in the registry and the constructor, and a config of exactly its parameters', () => {
+      const defaults = resolveParams(def, {})
+      expect(defaults).toEqual(resolveConfig(def.params, {}, { model: def.name }))
+      const fromRegistry = def.create(defaults)
+      expect(Object.keys(fromRegistry.config).sort()).toEqual([...keys].sort())
+      expect({ ...fromRegistry.config }).toEqual(defaults)
+      if (opts.construct) expect({ ...opts.construct().config }).toEqual(defaults)
+    })
+
+    for (const key of keys) {
+      const spec = def.params[key]!
+      it(`rejects bad values of "${key}" with INVALID_ARGUMENT naming it`, () => {
+        for (const bad of badValues(spec)) {
+          for (const attempt of [
+            () => resolveParams(def, { [key]: bad as ParamValue }),
+            ...(opts.construct ? [() => opts.construct!({ [key]: bad as ParamValue })] : []),
+          ]) {
+            let caught: unknown
+            try {
+              attempt()
+            } catch (e) {
+              caught = e
+            }
+            expect(caught, `${key} = ${JSON.stringify(bad)} was accepted`).toBeInstanceOf(RecForgeError)
+            expect((caught as RecForgeError).code).toBe('INVALID_ARGUMENT')
+            expect((caught as RecForgeError).message).toContain(`"${key}"`)
+          }
+        }
+      })
+    }
+
+    it('rejects an unknown parameter by name', () => {
+      expectRecForgeError(() => resolveParams(def, { noSuchParameter: 1 }), ['INVALID_ARGUMENT'])
+      expect(() => resolveParams(def, { noSuchParameter: 1 })).toThrow(/noSuchParameter/)
+      if (opts.construct) expect(() => opts.construct!({ noSuchParameter: 1 })).toThrow(/noSuchParameter/)
+    })
+
+    it('keeps every parameter through save and load', async () => {
+      const changed: Record<string, ParamValue> = {}
+      const unchanged: string[] = []
+      for (const key of keys) {
+        if (opts.keep?.[key] !== undefined) continue
+        const alt = opts.vary?.[key] ?? alternative(def.params[key]!)
+        if (alt === undefined) unchanged.push(key)
+        else changed[key] = alt
+      }
+      expect(unchanged, 'parameters without an alternative value: give one in `vary` or a reason in `keep`').toEqual([])
+      const config = resolveParams(def, { ...changed, ...opts.fast })
+      const model = def.create(config)
+      const fx = plantedFixture({ ratings: opts.fixture === 'ratings' })
+      await model.fit(fx.train, { seed: 42, ...opts.fitOptions })
+      const again = await def.load(decodeArtifacts(encodeArtifacts(await model.save())))
+      expect(again.name).toBe(def.name)
+      expect({ ...again.config }).toEqual(config)
+    }, timeout)
   })
 }

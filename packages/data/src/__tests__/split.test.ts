@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
-import { fromCoo, nnz, rangeVocabulary, InteractionsBuilder, type Interactions, type EvalSplit } from '@recforge/core'
-import { givenSplit, splitProtocol, PROTOCOLS, type Protocol } from '../split'
+import { fromCoo, nnz, rangeVocabulary, InteractionsBuilder, SPLIT_PROTOCOLS as PROTOCOLS, type Interactions, type EvalSplit, type SplitProtocol as Protocol } from '@recforge/core'
+import { givenSplit, splitProtocol } from '../split'
 import type { Dataset } from '../types'
 
 function dataset(interactions: Interactions, name = 'test'): Dataset {

@@ -11,7 +11,7 @@ class TableModel extends BaseRecommender<{ table: number[][] }> {
     const row = this.config.table[user] ?? []
     for (let i = 0; i < out.length; i++) out[i] = row[i] ?? 0
   }
-  async save(): Promise<ModelArtifacts> {
+  override async save(): Promise<ModelArtifacts> {
     return { model: this.name, formatVersion: 1, config: { table: this.config.table }, ...this.baseArtifacts() }
   }
 }
@@ -74,7 +74,7 @@ async function fitted(model: TableModel, train: Interactions): Promise<TableMode
   return model
 }
 
-function fullSplit(testRows: [number, number, number][], protocol = 'holdout-full'): EvalSplit {
+function fullSplit(testRows: [number, number, number][], protocol: EvalSplit['protocol'] = 'holdout-full'): EvalSplit {
   return { protocol, fold: 0, train: interactions(TRAIN), test: interactions(testRows) }
 }
 
@@ -208,7 +208,7 @@ describe('evaluateSplit, full ranking (hand-computed)', () => {
 
   it('rejects bad input with clear messages', async () => {
     const model = await fitted(new TableModel({ table: TABLE }), interactions(TRAIN))
-    expect(() => evaluateSplit(model, fullSplit(TEST, 'replay'))).toThrow(/unknown protocol "replay"/)
+    expect(() => evaluateSplit(model, fullSplit(TEST, 'replay' as EvalSplit['protocol']))).toThrow(/unknown protocol "replay"/)
     expect(() => evaluateSplit(model, fullSplit(TEST), { metrics: ['rmse'] })).toThrow(/metric "rmse" does not apply to protocol "holdout-full"/)
     expect(() => evaluateSplit(model, fullSplit(TEST), { k: 0 })).toThrow(/k must be a positive integer/)
     const otherTest = fromCoo({ users: rangeVocabulary(3), items: rangeVocabulary(ITEMS), userIdx: Int32Array.of(0), itemIdx: Int32Array.of(1), values: Float32Array.of(1) })
