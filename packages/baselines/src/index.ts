@@ -1,4 +1,4 @@
-export { Popularity } from './pop'
+export { Popularity, POP_PARAMS } from './pop'
 export type { PopularityConfig } from './pop'
 export { ItemKNN } from './itemknn'
 export type { ItemKNNConfig, ItemSimilarity } from './itemknn'

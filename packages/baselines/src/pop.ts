@@ -1,28 +1,30 @@
 import {
   BaseRecommender,
   RecForgeError,
-  checkArtifacts,
-  checkNumber,
+  defineParams,
+  param,
   requireTensor,
+  resolveConfig,
+  type ConfigOf,
   type FitOptions,
   type Interactions,
   type ModelArtifacts,
+  type ModelState,
 } from '@recforge/core'
-import { checkBool, checkKeys } from './internal/util'
 
-/** Options of {@link Popularity}. */
-export interface PopularityConfig {
-  /** Count each interaction by its value (rating, weight) instead of 1. Defaults to `false`. */
-  weighted: boolean
-  /**
-   * Recency decay: an interaction `halfLifeDays` days older than the newest one counts half
-   * (0 = no decay; needs timestamps in seconds). Defaults to `0`.
-   */
-  halfLifeDays: number
-}
+/** The parameters of {@link Popularity} (the `pop` model). */
+export const POP_PARAMS = defineParams({
+  weighted: param.bool({ default: false, description: 'count each interaction by its value (rating, weight) instead of 1' }),
+  halfLifeDays: param.float({
+    default: 0,
+    min: 0,
+    description: 'recency decay: an interaction this many days older than the newest counts half (0 = no decay; needs timestamps in seconds)',
+  }),
+})
 
-const DEFAULTS: PopularityConfig = { weighted: false, halfLifeDays: 0 }
-const FORMAT_VERSION = 1
+/** The configuration of {@link Popularity}: see {@link POP_PARAMS}. */
+export type PopularityConfig = ConfigOf<typeof POP_PARAMS>
+
 const DAY = 86_400
 
 /**
@@ -44,11 +46,7 @@ export class Popularity extends BaseRecommender<PopularityConfig> {
   private scores32: Float32Array | undefined
 
   constructor(config: Partial<PopularityConfig> = {}) {
-    checkKeys('pop', config, Object.keys(DEFAULTS))
-    const c = { ...DEFAULTS, ...config }
-    checkBool('weighted', c.weighted)
-    checkNumber('halfLifeDays', c.halfLifeDays, { min: 0 })
-    super(c)
+    super(resolveConfig(POP_PARAMS, config, { model: 'pop' }))
   }
 
   /** The popularity score of every item (a copy). */
@@ -85,27 +83,13 @@ export class Popularity extends BaseRecommender<PopularityConfig> {
     out.set(this.scores32!)
   }
 
-  override async save(): Promise<ModelArtifacts> {
-    const base = this.baseArtifacts()
-    return { model: this.name, formatVersion: FORMAT_VERSION, config: { ...this.config }, meta: base.meta, tensors: { ...base.tensors, popularity: this.popularity! } }
+  protected override saveState(): ModelState {
+    return { tensors: { popularity: this.popularity! } }
   }
 
-  /**
-   * Rebuilds a fitted model from {@link Popularity.save} artifacts.
-   *
-   * @example
-   * ```ts
-   * const again = await Popularity.load(await pop.save())
-   * ```
-   * @throws RecForgeError INVALID_ARGUMENT / UNSUPPORTED_VERSION / PARSE_ERROR for artifacts of another model, version or shape.
-   */
-  static override async load(a: ModelArtifacts): Promise<Popularity> {
-    checkArtifacts(a, 'pop', FORMAT_VERSION)
-    const model = new Popularity(a.config as Partial<PopularityConfig>)
-    model.restoreBase(a)
+  protected override restoreState(a: ModelArtifacts): void {
     const pop = requireTensor(a, 'popularity', Float64Array)
-    if (pop.length !== model.numItems) throw new RecForgeError('PARSE_ERROR', `pop artifacts: popularity has ${pop.length} entries; the catalogue has ${model.numItems} items`)
-    model.setScores(pop)
-    return model
+    if (pop.length !== this.numItems) throw new RecForgeError('PARSE_ERROR', `pop artifacts: popularity has ${pop.length} entries; the catalogue has ${this.numItems} items`)
+    this.setScores(pop)
   }
 }

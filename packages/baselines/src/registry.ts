@@ -1,23 +1,20 @@
-import type { ModelDefinition } from '@recforge/core'
+import { defineModel, type ModelDefinition } from '@recforge/core'
 import { EASE, type EASEConfig } from './ease'
 import { ItemKNN, type ItemKNNConfig } from './itemknn'
-import { Popularity } from './pop'
+import { POP_PARAMS, Popularity } from './pop'
 
 const PKG = '@recforge/baselines'
 
 /** `pop`: most-popular items, optionally weighted and recency-decayed. */
-export const popModel: ModelDefinition = {
+export const popModel: ModelDefinition = defineModel({
   name: 'pop',
   description: 'Most popular items (interaction counts, optionally value-weighted and recency-decayed)',
   package: PKG,
   task: 'ranking',
-  params: {
-    weighted: { type: 'bool', default: false, description: 'count each interaction by its value instead of 1' },
-    halfLifeDays: { type: 'float', default: 0, min: 0, description: 'recency half-life in days (0 = no decay; needs timestamps)' },
-  },
-  create: (p) => new Popularity({ weighted: p.weighted as boolean, halfLifeDays: p.halfLifeDays as number }),
+  params: POP_PARAMS,
+  create: (c) => new Popularity(c),
   load: (a) => Popularity.load(a),
-}
+})
 
 /** `itemknn`: item-based k-nearest neighbours. */
 export const itemKnnModel: ModelDefinition = {

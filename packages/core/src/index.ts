@@ -40,7 +40,7 @@ export { BaseRecommender } from './recommender'
 export type { SeenItems, ModelState, RecommenderClass } from './recommender'
 export { ModelRegistry, resolveParams, defineModel } from './registry'
 export type { ModelDefinition, ModelTask } from './registry'
-export { param, defineParams, resolveConfig, defaultConfig, formatParamValue, describeParamType } from './params'
+export { param, defineParams, resolveConfig, defaultConfig, formatParamValue, describeParamType, renameParams, paramsTable } from './params'
 export type {
   ParamSpec,
   ParamSchema,

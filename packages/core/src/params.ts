@@ -266,3 +266,28 @@ function checkValue(spec: ParamSpec, v: unknown, where: () => string): ParamValu
     }
   }
 }
+
+/**
+ * A saved config with renamed parameters under their new names, for a model's `upgradeConfig`
+ * (`renameParams(config, { lr: 'learningRate', reg: 'l2' })`). A key already present under its
+ * new name wins.
+ */
+export function renameParams(config: Readonly<Record<string, unknown>>, renames: Readonly<Record<string, string>>): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(config)) {
+    const to = renames[key]
+    if (to === undefined) out[key] = value
+    else if (!(to in config)) out[to] = value
+  }
+  return out
+}
+
+/**
+ * A Markdown table of a schema's parameters (name, type and range, default, description), the
+ * form package READMEs show between `<!-- params:<model> -->` markers.
+ */
+export function paramsTable(schema: ParamSchema): string {
+  const esc = (t: string) => t.replace(/\|/g, '\\|')
+  const rows = Object.entries(schema).map(([key, spec]) => `| \`${key}\` | ${esc(describeParamType(spec))} | \`${esc(formatParamValue(spec.default))}\` | ${esc(spec.description)} |`)
+  return ['| parameter | type | default | description |', '|---|---|---|---|', ...rows].join('\n')
+}

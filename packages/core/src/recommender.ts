@@ -23,6 +23,7 @@ export interface ModelState {
 export interface RecommenderClass<M> {
   new (config: never): M
   readonly formatVersion: number
+  upgradeConfig(config: Readonly<Record<string, unknown>>, version: number): Record<string, unknown>
 }
 
 /**
@@ -186,6 +187,15 @@ export abstract class BaseRecommender<Config extends object> implements Recommen
   }
 
   /**
+   * Maps a config saved by an older build (format `version`) onto today's parameters, e.g.
+   * renamed keys. {@link BaseRecommender.load} calls it before the constructor. Defaults to the
+   * config unchanged.
+   */
+  static upgradeConfig(config: Readonly<Record<string, unknown>>, _version: number): Record<string, unknown> {
+    return { ...config }
+  }
+
+  /**
    * Rebuilds a fitted model from {@link BaseRecommender.save} artifacts: the saved config goes
    * through the constructor (so it is checked like a user's), then the state is restored.
    *
@@ -199,7 +209,7 @@ export abstract class BaseRecommender<Config extends object> implements Recommen
   static async load(this: RecommenderClass<BaseRecommender<object>>, artifacts: ModelArtifacts): Promise<BaseRecommender<object>> {
     let model: BaseRecommender<object>
     try {
-      model = new this(artifacts.config as never)
+      model = new this(this.upgradeConfig(artifacts.config, artifacts.formatVersion) as never)
     } catch (e) {
       if (!isRecForgeError(e, 'INVALID_ARGUMENT')) throw e
       throw new RecForgeError('PARSE_ERROR', `artifacts of model "${artifacts.model}" (format ${artifacts.formatVersion}) hold a config this build rejects: ${e.message}`, { cause: e })

@@ -1,7 +1,9 @@
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { runReadmeExample } from '@recforge/bench/readme'
+import { describeReadmeParams } from '@recforge/core/testing'
 import { expect, it } from 'vitest'
+import { popModel } from '../registry'
 
 const pkgDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
@@ -13,3 +15,5 @@ it('the README example runs on MovieLens latest-small and prints what the README
   const { printed, expected } = await runReadmeExample(pkgDir, (code) => code.replace('movielens-latest:../shared/data/ml-latest-small', `movielens-latest:${movielens}`))
   expect(printed).toBe(expected)
 }, 120_000)
+
+describeReadmeParams(path.join(pkgDir, 'README.md'), [popModel])

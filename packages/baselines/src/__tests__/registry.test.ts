@@ -1,6 +1,10 @@
 import { ModelRegistry, decodeArtifacts, encodeArtifacts, plantedFixture, resolveParams } from '@recforge/core'
+import { describeModelDefinition } from '@recforge/core/testing'
 import { describe, expect, it } from 'vitest'
-import { baselinesModels } from '../registry'
+import { Popularity } from '../pop'
+import { baselinesModels, popModel } from '../registry'
+
+describeModelDefinition(popModel, { construct: (c) => new Popularity(c) })
 
 describe('baselinesModels', () => {
   it('registers pop, itemknn and ease with documented parameters', () => {

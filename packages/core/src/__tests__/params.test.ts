@@ -12,9 +12,11 @@ import {
   isProtocol,
   nestArtifacts,
   param,
+  paramsTable,
   parseProtocol,
   protocolKind,
   requireTensor,
+  renameParams,
   resolveConfig,
   unnestArtifacts,
   type ConfigInput,
@@ -108,6 +110,15 @@ describe('resolveConfig', () => {
     expect(describeParamType(param.float({ default: 1, min: 0, exclusiveMin: true, description: '' }))).toBe('float > 0')
     expect(formatParamValue([64, 32])).toBe('64,32')
     expect(formatParamValue(false)).toBe('false')
+    expect(paramsTable(defineParams({ solver: SCHEMA.solver, layers: SCHEMA.layers, pipe: param.string({ default: 'a|b', description: 'x | y' }) }))).toBe(
+      [
+        '| parameter | type | default | description |',
+        '|---|---|---|---|',
+        '| `solver` | cg \\| cholesky | `cg` | solver |',
+        '| `layers` | ints >= 1 | `16,8` | layer sizes |',
+        '| `pipe` | string | `a\\|b` | x \\| y |',
+      ].join('\n'),
+    )
   })
 })
 
@@ -141,6 +152,10 @@ class Toy extends BaseRecommender<ConfigOf<typeof TOY_PARAMS>> {
   protected override saveState(): ModelState {
     return { meta: { note: 'v2' }, tensors: { weights: this.weights } }
   }
+  static override upgradeConfig(config: Readonly<Record<string, unknown>>, version: number): Record<string, unknown> {
+    // format 1 called the bonus "b"
+    return version === 1 ? renameParams(config, { b: 'bonus' }) : { ...config }
+  }
   protected override restoreState(a: ModelArtifacts, version: number): void {
     // format 1 stored the weights under another name
     this.weights = requireTensor(a, version === 1 ? 'w' : 'weights', Float32Array)
@@ -172,8 +187,11 @@ describe('BaseRecommender save and load', () => {
     await m.fit(fx.train)
     const a = await m.save()
     const { weights, ...rest } = a.tensors
-    const again = (await Toy.load({ ...a, formatVersion: 1, tensors: { ...rest, w: weights! } })) as Toy
+    const again = (await Toy.load({ ...a, formatVersion: 1, config: { b: 3 }, tensors: { ...rest, w: weights! } })) as Toy
     expect(again.restoredFrom).toBe(1)
+    expect(again.config).toEqual({ bonus: 3 })
+    expect(renameParams({ lr: 1, reg: 2, seed: 3 }, { lr: 'learningRate', reg: 'l2' })).toEqual({ learningRate: 1, l2: 2, seed: 3 })
+    expect(renameParams({ lr: 1, learningRate: 2 }, { lr: 'learningRate' })).toEqual({ learningRate: 2 })
   })
 
   it('refuses artifacts of another model, a newer format, or a config the constructor rejects', async () => {

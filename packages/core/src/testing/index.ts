@@ -3,7 +3,7 @@ import { decodeArtifacts, encodeArtifacts } from '../artifacts'
 import { RecForgeError } from '../errors'
 import { emptyInteractions, plantedFixture } from '../fixtures'
 import { Random } from '../random'
-import { resolveConfig, type ParamSpec, type ParamValue } from '../params'
+import { paramsTable, resolveConfig, type ParamSpec, type ParamValue } from '../params'
 import { resolveParams, type ModelDefinition } from '../registry'
 import type { Encoder, FitOptions, Metric, ModelArtifacts, Recommender, VectorIndex } from '../types'
 
@@ -521,5 +521,38 @@ export function describeModelDefinition(def: ModelDefinition, opts: DescribeMode
       expect(again.name).toBe(def.name)
       expect({ ...again.config }).toEqual(config)
     }, timeout)
+  })
+}
+
+/**
+ * Checks that a README shows each model's parameter table as generated from its schema, between
+ * `<!-- params:<name> -->` and `<!-- /params -->`. With `RECFORGE_UPDATE_README=1` in the
+ * environment it rewrites the tables instead (then review and commit the README).
+ *
+ * @example
+ * ```ts
+ * describeReadmeParams(new URL('../../README.md', import.meta.url), mfModels)
+ * ```
+ */
+export function describeReadmeParams(readme: URL | string, defs: readonly ModelDefinition[]): void {
+  describe('README parameter tables', () => {
+    it('match the models\' parameter schemas', async () => {
+      const { readFile, writeFile } = await import('node:fs/promises')
+      const text = await readFile(readme, 'utf8')
+      let next = text
+      for (const def of defs) {
+        const open = `<!-- params:${def.name} -->`
+        const start = next.indexOf(open)
+        expect(start, `the README has no ${open} marker`).toBeGreaterThanOrEqual(0)
+        const end = next.indexOf('<!-- /params -->', start)
+        expect(end, `the README's ${open} has no closing <!-- /params -->`).toBeGreaterThan(start)
+        next = `${next.slice(0, start + open.length)}\n${paramsTable(def.params)}\n${next.slice(end)}`
+      }
+      if (process.env.RECFORGE_UPDATE_README === '1') {
+        if (next !== text) await writeFile(readme, next)
+        return
+      }
+      expect(text, 'README parameter tables differ from the schemas; run the test with RECFORGE_UPDATE_README=1 and commit the README').toBe(next)
+    })
   })
 }
