@@ -80,6 +80,29 @@ export function dedupe(data: Interactions, policy: DuplicatePolicy = 'latest'): 
 }
 
 /**
+ * Counts interactions that repeat an earlier (user, item) pair of the same row, without changing anything.
+ *
+ * @example
+ * ```ts
+ * countDuplicates(raw) // 500
+ * ```
+ * @throws never.
+ */
+export function countDuplicates(data: Interactions): number {
+  const slot = new Int32Array(data.items.size).fill(-1)
+  let repeated = 0
+  for (let u = 0; u < data.users.size; u++) {
+    const a = data.indptr[u]!
+    for (let k = a; k < data.indptr[u + 1]!; k++) {
+      const i = data.indices[k]!
+      if (slot[i]! >= a) repeated++
+      else slot[i] = k
+    }
+  }
+  return repeated
+}
+
+/**
  * Drops interactions whose value or timestamp is missing or not finite (NaN, ±Infinity).
  *
  * @example

@@ -3,7 +3,7 @@ import path from 'node:path'
 import { InteractionsBuilder, parseError, RecForgeError, throwIfAborted, type Interactions } from '@recforge/core'
 import { forEachLine } from './lines'
 import { sniffSeparator, toNumber, toTimestamp } from './internal/fields'
-import { readTable, RowReport, type ColumnRef } from './internal/table'
+import { cleaning, readTable, RowCleaner, RowReport, type ColumnRef } from './internal/table'
 import type { Dataset, LoadOptions, LoadReport } from './types'
 
 /** Header names tried, in order, when no column option is given. */
@@ -72,6 +72,7 @@ export async function loadDelimited(file: string, opts: LoadOptions = {}): Promi
       requireRating: opts.ratingCol !== undefined,
       requireTime: opts.timeCol !== undefined,
       onBadRow: opts.onBadRow ?? 'error',
+      ...cleaning(opts),
       ...(opts.signal ? { signal: opts.signal } : {}),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     },
@@ -116,15 +117,19 @@ function cellTime(v: unknown): number {
   return cellNumber(v)
 }
 
-function cellId(v: unknown): string | undefined {
-  if (typeof v === 'string') return v.length ? v : undefined
+function cellId(v: unknown, clean: RowCleaner): string | undefined {
+  if (typeof v === 'string') {
+    const s = clean.id(v)
+    return s.length ? s : undefined
+  }
   if (typeof v === 'number' || typeof v === 'bigint') return String(v)
   return undefined
 }
 
-/** Pushes one row's cells; returns a bad-row reason or nothing. */
+/** Pushes one row's cells; returns a bad-row reason, `null` for a row dropped by cleaning (already counted), or nothing. */
 function pushCells(
   b: InteractionsBuilder,
+  clean: RowCleaner,
   u: unknown,
   i: unknown,
   r: unknown,
@@ -132,9 +137,9 @@ function pushCells(
   e: unknown,
   has: { rating: boolean; time: boolean; event: boolean },
   weights: Readonly<Record<string, number>> | undefined,
-): string | undefined {
-  const uid = cellId(u)
-  const iid = cellId(i)
+): string | null | undefined {
+  const uid = cellId(u, clean)
+  const iid = cellId(i, clean)
   if (uid === undefined || iid === undefined) return u === undefined || u === null || i === undefined || i === null || u === '' || i === '' ? 'missing id' : 'bad id'
   let value = 1
   if (has.event) {
@@ -145,6 +150,9 @@ function pushCells(
     if (r === undefined || r === null || r === '') return 'missing value'
     value = cellNumber(r)
     if (!Number.isFinite(value)) return 'bad number'
+    const kept = clean.value(value)
+    if (kept === undefined) return null
+    value = kept
   }
   let ts = 0
   if (has.time) {
@@ -169,6 +177,7 @@ function pushCells(
 export async function loadJsonl(file: string, opts: LoadOptions = {}): Promise<Dataset> {
   const rr = new RowReport(file, opts.onBadRow ?? 'error')
   const report = rr.report
+  const clean = new RowCleaner(report, cleaning(opts))
   const b = new InteractionsBuilder({ timestamps: true, capacity: 1 << 16 })
   let cols: { user: string; item: string; rating: string | undefined; time: string | undefined; event: string | undefined } | undefined
   const weights = opts.eventWeights
@@ -199,7 +208,8 @@ export async function loadJsonl(file: string, opts: LoadOptions = {}): Promise<D
         }
         if (cols.event !== undefined && !weights) throw new RecForgeError('INVALID_ARGUMENT', `${file}: eventCol is set but eventWeights is not; give a weight per event type`)
       }
-      const why = pushCells(b, o[cols.user], o[cols.item], cols.rating === undefined ? undefined : o[cols.rating], cols.time === undefined ? undefined : o[cols.time], cols.event === undefined ? undefined : o[cols.event], { rating: cols.rating !== undefined, time: cols.time !== undefined, event: cols.event !== undefined }, weights)
+      const why = pushCells(b, clean, o[cols.user], o[cols.item], cols.rating === undefined ? undefined : o[cols.rating], cols.time === undefined ? undefined : o[cols.time], cols.event === undefined ? undefined : o[cols.event], { rating: cols.rating !== undefined, time: cols.time !== undefined, event: cols.event !== undefined }, weights)
+      if (why === null) return
       if (why) return rr.bad(why, `expected fields ${[cols.user, cols.item, cols.rating, cols.time].filter(Boolean).join(', ')} with ids and numbers`, lineNo, line)
       report.rowsKept++
     },
@@ -209,6 +219,8 @@ export async function loadJsonl(file: string, opts: LoadOptions = {}): Promise<D
   if (report.rowsKept === 0 && report.rowsRead === Object.values(report.skipped).reduce((a, x) => a + x, 0) && report.skipped['blank line'] === report.rowsRead) {
     throw parseError('the file has only blank lines; expected one JSON object per line', { file, line: 1 })
   }
+  clean.finish()
+  report.interactions = true
   return { name: 'csv', interactions: withoutTimes(b.build(), cols?.time === undefined), reports: [report] }
 }
 
@@ -249,6 +261,7 @@ export async function loadParquet(file: string, opts: LoadOptions = {}): Promise
   const total = Number(metadata.num_rows)
   const rr = new RowReport(file, opts.onBadRow ?? 'error')
   const report: LoadReport = rr.report
+  const clean = new RowCleaner(report, cleaning(opts))
   const b = new InteractionsBuilder({ timestamps: true, capacity: Math.max(16, total) })
   const has = { rating: rc !== undefined, time: tc !== undefined, event: ec !== undefined }
   let start = 0
@@ -285,7 +298,8 @@ export async function loadParquet(file: string, opts: LoadOptions = {}): Promise
     const de = ec === undefined ? undefined : data[ec]
     for (let j = 0; j < n; j++) {
       report.rowsRead++
-      const why = pushCells(b, du[j], di[j], dr?.[j], dt?.[j], de?.[j], has, opts.eventWeights)
+      const why = pushCells(b, clean, du[j], di[j], dr?.[j], dt?.[j], de?.[j], has, opts.eventWeights)
+      if (why === null) continue
       if (why) {
         rr.bad(why, `expected ids in ${uc}, ${ic}${rc ? ` and a number in ${rc}` : ''}${tc ? `, a time in ${tc}` : ''}`, start + j + 1, JSON.stringify([du[j], di[j], dr?.[j], dt?.[j]], (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)))
         continue
@@ -295,5 +309,7 @@ export async function loadParquet(file: string, opts: LoadOptions = {}): Promise
     start = end
     opts.onProgress?.({ stage: 'load', current: start, total, message: file })
   }
+  clean.finish()
+  report.interactions = true
   return { name: 'csv', interactions: withoutTimes(b.build(), tc === undefined), reports: [report] }
 }

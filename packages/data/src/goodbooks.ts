@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { IdVocabulary, InteractionsBuilder, RecForgeError } from '@recforge/core'
-import { readRows, readTable } from './internal/table'
+import { cleaning, readRows, readTable } from './internal/table'
 import { SideInfoBuilder } from './internal/side'
 import type { Dataset, LoadOptions, LoadReport } from './types'
 
@@ -101,7 +101,7 @@ export async function loadGoodbooks(dir: string, opts: LoadOptions = {}): Promis
   const b = new InteractionsBuilder({ timestamps: false, users, items, capacity: hasRatings ? 6_000_000 : 16 })
   if (hasRatings) {
     reports.push(
-      await readTable({ file: ratingsFile, sep: ',', header: true, quoted: true, encoding: 'utf-8', user: 'user_id', item: 'book_id', rating: 'rating', requireRating: true, onBadRow, ...run }, b),
+      await readTable({ file: ratingsFile, sep: ',', header: true, quoted: true, encoding: 'utf-8', user: 'user_id', item: 'book_id', rating: 'rating', requireRating: true, onBadRow, ...run, ...cleaning(opts, { min: 1, max: 5 }) }, b),
     )
   }
   return { name: 'goodbooks-10k', interactions: b.build(), itemInfo: side.build(items.size), reports }

@@ -82,7 +82,9 @@ export async function forEachLine(file: string, onRecord: (record: string, line:
   } catch (e) {
     throw new RecForgeError('IO_ERROR', `cannot read ${file}: ${(e as Error).message}`, { cause: e })
   }
-  let carry: Buffer | undefined
+  // bytes after the last newline so far: kept as a list of chunks, joined once the line ends, so
+  // a line spanning many chunks costs time linear in its length
+  let carry: Buffer[] = []
   let line = 0
   let records = 0
   let bytes = 0
@@ -137,14 +139,14 @@ export async function forEachLine(file: string, onRecord: (record: string, line:
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       throwIfAborted(opts.signal, `reading ${file}`)
       bytes += chunk.length
-      const buf = carry ? Buffer.concat([carry, chunk]) : chunk
-      const last = buf.lastIndexOf(NL)
+      const last = chunk.lastIndexOf(NL)
       if (last < 0) {
-        carry = buf
+        carry.push(chunk)
         continue
       }
-      carry = last + 1 < buf.length ? Buffer.from(buf.subarray(last + 1)) : undefined
-      emit(decodeLines(buf.subarray(0, last), encoding, file, line + 1, decoder))
+      const head = carry.length ? Buffer.concat([...carry, chunk.subarray(0, last)]) : chunk.subarray(0, last)
+      carry = last + 1 < chunk.length ? [Buffer.from(chunk.subarray(last + 1))] : []
+      emit(decodeLines(head, encoding, file, line + 1, decoder))
       opts.onProgress?.({ stage: 'read', current: bytes, total: size, message: file })
     }
   } catch (e) {
@@ -153,7 +155,7 @@ export async function forEachLine(file: string, onRecord: (record: string, line:
   } finally {
     stream.destroy()
   }
-  if (carry && carry.length) emit(decodeLines(carry, encoding, file, line + 1, decoder))
+  if (carry.length) emit(decodeLines(Buffer.concat(carry), encoding, file, line + 1, decoder))
   if (pending !== undefined) throw parseError('unterminated quoted field; expected a closing `"` before the end of the file', { file, line: pendingLine, text: pending })
   opts.onProgress?.({ stage: 'read', current: bytes, total: size, message: file })
   return { records, lines: line, bytes }

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { IdVocabulary, InteractionsBuilder, RecForgeError, type Interactions } from '@recforge/core'
-import { readRows, readTable } from './internal/table'
+import { cleaning, readRows, readTable } from './internal/table'
 import { SideInfoBuilder, yearFromTitle } from './internal/side'
 import type { Dataset, LoadOptions, LoadReport } from './types'
 
@@ -92,7 +92,7 @@ export async function loadMovieLens100k(dir: string, opts: LoadOptions = {}): Pr
     })
     reports.push(report)
   }
-  const table = { sep: '\t', header: false, quoted: false, encoding: 'latin1', user: 0, item: 1, rating: 2, time: 3, requireRating: true, requireTime: true, onBadRow, ...run(opts) } as const
+  const table = { sep: '\t', header: false, quoted: false, encoding: 'latin1', user: 0, item: 1, rating: 2, time: 3, requireRating: true, requireTime: true, onBadRow, ...run(opts), ...cleaning(opts, { min: 1, max: 5 }) } as const
   const b = new InteractionsBuilder({ timestamps: true, users, items, capacity: 100_000 })
   reports.push(await readTable({ ...table, file: dataFile }, b))
   const interactions = b.build()
@@ -172,7 +172,7 @@ export async function loadMovieLens1m(dir: string, opts: LoadOptions = {}): Prom
   }
   const b = new InteractionsBuilder({ timestamps: true, users, items, capacity: 1_000_210 })
   reports.push(
-    await readTable({ file: ratings, sep: '::', header: false, quoted: false, encoding: 'latin1', user: 0, item: 1, rating: 2, time: 3, requireRating: true, requireTime: true, onBadRow, ...run(opts) }, b),
+    await readTable({ file: ratings, sep: '::', header: false, quoted: false, encoding: 'latin1', user: 0, item: 1, rating: 2, time: 3, requireRating: true, requireTime: true, onBadRow, ...run(opts), ...cleaning(opts, { min: 1, max: 5 }) }, b),
   )
   const itemInfo = side.build(items.size)
   if (moviesReport) warnMissingSide(moviesReport, itemInfo, items.size, 'items')
@@ -222,7 +222,7 @@ export async function loadMovieLensLatest(dir: string, opts: LoadOptions = {}): 
   const b = new InteractionsBuilder({ timestamps: true, users, items, capacity: 1 << 17 })
   reports.push(
     await readTable(
-      { file: ratings, sep: ',', header: true, quoted: true, encoding: 'utf-8', user: 'userId', item: 'movieId', rating: 'rating', time: 'timestamp', requireRating: true, requireTime: true, onBadRow, ...run(opts) },
+      { file: ratings, sep: ',', header: true, quoted: true, encoding: 'utf-8', user: 'userId', item: 'movieId', rating: 'rating', time: 'timestamp', requireRating: true, requireTime: true, onBadRow, ...run(opts), ...cleaning(opts, { min: 0.5, max: 5 }) },
       b,
     ),
   )

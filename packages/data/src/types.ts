@@ -12,7 +12,20 @@ export interface LoadReport {
   skipped: Record<string, number>
   /** Things worth knowing that did not stop the load (e.g. items rated but missing from the metadata). */
   warnings: string[]
+  /** Set on the report of the file the interactions came from (not side tables or folds). */
+  interactions?: true
+  /** The smallest and largest value read (ratings or weights), when the file has values. */
+  valueRange?: { min: number; max: number }
+  /** Rows whose value was moved into `ratingRange` (with `clamp: true`). */
+  clamped?: number
+  /** Ids whose surrounding white space was removed (`trimIds`). */
+  trimmed?: number
+  /** Rows merged into another row of the same (user, item) pair by the `duplicates` policy. */
+  merged?: number
 }
+
+/** How {@link LoadOptions.duplicates} treats repeated (user, item) pairs: keep them all, or merge them like `dedupe` does. */
+export type DuplicatesOption = 'keep' | 'latest' | 'first' | 'mean'
 
 /** A loaded dataset: interactions, item side information and the load reports, plus predefined folds where the dataset has them. */
 export interface Dataset {
@@ -56,4 +69,19 @@ export interface LoadOptions extends RunOptions {
   itemsOnly?: boolean
   /** Seed of the `synthetic:` generator. Defaults to `42`. */
   seed?: number
+  /**
+   * Repeated (user, item) pairs: `keep` them all (counted in the report's warnings), or merge them
+   * into one interaction (`latest`, `first`, `mean`, as `dedupe`; counted in `merged`). Applied by
+   * {@link loadDataset} and `loadFile`. Defaults to `'keep'`.
+   */
+  duplicates?: DuplicatesOption
+  /**
+   * Values outside `[min, max]` are dropped (counted in `skipped` as `value below <min>` /
+   * `value above <max>`) or, with `clamp: true`, moved to the nearest bound (counted in `clamped`).
+   * Defaults to the dataset's documented scale for MovieLens (0.5..5 for latest, 1..5 for 100K and
+   * 1M) and Goodbooks (1..5), and to none for other files (the report then gives the range read).
+   */
+  ratingRange?: { min: number; max: number; clamp?: boolean }
+  /** Remove white space around user and item ids (counted in `trimmed`); otherwise such ids are kept as they are and counted in a warning. Defaults to `false`. */
+  trimIds?: boolean
 }

@@ -1,13 +1,13 @@
 import { parseError, RecForgeError, type IdVocabulary, type InteractionsBuilder, type RunOptions } from '@recforge/core'
 import { forEachLine, type TextEncodingName } from '../lines'
-import type { BadRowPolicy, LoadReport } from '../types'
+import type { BadRowPolicy, LoadOptions, LoadReport } from '../types'
 import { splitFields, toNumber, toTimestamp } from './fields'
 
 /** A column given by header name or by 0-based position. */
 export type ColumnRef = string | number
 
 /** How to read one interactions table into a builder. */
-export interface TableSpec extends RunOptions {
+export interface TableSpec extends RunOptions, CleaningOptions {
   file: string
   sep: string
   /** true, false, or 'auto' (a header when the first line names one of `known`). */
@@ -28,6 +28,84 @@ export interface TableSpec extends RunOptions {
   requireTime?: boolean
 }
 
+/** What the loaders clean while reading rows. */
+export interface CleaningOptions {
+  trimIds?: boolean
+  ratingRange?: { min: number; max: number; clamp?: boolean }
+}
+
+/** The cleaning options of a load, with a dataset's documented rating scale as the default range. */
+export function cleaning(opts: LoadOptions, scale?: { min: number; max: number }): CleaningOptions {
+  const range = opts.ratingRange ?? scale
+  return { ...(opts.trimIds ? { trimIds: true } : {}), ...(range ? { ratingRange: range } : {}) }
+}
+
+/**
+ * Counts and applies row cleaning: ids with white space around them (trimmed or counted), values
+ * outside the rating range (dropped into `skipped`, or clamped), rows with more fields than the
+ * header, and the range of values read. {@link RowCleaner.finish} writes it all to the report.
+ */
+export class RowCleaner {
+  private spaced = 0
+  private trimmed = 0
+  private clamped = 0
+  private extra = 0
+  private min = Number.POSITIVE_INFINITY
+  private max = Number.NEGATIVE_INFINITY
+
+  constructor(
+    private readonly report: LoadReport,
+    private readonly opts: CleaningOptions,
+  ) {
+    const r = opts.ratingRange
+    if (r && !(Number.isFinite(r.min) && Number.isFinite(r.max) && r.min <= r.max)) {
+      throw new RecForgeError('INVALID_ARGUMENT', `ratingRange must be two finite numbers with min <= max; got ${r.min}..${r.max}`)
+    }
+  }
+
+  /** The id to use: trimmed when asked, else as read (counted when it has white space around it). */
+  id(s: string): string {
+    const n = s.length
+    if (n && (s.charCodeAt(0) <= 32 || s.charCodeAt(n - 1) <= 32)) {
+      if (this.opts.trimIds) {
+        this.trimmed++
+        return s.trim()
+      }
+      this.spaced++
+    }
+    return s
+  }
+
+  /** The value to keep, or undefined for a value outside the range (counted as skipped). */
+  value(v: number): number | undefined {
+    if (v < this.min) this.min = v
+    if (v > this.max) this.max = v
+    const r = this.opts.ratingRange
+    if (!r || (v >= r.min && v <= r.max)) return v
+    if (r.clamp) {
+      this.clamped++
+      return v < r.min ? r.min : r.max
+    }
+    const why = v < r.min ? `value below ${r.min}` : `value above ${r.max}`
+    this.report.skipped[why] = (this.report.skipped[why] ?? 0) + 1
+    return undefined
+  }
+
+  /** Counts a row with more fields than the header. */
+  extraFields(): void {
+    this.extra++
+  }
+
+  finish(): void {
+    const r = this.report
+    if (this.min <= this.max) r.valueRange = { min: this.min, max: this.max }
+    if (this.clamped) r.clamped = this.clamped
+    if (this.trimmed) r.trimmed = this.trimmed
+    if (this.spaced) r.warnings.push(`${this.spaced} ids have white space around them and were kept as they are (pass trimIds: true / --trim-ids to remove it)`)
+    if (this.extra) r.warnings.push(`${this.extra} rows have more fields than the header; the extra fields were ignored`)
+  }
+}
+
 /** Shared bookkeeping for bad rows: throw or count. */
 export class RowReport {
   readonly report: LoadReport
@@ -38,7 +116,7 @@ export class RowReport {
     this.report = { file, rowsRead: 0, rowsKept: 0, skipped: {}, warnings: [] }
   }
   bad(reason: string, expected: string, line: number, text: string): void {
-    if (this.policy === 'error') throw parseError(`${reason}; ${expected} (pass onBadRow: 'skip' to skip such rows and count them)`, { file: this.report.file, line, text })
+    if (this.policy === 'error') throw parseError(`${reason}; ${expected} (pass onBadRow: 'skip', or --on-bad-row skip on the command line, to skip such rows and count them)`, { file: this.report.file, line, text })
     this.report.skipped[reason] = (this.report.skipped[reason] ?? 0) + 1
   }
 }
@@ -83,6 +161,7 @@ function namesOf(ref: ColumnRef | readonly string[] | undefined): string[] {
 export async function readTable(spec: TableSpec, builder: InteractionsBuilder, info?: { hasTime: boolean }): Promise<LoadReport> {
   const rr = new RowReport(spec.file, spec.onBadRow)
   const report = rr.report
+  const clean = new RowCleaner(report, spec)
   const fields: string[] = []
   let header: string[] | undefined
   let first = true
@@ -150,8 +229,9 @@ export async function readTable(spec: TableSpec, builder: InteractionsBuilder, i
     const n = splitFields(line, spec.sep, spec.quoted, fields)
     if (n < 0) return rr.bad('unterminated quoted field', 'expected a closing `"`', lineNo, line)
     if (n < need) return rr.bad('too few fields', `${expected}; found ${n}${n === 1 ? ' (is the separator right?)' : ''}`, lineNo, line)
-    const uid = fields[ui]!
-    const iid = fields[ii]!
+    if (header && n > header.length) clean.extraFields()
+    const uid = clean.id(fields[ui]!)
+    const iid = clean.id(fields[ii]!)
     if (uid.length === 0 || iid.length === 0) return rr.bad('missing id', `${expected}; the user or item id is empty`, lineNo, line)
     let value = 1
     if (ei >= 0) {
@@ -162,6 +242,9 @@ export async function readTable(spec: TableSpec, builder: InteractionsBuilder, i
       if (ri >= n) return rr.bad('too few fields', `${expected}; found ${n}`, lineNo, line)
       value = toNumber(fields[ri]!)
       if (!Number.isFinite(value)) return rr.bad(fields[ri]!.length ? 'bad number' : 'missing value', `expected a number in the rating column ${header ? JSON.stringify(header[ri]) : ri}`, lineNo, line)
+      const kept = clean.value(value)
+      if (kept === undefined) return
+      value = kept
     }
     let ts = 0
     if (ti >= 0) {
@@ -199,6 +282,8 @@ export async function readTable(spec: TableSpec, builder: InteractionsBuilder, i
     throw parseError(res.bytes === 0 ? 'the file is empty; expected interaction rows' : 'the file has a header but no data rows', { file: spec.file, line: 1 })
   }
   spec.onProgress?.({ stage: 'load', current: report.rowsRead, total: report.rowsRead, message: spec.file })
+  clean.finish()
+  if (!spec.lookupOnly) report.interactions = true
   return report
 }
 
