@@ -1,3 +1,5 @@
-export { NCFModel, GMF, MLP, NeuMF, NCF_DEFAULTS, parseLayers } from './ncf'
-export type { NCFConfig, NCFKind, NCFObjective, NCFFitReport } from './ncf'
-export { ncfModels } from './registry'
+export { NCFModel, GMF, MLP, NeuMF } from './ncf'
+export type { NCFFitReport } from './ncf'
+export { GMF_PARAMS, MLP_PARAMS, NEUMF_PARAMS } from './params'
+export type { GMFConfig, MLPConfig, NeuMFConfig, NCFConfig, NCFKind, NCFObjective } from './params'
+export { ncfModels, gmfModel, mlpModel, neumfModel } from './registry'

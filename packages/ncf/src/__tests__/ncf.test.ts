@@ -2,22 +2,29 @@ import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { ModelRegistry, RecForgeError, nnz, plantedFixture } from '@recforge/core'
-import { describeRecommender } from '@recforge/core/testing'
+import { ModelRegistry, RecForgeError, nnz, plantedFixture, resolveParams, type ModelArtifacts } from '@recforge/core'
+import { describeModelDefinition, describeRecommender } from '@recforge/core/testing'
 import { initBackend, tf } from '@recforge/tf'
-import { GMF, MLP, NeuMF, ncfModels, parseLayers, type NCFConfig } from '../index'
+import { GMF, MLP, NeuMF, gmfModel, mlpModel, ncfModels, neumfModel, type NeuMFConfig } from '../index'
 
 // Small networks for the 48-user planted fixture. Without a little weight decay GMF and NeuMF
 // memorise the sampled negatives of so small a catalogue and lose the held-out item.
-const base: Partial<NCFConfig> = { factors: 4, layers: [16, 8, 4], epochs: 40, batchSize: 64, learningRate: 0.01, negatives: 4 }
+const training = { epochs: 40, batchSize: 64, learningRate: 0.01, negatives: 4 }
+const gmfBase = { factors: 4, ...training }
+const mlpBase = { layers: [16, 8, 4], ...training }
+const base: Partial<NeuMFConfig> = { factors: 4, layers: [16, 8, 4], ...training }
+
+describeModelDefinition(gmfModel, { construct: (c) => new GMF(c), fast: { epochs: 2, factors: 4 } })
+describeModelDefinition(mlpModel, { construct: (c) => new MLP(c), fast: { epochs: 2 }, vary: { layers: [16, 8] } })
+describeModelDefinition(neumfModel, { construct: (c) => new NeuMF(c), fast: { epochs: 1, pretrainEpochs: 1, factors: 4 }, vary: { layers: [16, 8] } })
 
 // The conformance suites run on the default backend (wasm here; RECFORGE_TF_BACKEND=cpu moves them).
-describeRecommender('gmf', { create: () => new GMF({ ...base, l2: 0.001 }), load: GMF.load })
-describeRecommender('mlp', { create: () => new MLP(base), load: MLP.load })
-describeRecommender('neumf', { create: () => new NeuMF({ ...base, l2: 0.001 }), load: NeuMF.load })
+describeRecommender('gmf', { create: () => new GMF({ ...gmfBase, l2: 0.001 }), load: (a) => GMF.load(a) })
+describeRecommender('mlp', { create: () => new MLP(mlpBase), load: (a) => MLP.load(a) })
+describeRecommender('neumf', { create: () => new NeuMF({ ...base, l2: 0.001 }), load: (a) => NeuMF.load(a) })
 describeRecommender('neumf (explicit)', {
   create: () => new NeuMF({ ...base, objective: 'explicit', epochs: 80, l2: 0.001 }),
-  load: NeuMF.load,
+  load: (a) => NeuMF.load(a),
   fixture: 'ratings',
   // In the ratings fixture no user of cluster c ever rated an item of cluster c+3, so a rating
   // regressor cannot tell those items from the held-out one by data alone (chance is about 0.15;
@@ -82,7 +89,7 @@ describe('NCF specifics', () => {
 
   it('scores GMF as the inner product of userVector and itemVectors plus a shared bias', async () => {
     await initBackend()
-    const g = new GMF({ ...base, epochs: 2 })
+    const g = new GMF({ ...gmfBase, epochs: 2 })
     await g.fit(tiny())
     const { vectors, dimensions } = g.itemVectors()
     expect(dimensions).toBe(4)
@@ -96,14 +103,13 @@ describe('NCF specifics', () => {
   it('initialises NeuMF from pretrained GMF and MLP: alpha-weighted sum of their logits', async () => {
     await initBackend()
     const train = tiny()
-    const c = { ...base, pretrainEpochs: 4, alpha: 0.3 }
     const stages = new Set<string>()
-    const fused = new NeuMF({ ...c, epochs: 0 })
+    const fused = new NeuMF({ ...base, pretrainEpochs: 4, alpha: 0.3, epochs: 0 })
     await fused.fit(train, { seed: 5, onProgress: (e) => stages.add(e.stage) })
     expect([...stages].sort()).toEqual(['pretrain gmf epoch', 'pretrain mlp epoch'])
-    const gmf = new GMF({ ...c, epochs: 4 })
+    const gmf = new GMF({ ...gmfBase, epochs: 4 })
     await gmf.fit(train, { seed: 5 })
-    const mlp = new MLP({ ...c, epochs: 4 })
+    const mlp = new MLP({ ...mlpBase, epochs: 4 })
     await mlp.fit(train, { seed: 6 })
     const items = allItems(10)
     for (const u of [0, 5]) {
@@ -149,7 +155,7 @@ describe('NCF specifics', () => {
 
   it('loads through the registry from ModelArtifacts', async () => {
     await initBackend()
-    const m = new MLP({ ...base, epochs: 1 })
+    const m = new MLP({ ...mlpBase, epochs: 1 })
     await m.fit(tiny())
     const def = ncfModels.find((d) => d.name === 'mlp')!
     const again = await def.load(await m.save())
@@ -160,25 +166,43 @@ describe('NCF specifics', () => {
     await initBackend()
     const ac = new AbortController()
     ac.abort()
-    await expect(new GMF(base).fit(tiny(), { signal: ac.signal })).rejects.toMatchObject({ code: 'ABORTED' })
+    await expect(new GMF(gmfBase).fit(tiny(), { signal: ac.signal })).rejects.toMatchObject({ code: 'ABORTED' })
   })
 
   it('validates options and registers gmf, mlp and neumf', () => {
     expect(() => new MLP({ layers: [15, 8] })).toThrow(RecForgeError)
+    expect(() => new MLP({ layers: [15, 8] })).toThrow(/"layers" must start with an even size/)
     expect(() => new GMF({ factors: 0 })).toThrow(RecForgeError)
     expect(() => new NeuMF({ objective: 'bpr' as never })).toThrow(RecForgeError)
     expect(() => new NeuMF({ l2: -1 })).toThrow(RecForgeError)
     expect(() => new NeuMF({ alpha: 2 })).toThrow(RecForgeError)
-    expect(parseLayers('64, 32,16 8')).toEqual([64, 32, 16, 8])
-    expect(() => parseLayers('64,x')).toThrow(RecForgeError)
+    expect(() => new GMF({ layers: [16, 8] } as never)).toThrow(/unknown parameter "layers"/)
+    expect(resolveParams(mlpModel, { layers: '64, 32,16,8' }).layers).toEqual([64, 32, 16, 8])
+    expect(() => resolveParams(mlpModel, { layers: '64,x' })).toThrow(RecForgeError)
     const reg = new ModelRegistry().register(...ncfModels)
     expect(reg.list().map((d) => d.name)).toEqual(['gmf', 'mlp', 'neumf'])
     const { model, params } = reg.create('neumf', { layers: '32,16,8', epochs: '2', objective: 'explicit', l2: '0.01', pretrainEpochs: '3' })
-    expect(params.layers).toBe('32,16,8')
+    expect(params.layers).toEqual([32, 16, 8])
     const cfg = (model as NeuMF).config
     expect(cfg.layers).toEqual([32, 16, 8])
     expect(cfg.objective).toBe('explicit')
     expect(cfg.l2).toBe(0.01)
     expect(cfg.pretrainEpochs).toBe(3)
+  })
+
+
+  it('loads a format-1 file saved when every model kept all NCF options', async () => {
+    await initBackend()
+    for (const [Model, drop] of [[GMF, { layers: [16, 8, 4], pretrainEpochs: 0, alpha: 0.5 }], [MLP, { factors: 4, pretrainEpochs: 0, alpha: 0.5 }]] as const) {
+      const m = Model === GMF ? new GMF({ ...gmfBase, epochs: 1 }) : new MLP({ ...mlpBase, epochs: 1 })
+      await m.fit(tiny())
+      const saved = await m.save()
+      const old: ModelArtifacts = { ...saved, formatVersion: 1, config: { ...saved.config, ...drop } }
+      const again = await Model.load(old)
+      expect({ ...again.config }).toEqual({ ...m.config })
+      expect(Array.from(again.score(1, allItems(10)))).toEqual(Array.from(m.score(1, allItems(10))))
+      // the same keys are unknown parameters to a caller
+      expect(() => new Model(drop as never)).toThrow(/unknown parameter/)
+    }
   })
 })
