@@ -72,8 +72,8 @@ export function weightedSumFusion(blocks: readonly VectorBlock[]): { vectors: Fl
 
 /** Options of {@link LinearProjection.fit}. */
 export interface ProjectionOptions {
-  /** L2 penalty of ridge regression. Defaults to `1`. */
-  ridge?: number
+  /** L2 penalty of the ridge regression. Defaults to `1`. */
+  l2?: number
   /** Learn an intercept. Defaults to `true`. */
   bias?: boolean
   /** Use only these rows (e.g. items that have both views, or warm items). Defaults to all rows. */
@@ -85,7 +85,7 @@ function choleskySolve(A: Float64Array, B: Float64Array, p: number, m: number): 
   for (let j = 0; j < p; j++) {
     let s = A[j * p + j]!
     for (let k = 0; k < j; k++) s -= A[j * p + k]! * A[j * p + k]!
-    if (!(s > 0)) throw new RecForgeError('INVALID_ARGUMENT', `LinearProjection: the normal equations are not positive definite (pivot ${j} = ${s}); raise "ridge"`)
+    if (!(s > 0)) throw new RecForgeError('INVALID_ARGUMENT', `LinearProjection: the normal equations are not positive definite (pivot ${j} = ${s}); raise "l2"`)
     const l = Math.sqrt(s)
     A[j * p + j] = l
     for (let i = j + 1; i < p; i++) {
@@ -216,7 +216,7 @@ export class LinearProjection {
     const n = checkMatrix(source.vectors, source.dimensions, 'projection source')
     const nt = checkMatrix(target.vectors, target.dimensions, 'projection target')
     if (n !== nt) throw new RecForgeError('DIMENSION_MISMATCH', `LinearProjection.fit: source has ${n} rows; target has ${nt}`)
-    const ridge = checkNumber('ridge', opts.ridge ?? 1, { min: 0 })
+    const l2 = checkNumber('l2', opts.l2 ?? 1, { min: 0 })
     const useBias = opts.bias ?? true
     const rows = opts.rows ?? Int32Array.from({ length: n }, (_, i) => i)
     for (const r of rows) if (r < 0 || r >= n) throw new RecForgeError('UNKNOWN_ID', `LinearProjection.fit: row ${r} is outside 0..${n - 1}`)
@@ -233,7 +233,7 @@ export class LinearProjection {
     for (let i = 0; i < p; i++) {
       for (let j = 0; j < i; j++) A[j * p + i] = A[i * p + j]!
       // The intercept is not penalised; a tiny jitter keeps it solvable.
-      A[i * p + i]! += useBias && i === dx ? 1e-9 : ridge
+      A[i * p + i]! += useBias && i === dx ? 1e-9 : l2
     }
     choleskySolve(A, B, p, dy)
     const weights = Float32Array.from(B.subarray(0, dx * dy))
@@ -338,7 +338,7 @@ export function interactionSketch(data: Interactions, opts: SketchOptions = {}):
  * ```
  * @throws RecForgeError DIMENSION_MISMATCH when the content rows differ from the item count; EMPTY_INPUT with no interactions.
  */
-export function alignToInteractions(content: VectorBlock, data: Interactions, opts: SketchOptions & { ridge?: number; target?: VectorBlock } = {}): LinearProjection {
+export function alignToInteractions(content: VectorBlock, data: Interactions, opts: SketchOptions & { l2?: number; target?: VectorBlock } = {}): LinearProjection {
   const rows = checkMatrix(content.vectors, content.dimensions, 'content vectors')
   if (rows !== data.items.size) throw new RecForgeError('DIMENSION_MISMATCH', `alignToInteractions: ${rows} content rows; the interactions have ${data.items.size} items`)
   const target = opts.target ?? interactionSketch(data, opts)
@@ -347,5 +347,5 @@ export function alignToInteractions(content: VectorBlock, data: Interactions, op
   const warm: number[] = []
   counts.forEach((c, i) => c > 0 && warm.push(i))
   if (warm.length === 0) throw new RecForgeError('EMPTY_INPUT', 'alignToInteractions: no item has interactions to learn from')
-  return LinearProjection.fit(content, target, { rows: Int32Array.from(warm), ...(opts.ridge !== undefined ? { ridge: opts.ridge } : {}) })
+  return LinearProjection.fit(content, target, { rows: Int32Array.from(warm), ...(opts.l2 !== undefined ? { l2: opts.l2 } : {}) })
 }

@@ -1,20 +1,18 @@
-import { RecForgeError, checkNumber, throwIfAborted, type Encoder, type RunOptions } from '@recforge/core'
+import { RecForgeError, defineParams, param, resolveConfig, throwIfAborted, type ConfigOf, type Encoder, type RunOptions } from '@recforge/core'
 import { murmur3, ngrams, tokenize } from './internal/text'
 import { normalizeRows } from './vectors'
 
-/** Options of {@link HashingEncoder}. */
-export interface HashingOptions {
-  /** Vector size (number of hash buckets). Defaults to `1024`. */
-  dimensions?: number
-  /** Longest word n-gram hashed (2 = words and word pairs). Defaults to `2`. */
-  maxNgram?: number
-  /** Hash seed; different seeds give independent feature maps. Defaults to `0`. */
-  seed?: number
-  /** Give each feature a hash-chosen sign so collisions cancel on average (Weinberger et al. 2009). Defaults to `true`. */
-  signed?: boolean
-  /** Scale each vector to unit length. Defaults to `true`. */
-  normalize?: boolean
-}
+/** The parameters of {@link HashingEncoder}. */
+export const HASHING_PARAMS = defineParams({
+  dimensions: param.int({ default: 1024, min: 1, description: 'vector size (number of hash buckets)' }),
+  maxNgram: param.int({ default: 2, min: 1, max: 5, description: 'longest word n-gram hashed (2 = words and word pairs)' }),
+  seed: param.int({ default: 0, description: 'hash seed; different seeds give independent feature maps' }),
+  signed: param.bool({ default: true, description: 'give each feature a hash-chosen sign so collisions cancel on average (weinberger et al. 2009)' }),
+  normalize: param.bool({ default: true, description: 'scale each vector to unit length' }),
+})
+
+/** The configuration of {@link HashingEncoder}: see {@link HASHING_PARAMS}. */
+export type HashingConfig = ConfigOf<typeof HASHING_PARAMS>
 
 /**
  * Feature hashing ("the hashing trick"): words and word n-grams hashed into a fixed number of
@@ -26,23 +24,17 @@ export interface HashingOptions {
  * const enc = new HashingEncoder({ dimensions: 512 })
  * const v = await enc.encode(['Toy Story (1995). Genres: Animation, Children'])
  * ```
- * @throws RecForgeError INVALID_ARGUMENT for bad options or non-string input.
+ * @throws RecForgeError INVALID_ARGUMENT for a bad or unknown option, or non-string input.
  */
 export class HashingEncoder implements Encoder<string> {
   readonly dimensions: number
   readonly modelId: string
-  readonly options: Required<HashingOptions>
+  readonly config: Readonly<HashingConfig>
 
-  constructor(options: HashingOptions = {}) {
-    this.options = {
-      dimensions: checkNumber('dimensions', options.dimensions ?? 1024, { min: 1, integer: true }),
-      maxNgram: checkNumber('maxNgram', options.maxNgram ?? 2, { min: 1, max: 5, integer: true }),
-      seed: checkNumber('seed', options.seed ?? 0, { integer: true }),
-      signed: options.signed ?? true,
-      normalize: options.normalize ?? true,
-    }
-    this.dimensions = this.options.dimensions
-    const o = this.options
+  constructor(config: Partial<HashingConfig> = {}) {
+    this.config = Object.freeze(resolveConfig(HASHING_PARAMS, config, { model: 'HashingEncoder' }))
+    const o = this.config
+    this.dimensions = o.dimensions
     this.modelId = `hashing-d${o.dimensions}-n${o.maxNgram}-s${o.seed}${o.signed ? '' : '-unsigned'}${o.normalize ? '' : '-raw'}`
   }
 
@@ -56,10 +48,10 @@ export class HashingEncoder implements Encoder<string> {
       const text = inputs[r]
       if (typeof text !== 'string') throw new RecForgeError('INVALID_ARGUMENT', `HashingEncoder.encode: input ${r} is ${typeof text}; expected a string`)
       touched.length = 0
-      for (const g of ngrams(tokenize(text), this.options.maxNgram)) {
-        const h = murmur3(g, this.options.seed)
+      for (const g of ngrams(tokenize(text), this.config.maxNgram)) {
+        const h = murmur3(g, this.config.seed)
         const j = h % d
-        const sign = this.options.signed && murmur3(g, this.options.seed ^ 0x5bd1e995) & 1 ? -1 : 1
+        const sign = this.config.signed && murmur3(g, this.config.seed ^ 0x5bd1e995) & 1 ? -1 : 1
         if (counts[j] === 0) touched.push(j)
         counts[j]! += sign
       }
@@ -70,7 +62,7 @@ export class HashingEncoder implements Encoder<string> {
         counts[j] = 0
       }
     }
-    if (this.options.normalize) normalizeRows(out, d)
+    if (this.config.normalize) normalizeRows(out, d)
     opts.onProgress?.({ stage: 'encode', current: inputs.length, total: inputs.length })
     return out
   }

@@ -1,30 +1,25 @@
-import { RecForgeError, checkNumber, throwIfAborted, type Encoder, type RunOptions } from '@recforge/core'
+import { RecForgeError, defineParams, isRecForgeError, param, resolveConfig, throwIfAborted, type ConfigOf, type Encoder, type RunOptions } from '@recforge/core'
 import { murmur3, ngrams, tokenize } from './internal/text'
 import { normalizeRows } from './vectors'
 
-/** Options of {@link TfIdfEncoder}. */
-export interface TfIdfOptions {
-  /** Term weighting: classic TF-IDF (smoothed idf, sublinear tf) or Okapi BM25. Defaults to `'tfidf'`. */
-  weighting?: 'tfidf' | 'bm25'
-  /** Keep at most this many terms (the most frequent by document frequency); it is the vector size. Defaults to `4096`. */
-  maxFeatures?: number
-  /** Drop terms found in fewer documents than this. Defaults to `1`. */
-  minDf?: number
-  /** Drop terms found in more than this share of documents. Defaults to `1`. */
-  maxDfRatio?: number
-  /** Longest word n-gram (1 = single words, 2 = words and word pairs). Defaults to `1`. */
-  maxNgram?: number
-  /** BM25 term-frequency saturation. Defaults to `1.2`. */
-  k1?: number
-  /** BM25 length normalisation. Defaults to `0.75`. */
-  b?: number
-  /** Scale each vector to unit length. Defaults to `true`. */
-  normalize?: boolean
-}
+/** The parameters of {@link TfIdfEncoder}. */
+export const TFIDF_PARAMS = defineParams({
+  weighting: param.enumOf({ values: ['tfidf', 'bm25'], default: 'tfidf', description: 'term weighting: tfidf (smoothed idf, sublinear tf) or okapi bm25' }),
+  maxFeatures: param.int({ default: 4096, min: 1, description: 'terms kept, the most frequent by document frequency; it is the vector size' }),
+  minDf: param.int({ default: 1, min: 1, description: 'drop terms found in fewer documents than this' }),
+  maxDfRatio: param.float({ default: 1, min: 0, exclusiveMin: true, max: 1, description: 'drop terms found in more than this share of documents' }),
+  maxNgram: param.int({ default: 1, min: 1, max: 5, description: 'longest word n-gram (1 = single words, 2 = words and word pairs)' }),
+  k1: param.float({ default: 1.2, min: 0, description: 'bm25 term-frequency saturation' }),
+  b: param.float({ default: 0.75, min: 0, max: 1, description: 'bm25 length normalisation' }),
+  normalize: param.bool({ default: true, description: 'scale each vector to unit length' }),
+})
+
+/** The configuration of {@link TfIdfEncoder}: see {@link TFIDF_PARAMS}. */
+export type TfIdfConfig = ConfigOf<typeof TFIDF_PARAMS>
 
 /** What {@link TfIdfEncoder.toJSON} writes: enough to encode again without the corpus. */
 export interface TfIdfState {
-  readonly options: Required<TfIdfOptions>
+  readonly config: TfIdfConfig
   readonly terms: readonly string[]
   readonly idf: readonly number[]
   readonly avgLength: number
@@ -39,30 +34,18 @@ export interface TfIdfState {
  * const enc = new TfIdfEncoder({ weighting: 'bm25', maxFeatures: 2048 }).fit(catalogueTexts)
  * const vectors = await enc.encode(['space opera with robots']) // 1 × enc.dimensions, unit length
  * ```
- * @throws RecForgeError NOT_FITTED from `encode` before `fit`; EMPTY_INPUT when the corpus has no terms.
+ * @throws RecForgeError INVALID_ARGUMENT for a bad or unknown option; NOT_FITTED from `encode` before `fit`; EMPTY_INPUT when the corpus has no terms.
  */
 export class TfIdfEncoder implements Encoder<string> {
-  readonly options: Required<TfIdfOptions>
+  readonly config: Readonly<TfIdfConfig>
   private terms: string[] = []
   private termIndex = new Map<string, number>()
   private idf = new Float32Array(0)
   private avgLength = 0
   private id = ''
 
-  constructor(options: TfIdfOptions = {}) {
-    this.options = {
-      weighting: options.weighting ?? 'tfidf',
-      maxFeatures: checkNumber('maxFeatures', options.maxFeatures ?? 4096, { min: 1, integer: true }),
-      minDf: checkNumber('minDf', options.minDf ?? 1, { min: 1, integer: true }),
-      maxDfRatio: checkNumber('maxDfRatio', options.maxDfRatio ?? 1, { min: 0, max: 1, exclusiveMin: true }),
-      maxNgram: checkNumber('maxNgram', options.maxNgram ?? 1, { min: 1, max: 5, integer: true }),
-      k1: checkNumber('k1', options.k1 ?? 1.2, { min: 0 }),
-      b: checkNumber('b', options.b ?? 0.75, { min: 0, max: 1 }),
-      normalize: options.normalize ?? true,
-    }
-    if (this.options.weighting !== 'tfidf' && this.options.weighting !== 'bm25') {
-      throw new RecForgeError('INVALID_ARGUMENT', `option "weighting" must be 'tfidf' or 'bm25'; got ${JSON.stringify(this.options.weighting)}`)
-    }
+  constructor(config: Partial<TfIdfConfig> = {}) {
+    this.config = Object.freeze(resolveConfig(TFIDF_PARAMS, config, { model: 'TfIdfEncoder' }))
   }
 
   /** A stable id that changes when the vocabulary, weights or options change (for caching). */
@@ -92,16 +75,16 @@ export class TfIdfEncoder implements Encoder<string> {
       for (const g of new Set(grams)) df.set(g, (df.get(g) ?? 0) + 1)
     }
     const n = corpus.length
-    const maxDf = this.options.maxDfRatio * n
+    const maxDf = this.config.maxDfRatio * n
     const kept = [...df.entries()]
-      .filter(([, c]) => c >= this.options.minDf && c <= maxDf)
+      .filter(([, c]) => c >= this.config.minDf && c <= maxDf)
       .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
-      .slice(0, this.options.maxFeatures)
+      .slice(0, this.config.maxFeatures)
     if (kept.length === 0) {
-      throw new RecForgeError('EMPTY_INPUT', `TfIdfEncoder.fit: the corpus of ${n} texts has no terms that pass minDf=${this.options.minDf} and maxDfRatio=${this.options.maxDfRatio}`)
+      throw new RecForgeError('EMPTY_INPUT', `TfIdfEncoder.fit: the corpus of ${n} texts has no terms that pass minDf=${this.config.minDf} and maxDfRatio=${this.config.maxDfRatio}`)
     }
     kept.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
-    const idf = kept.map(([, c]) => (this.options.weighting === 'bm25' ? Math.log(1 + (n - c + 0.5) / (c + 0.5)) : Math.log((1 + n) / (1 + c)) + 1))
+    const idf = kept.map(([, c]) => (this.config.weighting === 'bm25' ? Math.log(1 + (n - c + 0.5) / (c + 0.5)) : Math.log((1 + n) / (1 + c)) + 1))
     this.setState(
       kept.map(([t]) => t),
       idf,
@@ -111,7 +94,7 @@ export class TfIdfEncoder implements Encoder<string> {
   }
 
   private grams(text: string): string[] {
-    return ngrams(tokenize(text), this.options.maxNgram)
+    return ngrams(tokenize(text), this.config.maxNgram)
   }
 
   private setState(terms: string[], idf: readonly number[], avgLength: number): void {
@@ -119,7 +102,7 @@ export class TfIdfEncoder implements Encoder<string> {
     this.termIndex = new Map(terms.map((t, i) => [t, i]))
     this.idf = Float32Array.from(idf)
     this.avgLength = avgLength
-    const o = this.options
+    const o = this.config
     const sig = murmur3(`${o.weighting}|${o.maxNgram}|${o.k1}|${o.b}|${o.normalize}|${avgLength}|${terms.join('\u0001')}|${Array.from(this.idf).join(',')}`)
     this.id = `tfidf-${o.weighting}-${terms.length}-${sig.toString(16).padStart(8, '0')}`
   }
@@ -132,7 +115,7 @@ export class TfIdfEncoder implements Encoder<string> {
     this.requireFitted()
     const d = this.terms.length
     const out = new Float32Array(inputs.length * d)
-    const { k1, b } = this.options
+    const { k1, b } = this.config
     for (let r = 0; r < inputs.length; r++) {
       if (r % 1024 === 0) throwIfAborted(opts.signal, 'TF-IDF encoding')
       const text = inputs[r]
@@ -146,11 +129,11 @@ export class TfIdfEncoder implements Encoder<string> {
       const o = r * d
       const lenNorm = this.avgLength > 0 ? 1 - b + (b * grams.length) / this.avgLength : 1
       for (const [j, c] of tf) {
-        const w = this.options.weighting === 'bm25' ? (c * (k1 + 1)) / (c + k1 * lenNorm) : 1 + Math.log(c)
+        const w = this.config.weighting === 'bm25' ? (c * (k1 + 1)) / (c + k1 * lenNorm) : 1 + Math.log(c)
         out[o + j] = w * this.idf[j]!
       }
     }
-    if (this.options.normalize) normalizeRows(out, d)
+    if (this.config.normalize) normalizeRows(out, d)
     opts.onProgress?.({ stage: 'encode', current: inputs.length, total: inputs.length })
     return out
   }
@@ -158,19 +141,26 @@ export class TfIdfEncoder implements Encoder<string> {
   /** The learned state, JSON-serialisable. */
   toJSON(): TfIdfState {
     this.requireFitted()
-    return { options: this.options, terms: [...this.terms], idf: Array.from(this.idf), avgLength: this.avgLength }
+    return { config: { ...this.config }, terms: [...this.terms], idf: Array.from(this.idf), avgLength: this.avgLength }
   }
 
   /**
-   * Rebuilds an encoder from {@link toJSON} output.
+   * Rebuilds an encoder from {@link toJSON} output (also state written before `options` was
+   * renamed `config`).
    *
-   * @throws RecForgeError PARSE_ERROR when the state is malformed.
+   * @throws RecForgeError PARSE_ERROR when the state is malformed or holds options this build rejects.
    */
-  static fromJSON(state: TfIdfState): TfIdfEncoder {
+  static fromJSON(state: TfIdfState | (Omit<TfIdfState, 'config'> & { readonly options: TfIdfConfig })): TfIdfEncoder {
     if (!state || !Array.isArray(state.terms) || !Array.isArray(state.idf) || state.terms.length !== state.idf.length || state.terms.length === 0) {
-      throw new RecForgeError('PARSE_ERROR', 'TfIdfEncoder.fromJSON: expected { options, terms, idf, avgLength } with equally long, non-empty terms and idf')
+      throw new RecForgeError('PARSE_ERROR', 'TfIdfEncoder.fromJSON: expected { config, terms, idf, avgLength } with equally long, non-empty terms and idf')
     }
-    const enc = new TfIdfEncoder(state.options)
+    let enc: TfIdfEncoder
+    try {
+      enc = new TfIdfEncoder('config' in state ? state.config : state.options)
+    } catch (e) {
+      if (!isRecForgeError(e, 'INVALID_ARGUMENT')) throw e
+      throw new RecForgeError('PARSE_ERROR', `TfIdfEncoder.fromJSON: the saved options are rejected: ${e.message}`, { cause: e })
+    }
     enc.setState([...state.terms], state.idf, state.avgLength)
     return enc
   }

@@ -58,10 +58,21 @@ describe('TfIdfEncoder', () => {
     expect(new TfIdfEncoder({ maxFeatures: 5 }).fit(corpus.slice(1)).modelId).not.toBe(enc.modelId)
   })
 
+  it('reads state saved before its options were called config', async () => {
+    const enc = new TfIdfEncoder({ weighting: 'bm25', maxFeatures: 5 }).fit(corpus)
+    const { config, ...rest } = enc.toJSON()
+    const old = TfIdfEncoder.fromJSON({ ...rest, options: config })
+    expect(old.config).toEqual(enc.config)
+    expect(Array.from(await old.encode(corpus))).toEqual(Array.from(await enc.encode(corpus)))
+    expect(() => TfIdfEncoder.fromJSON({ ...rest, config: { ...config, maxNgram: 9 } })).toThrow(/maxNgram/)
+  })
+
   it('rejects encoding before fit, corpora without terms, and bad options', async () => {
     await expect(new TfIdfEncoder().encode(['x'])).rejects.toMatchObject({ code: 'NOT_FITTED' })
     expect(() => new TfIdfEncoder().fit(['', 'a'])).toThrow(RecForgeError)
     expect(() => new TfIdfEncoder({ maxFeatures: 0 })).toThrow(/maxFeatures/)
+    expect(() => new TfIdfEncoder({ maxFeature: 5 } as never)).toThrow(/unknown parameter "maxFeature"/)
+    expect(() => new TfIdfEncoder({ weighting: 'bm26' as never })).toThrow(/weighting/)
     expect(() => TfIdfEncoder.fromJSON({ terms: [], idf: [] } as never)).toThrow(RecForgeError)
   })
 })
@@ -84,7 +95,10 @@ describe('HashingEncoder', () => {
     expect(dot(v, 512, 0, 1)).toBeGreaterThan(dot(v, 512, 0, 2))
   })
 
-  it('rejects non-string input', async () => {
+  it('rejects non-string input and bad options', async () => {
     await expect(new HashingEncoder().encode([42 as unknown as string])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })
+    expect(() => new HashingEncoder({ dimensions: 0 })).toThrow(/"dimensions"/)
+    expect(() => new HashingEncoder({ seed: 0.5 })).toThrow(/"seed"/)
+    expect(new HashingEncoder({ dimensions: 8 }).config).toEqual({ dimensions: 8, maxNgram: 2, seed: 0, signed: true, normalize: true })
   })
 })

@@ -32,7 +32,7 @@ describe('fusion', () => {
     const W = [1, -2, 0.5, 3, 0, 1]
     const Y = new Float32Array(n * 2)
     for (let r = 0; r < n; r++) for (let c = 0; c < 2; c++) Y[r * 2 + c] = X[r * 3]! * W[c]! + X[r * 3 + 1]! * W[2 + c]! + X[r * 3 + 2]! * W[4 + c]! + (c === 0 ? 0.25 : -1)
-    const p = LinearProjection.fit({ vectors: X, dimensions: 3 }, { vectors: Y, dimensions: 2 }, { ridge: 1e-6 })
+    const p = LinearProjection.fit({ vectors: X, dimensions: 3 }, { vectors: Y, dimensions: 2 }, { l2: 1e-6 })
     Array.from(p.weights).forEach((w, i) => expect(w).toBeCloseTo(W[i]!, 4))
     expect(p.bias[0]).toBeCloseTo(0.25, 4)
     expect(p.bias[1]).toBeCloseTo(-1, 4)
@@ -53,7 +53,7 @@ describe('fusion', () => {
     const Y = new Float32Array(n * 2)
     for (let r = 0; r < n; r++) for (let c = 0; c < 2; c++) for (let j = 0; j < d; j++) Y[r * 2 + c]! += X[r * d + j]! * W[j * 2 + c]!
     const rows = Int32Array.from({ length: 140 }, (_, i) => i + 10)
-    const p = LinearProjection.fit({ vectors: X, dimensions: d }, { vectors: Y, dimensions: 2 }, { ridge: 1e-6, rows })
+    const p = LinearProjection.fit({ vectors: X, dimensions: d }, { vectors: Y, dimensions: 2 }, { l2: 1e-6, rows })
     Array.from(p.weights).forEach((w, i) => expect(w).toBeCloseTo(W[i]!, 3))
     // a dense and a sparse row project to what the weights say
     const probe = new Float32Array(2 * d)
@@ -83,7 +83,7 @@ describe('fusion', () => {
     const text = view(12)
     const image = view(9)
     const train = Int32Array.from({ length: 200 }, (_, i) => i)
-    const p = LinearProjection.fit({ vectors: image, dimensions: 9 }, { vectors: text, dimensions: 12 }, { rows: train, ridge: 0.1 })
+    const p = LinearProjection.fit({ vectors: image, dimensions: 9 }, { vectors: text, dimensions: 12 }, { rows: train, l2: 0.1 })
     const aligned = normalizeRows(p.project(image.slice(200 * 9)), 12)
     const t = normalizeRows(text.slice(200 * 12), 12)
     // held-out items: the aligned image vector's nearest text vector is its own item
@@ -115,7 +115,7 @@ describe('fusion', () => {
     expect(dot(0, 1)).toBeGreaterThan(dot(0, 7) + 0.5)
     const content = new Float32Array(10 * 2)
     for (let i = 0; i < 10; i++) content[i * 2 + (i < 5 ? 0 : 1)] = 1
-    const p = alignToInteractions({ vectors: content, dimensions: 2 }, data, { dimensions: 32, ridge: 1e-3 })
+    const p = alignToInteractions({ vectors: content, dimensions: 2 }, data, { dimensions: 32, l2: 1e-3 })
     const projected = normalizeRows(p.project(new Float32Array([1, 0])), 32)
     let s = 0
     for (let c = 0; c < 32; c++) s += projected[c]! * vectors[c]!

@@ -1,7 +1,23 @@
 import { expect, it } from 'vitest'
-import { fromCoo, rangeVocabulary } from '@recforge/core'
-import { CachedEncoder, EmbeddingCache, userVectorsFromItems } from '../index'
-import { loadUniversalSentenceEncoder } from '../use/index'
+import { fromCoo, rangeVocabulary, type ModelDefinition, type ParamSchema } from '@recforge/core'
+import { describeReadmeParams } from '@recforge/core/testing'
+import { CachedEncoder, EmbeddingCache, HASHING_PARAMS, TFIDF_PARAMS, userVectorsFromItems } from '../index'
+import { TRANSFORMERS_IMAGE_PARAMS, TRANSFORMERS_TEXT_PARAMS } from '../transformers/index'
+import { USE_PARAMS, loadUniversalSentenceEncoder } from '../use/index'
+
+// The README's parameter tables, one per encoder schema. describeReadmeParams reads only a
+// definition's name (the table's marker) and params, so the schemas go in under those two.
+const tables: Record<string, ParamSchema> = {
+  tfidf: TFIDF_PARAMS,
+  hashing: HASHING_PARAMS,
+  use: USE_PARAMS,
+  'transformers-text': TRANSFORMERS_TEXT_PARAMS,
+  'transformers-image': TRANSFORMERS_IMAGE_PARAMS,
+}
+describeReadmeParams(
+  new URL('../../README.md', import.meta.url),
+  Object.entries(tables).map(([name, params]) => ({ name, params }) as unknown as ModelDefinition),
+)
 
 // The README example, with an in-memory cache so the test leaves nothing behind.
 it('runs the README example: the heist query is nearer the heist film, the user vector is their liked item', async () => {

@@ -52,6 +52,13 @@ describe('transformers.js encoders', () => {
     await expect(cls.encode(['x'])).rejects.toMatchObject({ code: 'NOT_FITTED' })
   })
 
+  it('keeps its parameters in config apart from where the model came from, and rejects bad ones naming them', async () => {
+    expect((await text()).config).toEqual({ model: 'tiny-bert', pooling: 'mean', prefix: '', dtype: 'fp32', batchSize: 32, normalize: true })
+    await expect(loadTransformersTextEncoder({ model: 'tiny-bert', localModelPath: fixtures, pooling: 'max' as never })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/"pooling"/) })
+    await expect(loadTransformersImageEncoder({ localModelPath: fixtures, batchSize: 0 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/"batchSize"/) })
+    await expect(loadTransformersTextEncoder({ localModelPath: fixtures, poolng: 'cls' } as never)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/"poolng"/) })
+  })
+
   it('fails with IO_ERROR naming the folder when a model is absent and downloads are off', async () => {
     await expect(loadTransformersTextEncoder({ model: 'no-such-model', localModelPath: fixtures })).rejects.toMatchObject({ code: 'IO_ERROR', message: expect.stringMatching(/no-such-model/) })
   })
@@ -60,6 +67,7 @@ describe('transformers.js encoders', () => {
     const enc = await loadTransformersImageEncoder({ model: 'tiny-clip-vision', localModelPath: fixtures })
     expect(enc.output).toBe('image_embeds')
     expect(enc.dimensions).toBe(16)
+    expect(enc.config.batchSize).toBe(16)
     const raw = { data: new Uint8Array(8 * 8 * 3).fill(200), width: 8, height: 8, channels: 3 as const }
     const v = await enc.encode([raw, images[0]!])
     expect(v.length).toBe(32)

@@ -35,6 +35,12 @@ describe('Universal Sentence Encoder lite', () => {
     await expect(enc.encode([7 as unknown as string])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })
   })
 
+  it('rejects bad options naming them, before loading anything', async () => {
+    await expect(loadUniversalSentenceEncoder({ batchSize: 0 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/"batchSize"/) })
+    await expect(loadUniversalSentenceEncoder({ backend: 'tpu' as never })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/"backend"/) })
+    await expect(loadUniversalSentenceEncoder({ batch: 8 } as never)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/"batch"/) })
+  })
+
   it('reports a clear IO_ERROR for a model folder without the files', async () => {
     await expect(loadUniversalSentenceEncoder({ modelDir: '/nonexistent/use' })).rejects.toMatchObject({ code: 'IO_ERROR', message: expect.stringMatching(/nonexistent/) })
   })

