@@ -22,8 +22,8 @@ const models: [string, () => Recommender<object>][] = [
   [`content (${encoder})`, () => new ContentRecommender({ encoder })],
   ['als (CF alone)', () => alsModel.create(resolveParams(alsModel, { factors: 64, seed }))],
   ['popularity', () => new Popularity()],
-  [`hybrid, evidence blend (${encoder} + als)`, () => new HybridRecommender({ encoder, cf: 'als', cfFactors: 64, seed, blend: 'evidence' })],
-  [`hybrid, learned blend (${encoder} + als + popularity)`, () => new HybridRecommender({ encoder, cf: 'als', cfFactors: 64, seed })],
+  [`hybrid, evidence blend (${encoder} + als)`, () => new HybridRecommender({ encoder, cf: 'als', factors: 64, seed, blend: 'evidence' })],
+  [`hybrid, learned blend (${encoder} + als + popularity)`, () => new HybridRecommender({ encoder, cf: 'als', factors: 64, seed })],
 ]
 const blends: string[] = []
 process.stdout.write('| ratings kept | model | ndcg@10 | recall@10 | precision@10 | hr@10 |\n|---:|---|---:|---:|---:|---:|\n')

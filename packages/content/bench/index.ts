@@ -30,8 +30,8 @@ const models: Record<string, Make> = {
   [`content (${encoder})`]: () => new ContentRecommender({ encoder }),
   'als (CF alone)': () => alsModel.create(resolveParams(alsModel, { factors: 64, seed })),
   popularity: () => new Popularity(),
-  [`hybrid (${encoder} + als, learned blend)`]: () => new HybridRecommender({ encoder, cf: 'als', cfFactors: 64, seed }),
-  [`hybrid (${encoder} + als, evidence blend)`]: () => new HybridRecommender({ encoder, cf: 'als', cfFactors: 64, seed, blend: 'evidence' }),
+  [`hybrid (${encoder} + als, learned blend)`]: () => new HybridRecommender({ encoder, cf: 'als', factors: 64, seed }),
+  [`hybrid (${encoder} + als, evidence blend)`]: () => new HybridRecommender({ encoder, cf: 'als', factors: 64, seed, blend: 'evidence' }),
   'content (tfidf)': () => new ContentRecommender({ encoder: 'tfidf' }),
 }
 

@@ -1,61 +1,47 @@
 import {
   BaseRecommender,
   RecForgeError,
-  checkArtifacts,
-  checkNumber,
+  defineParams,
   itemText,
+  param,
   requireTensor,
+  resolveConfig,
   topK,
+  type ConfigOf,
   type Encoder,
   type FitOptions,
   type Interactions,
   type ItemSideInfo,
   type IncrementalRecommender,
   type ModelArtifacts,
+  type ModelState,
   type RecommendOptions,
   type ScoredItems,
 } from '@recforge/core'
 import { normalizeRows, userVectorsFromItems, userVectorsFromText } from '@recforge/encoders'
 import { matVec, rowNorms2 } from './internal/vectors'
-import { createTextEncoder, type TextEncoderSpec } from './textEncoder'
+import { TEXT_ENCODER_PARAMS, createTextEncoder } from './textEncoder'
 
-/** Options of {@link ContentRecommender}. */
-export interface ContentConfig extends TextEncoderSpec {
-  /** How a user vector meets an item vector: cosine, inner product, or negative Euclidean distance. Defaults to `'cosine'`. */
-  similarity?: 'cosine' | 'dot' | 'euclidean'
-  /** How a user's items weigh in their profile: by rating/value, or equally. Defaults to `'rating'`. */
-  profile?: 'rating' | 'binary'
-  /** Weight of the user's own text (`FitOptions.userText`) against their item profile, 0..1. Defaults to `0.5`. */
-  userTextWeight?: number
-  /** Tags per item put into its text. Defaults to `20`. */
-  maxTags?: number
-}
+/** The parameters of {@link ContentRecommender} (the `content` model). */
+export const CONTENT_PARAMS = defineParams({
+  ...TEXT_ENCODER_PARAMS,
+  similarity: param.enumOf({
+    values: ['cosine', 'dot', 'euclidean'],
+    default: 'cosine',
+    description: 'how a user vector meets an item vector: cosine, inner product, or negative euclidean distance',
+  }),
+  profile: param.enumOf({ values: ['rating', 'binary'], default: 'rating', description: "how a user's items weigh in their profile: by rating (value), or equally" }),
+  userTextWeight: param.float({ default: 0.5, min: 0, max: 1, description: "weight of the user's own text (FitOptions.userText) against their item profile" }),
+  maxTags: param.int({ default: 20, min: 0, description: 'tags per item put into its text' }),
+})
 
-type Resolved = Required<ContentConfig>
+/** The configuration of {@link ContentRecommender}: see {@link CONTENT_PARAMS}. */
+export type ContentConfig = ConfigOf<typeof CONTENT_PARAMS>
 
-const FORMAT = 1
-
-/** Resolves and checks content options (shared with the hybrid model). */
-export function resolveContentConfig(config: ContentConfig): Resolved {
-  const c: Resolved = {
-    encoder: config.encoder ?? 'auto',
-    model: config.model ?? '',
-    modelPath: config.modelPath ?? '',
-    dimensions: config.dimensions ?? 1024,
-    maxFeatures: config.maxFeatures ?? 4096,
-    cache: config.cache ?? true,
-    similarity: config.similarity ?? 'cosine',
-    profile: config.profile ?? 'rating',
-    userTextWeight: config.userTextWeight ?? 0.5,
-    maxTags: config.maxTags ?? 20,
-  }
-  checkNumber('dimensions', c.dimensions, { min: 1, integer: true })
-  checkNumber('maxFeatures', c.maxFeatures, { min: 1, integer: true })
-  checkNumber('userTextWeight', c.userTextWeight, { min: 0, max: 1 })
-  checkNumber('maxTags', c.maxTags, { min: 0, integer: true })
-  if (!['cosine', 'dot', 'euclidean'].includes(c.similarity)) throw new RecForgeError('INVALID_ARGUMENT', `option "similarity" must be cosine, dot or euclidean; got ${JSON.stringify(c.similarity)}`)
-  if (!['rating', 'binary'].includes(c.profile)) throw new RecForgeError('INVALID_ARGUMENT', `option "profile" must be rating or binary; got ${JSON.stringify(c.profile)}`)
-  return c
+/** Runtime objects of {@link ContentRecommender} (not parameters, never saved). */
+export interface ContentRuntime {
+  /** An encoder instance used instead of the configured one (any {@link Encoder}, e.g. a cached transformers.js model). */
+  readonly encoder?: Encoder<string>
 }
 
 /** What content-based fitting produces: item vectors and user profiles in the same space. */
@@ -72,7 +58,7 @@ export interface ContentSpace {
  * User profiles: the weighted mean of each user's item vectors, blended with their encoded own
  * text (`userTextWeight`; text alone for users with no items), normalised for cosine similarity.
  */
-export function contentUserVectors(data: Interactions, itemVectors: Float32Array, d: number, c: Resolved, userTextVectors?: Float32Array): Float32Array {
+export function contentUserVectors(data: Interactions, itemVectors: Float32Array, d: number, c: ContentConfig, userTextVectors?: Float32Array): Float32Array {
   const userVectors = userVectorsFromItems(data, itemVectors, d, { weighting: c.profile === 'rating' ? 'value' : 'binary', normalize: c.similarity === 'cosine' })
   if (!userTextVectors) return userVectors
   const t = userTextVectors
@@ -99,11 +85,11 @@ export function contentUserVectors(data: Interactions, itemVectors: Float32Array
  *
  * @example
  * ```ts
- * const space = await buildContentSpace(train, { itemInfo }, resolveContentConfig({ encoder: 'tfidf' }))
+ * const space = await buildContentSpace(train, { itemInfo }, resolveConfig(CONTENT_PARAMS, { encoder: 'tfidf' }, { model: 'content' }), 'content')
  * ```
  * @throws RecForgeError INVALID_ARGUMENT without item side information; DIMENSION_MISMATCH when it does not cover the catalogue.
  */
-export async function buildContentSpace(data: Interactions, opts: FitOptions, c: Resolved, name: string, injected?: Encoder<string>): Promise<ContentSpace> {
+export async function buildContentSpace(data: Interactions, opts: FitOptions, c: ContentConfig, name: string, injected?: Encoder<string>): Promise<ContentSpace> {
   const info: ItemSideInfo | undefined = opts.itemInfo
   if (!info) {
     throw new RecForgeError('INVALID_ARGUMENT', `${name}: fit needs item text: pass FitOptions.itemInfo (titles, genres, tags) for the ${data.items.size} items`)
@@ -133,6 +119,69 @@ export async function buildContentSpace(data: Interactions, opts: FitOptions, c:
 }
 
 /**
+ * What the content and hybrid models share: item vectors and user profiles in one space (saved
+ * with the model), and the similar items and explanations they give.
+ */
+export abstract class ContentSpaceRecommender<Config extends object> extends BaseRecommender<Config> {
+  protected space: ContentSpace | undefined
+
+  /** The id of the encoder that made the vectors. */
+  get encoderId(): string {
+    this.requireFitted()
+    return this.space!.encoderId
+  }
+
+  /** The content vector of every item (row-major, a view). */
+  itemVectors(): { vectors: Float32Array; dimensions: number } {
+    this.requireFitted()
+    return { vectors: this.space!.itemVectors, dimensions: this.space!.dimensions }
+  }
+
+  /** The items nearest to `item` by cosine of their content vectors, best first. */
+  similarItems(item: number, k = 10): ScoredItems {
+    this.checkItems(Int32Array.of(item))
+    return nearestItems(this.space!, item, k, undefined)
+  }
+
+  /**
+   * Why `item` is recommended to `user`: the user's own items most similar to it ("because you
+   * liked X"), by cosine of their content vectors, best first.
+   *
+   * @example
+   * ```ts
+   * const why = model.explain(0, 42, 3) // { items: [17, 5, 9], scores: [0.81, 0.64, 0.60] }
+   * ```
+   * @throws RecForgeError UNKNOWN_ID for a user or item outside the training vocabularies.
+   */
+  explain(user: number, item: number, k = 3): ScoredItems {
+    this.checkItems(Int32Array.of(item))
+    return nearestItems(this.space!, item, k, this.seenItems(user))
+  }
+
+  /** The space's part of the saved state: its size and encoder id, item vectors and user profiles. */
+  protected spaceState(): { meta: Record<string, unknown>; tensors: Record<string, Float32Array> } {
+    const s = this.space!
+    return { meta: { dimensions: s.dimensions, encoderId: s.encoderId }, tensors: { itemVectors: s.itemVectors, userVectors: s.userVectors } }
+  }
+
+  /**
+   * Restores what {@link ContentSpaceRecommender.spaceState} saved.
+   *
+   * @throws RecForgeError PARSE_ERROR when the vectors do not match the vocabularies.
+   */
+  protected restoreSpace(a: ModelArtifacts): ContentSpace {
+    const d = Number(a.meta?.dimensions)
+    const itemVectors = requireTensor(a, 'itemVectors', Float32Array)
+    const userVectors = requireTensor(a, 'userVectors', Float32Array)
+    if (!Number.isInteger(d) || d < 1 || itemVectors.length !== this.numItems * d || userVectors.length !== this.numUsers * d) {
+      throw new RecForgeError('PARSE_ERROR', `${a.model} artifacts: itemVectors (${itemVectors.length} values) and userVectors (${userVectors.length}) do not match ${this.numItems} items and ${this.numUsers} users of ${d} dimensions`)
+    }
+    this.space = { itemVectors, userVectors, dimensions: d, encoderId: String(a.meta?.encoderId ?? '') }
+    return this.space
+  }
+}
+
+/**
  * LLM4Rec-style content recommender: items and users become vectors from a pretrained text encoder
  * (or TF-IDF / hashing), and items are ranked by cosine (or dot / Euclidean) similarity to the
  * user. Works for items nobody has interacted with yet. Saved models keep the item vectors, so
@@ -144,30 +193,23 @@ export async function buildContentSpace(data: Interactions, opts: FitOptions, c:
  * await model.fit(train, { itemInfo })
  * model.recommend(0, { k: 10 })
  * model.explain(0, model.recommend(0).items[0]!) // the liked items it resembles
+ * const again = await ContentRecommender.load(await model.save()) // no encoder runs
  * ```
- * @throws RecForgeError INVALID_ARGUMENT for bad options or missing item text; NOT_FITTED before fit.
+ * @throws RecForgeError INVALID_ARGUMENT for a bad or unknown option, or missing item text; NOT_FITTED before fit.
  */
-export class ContentRecommender extends BaseRecommender<Resolved> implements IncrementalRecommender {
+export class ContentRecommender extends ContentSpaceRecommender<ContentConfig> implements IncrementalRecommender {
   readonly name = 'content'
-  private space: ContentSpace | undefined
   private itemNorms2: Float32Array | undefined
   private readonly encoder: Encoder<string> | undefined
 
-  /** `encoder` overrides the configured one (any {@link Encoder}, e.g. a cached transformers.js model). */
-  constructor(config: ContentConfig = {}, opts: { encoder?: Encoder<string> } = {}) {
-    super(resolveContentConfig(config))
-    this.encoder = opts.encoder
+  constructor(config: Partial<ContentConfig> = {}, runtime: ContentRuntime = {}) {
+    super(resolveConfig(CONTENT_PARAMS, config, { model: 'content' }))
+    this.encoder = runtime.encoder
   }
 
   protected async fitModel(data: Interactions, opts: FitOptions): Promise<void> {
     this.space = await buildContentSpace(data, opts, this.config, this.name, this.encoder)
     this.itemNorms2 = rowNorms2(this.space.itemVectors, this.space.dimensions)
-  }
-
-  /** The id of the encoder that made the vectors. */
-  get encoderId(): string {
-    this.requireFitted()
-    return this.space!.encoderId
   }
 
   protected scoreAll(user: number, out: Float32Array): void {
@@ -186,20 +228,11 @@ export class ContentRecommender extends BaseRecommender<Resolved> implements Inc
     }
   }
 
-  itemVectors(): { vectors: Float32Array; dimensions: number } {
-    this.requireFitted()
-    return { vectors: this.space!.itemVectors, dimensions: this.space!.dimensions }
-  }
-
+  /** The profile vector of a training user (a copy). */
   userVector(user: number): Float32Array {
     this.checkUser(user)
     const d = this.space!.dimensions
     return this.space!.userVectors.slice(user * d, (user + 1) * d)
-  }
-
-  similarItems(item: number, k = 10): ScoredItems {
-    this.checkItems(Int32Array.of(item))
-    return nearestItems(this.space!, item, k, undefined)
   }
 
   /**
@@ -231,61 +264,14 @@ export class ContentRecommender extends BaseRecommender<Resolved> implements Inc
     return this.rankNewUser(all, items, opts)
   }
 
-  /**
-   * Why `item` is recommended to `user`: the user's own items most similar to it ("because you
-   * liked X"), by cosine of their content vectors, best first.
-   *
-   * @example
-   * ```ts
-   * const why = model.explain(0, 42, 3) // { items: [17, 5, 9], scores: [0.81, 0.64, 0.60] }
-   * ```
-   * @throws RecForgeError UNKNOWN_ID for a user or item outside the training vocabularies.
-   */
-  explain(user: number, item: number, k = 3): ScoredItems {
-    this.checkItems(Int32Array.of(item))
-    return nearestItems(this.space!, item, k, this.seenItems(user))
+  protected override saveState(): ModelState {
+    return this.spaceState()
   }
 
-  override async save(): Promise<ModelArtifacts> {
-    const base = this.baseArtifacts()
-    const s = this.space!
-    return {
-      model: this.name,
-      formatVersion: FORMAT,
-      config: { ...this.config },
-      meta: { ...base.meta, dimensions: s.dimensions, encoderId: s.encoderId },
-      tensors: { ...base.tensors, itemVectors: s.itemVectors, userVectors: s.userVectors },
-    }
+  protected override restoreState(a: ModelArtifacts): void {
+    const s = this.restoreSpace(a)
+    this.itemNorms2 = rowNorms2(s.itemVectors, s.dimensions)
   }
-
-  /**
-   * Restores a saved content model; no encoder runs.
-   *
-   * @example
-   * ```ts
-   * const again = await ContentRecommender.load(await model.save())
-   * ```
-   * @throws RecForgeError PARSE_ERROR / UNSUPPORTED_VERSION for foreign or damaged artifacts.
-   */
-  static override async load(a: ModelArtifacts): Promise<ContentRecommender> {
-    checkArtifacts(a, 'content', FORMAT)
-    const m = new ContentRecommender(a.config as ContentConfig)
-    m.restoreBase(a)
-    m.space = readSpace(a, m.numItems, m.numUsers)
-    m.itemNorms2 = rowNorms2(m.space.itemVectors, m.space.dimensions)
-    return m
-  }
-}
-
-/** Reads the item and user vectors saved by a content or hybrid model. */
-export function readSpace(a: ModelArtifacts, items: number, users: number): ContentSpace {
-  const d = Number(a.meta?.dimensions)
-  const itemVectors = requireTensor(a, 'itemVectors', Float32Array)
-  const userVectors = requireTensor(a, 'userVectors', Float32Array)
-  if (!Number.isInteger(d) || d < 1 || itemVectors.length !== items * d || userVectors.length !== users * d) {
-    throw new RecForgeError('PARSE_ERROR', `${a.model} artifacts: vectors do not match ${items} items and ${users} users of ${d} dimensions`)
-  }
-  return { itemVectors, userVectors, dimensions: d, encoderId: String(a.meta?.encoderId ?? '') }
 }
 
 /** Items nearest to `item` by cosine, among `among` (or all items but itself). */

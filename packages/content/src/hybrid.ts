@@ -1,61 +1,60 @@
 import {
-  BaseRecommender,
   RecForgeError,
-  checkArtifacts,
-  checkNumber,
+  defineParams,
   itemCounts,
-  throwIfAborted,
+  nestArtifacts,
+  param,
+  renameParams,
   requireTensor,
-  type Encoder,
+  resolveConfig,
+  resolveParams,
+  throwIfAborted,
+  unnestArtifacts,
+  type ConfigOf,
   type FitOptions,
   type Interactions,
-  resolveParams,
   type ModelArtifacts,
   type ModelDefinition,
+  type ModelState,
   type ParamValues,
   type Recommender,
-  type ScoredItems,
 } from '@recforge/core'
 import { LinearProjection } from '@recforge/encoders'
-import { buildContentSpace, contentUserVectors, nearestItems, readSpace, resolveContentConfig, type ContentConfig, type ContentSpace } from './content'
+import { CONTENT_PARAMS, ContentSpaceRecommender, buildContentSpace, contentUserVectors, type ContentRuntime } from './content'
 import { BLEND_FEATURES, BLEND_LEVELS, blendBucket, blendNdcg, carveValidation, compactCase, searchBlend, type BlendCase, type ValidationSlice } from './internal/blend'
 import { matVec, standardize } from './internal/vectors'
 
-/** Options of {@link HybridRecommender}. */
-export interface HybridConfig extends ContentConfig {
-  /** The collaborative-filtering model from `@recforge/mf`. Defaults to `'als'`. */
-  cf?: 'als' | 'bpr'
-  /** Latent factors of the CF model. Defaults to `64`. */
-  cfFactors?: number
-  /** `blend: 'evidence'` only: largest share of the score given to CF, for fully warm users and items (0..1). Defaults to `0.8`. */
-  cfWeight?: number
-  /** Interactions at which an item is half warm: its CF weight is n/(n + itemWarmup). Defaults to `5`. */
-  itemWarmup?: number
-  /** `blend: 'evidence'` only: interactions at which a user is half warm, n/(n + userWarmup). Defaults to `5`. */
-  userWarmup?: number
-  /** Learn a projection from content vectors to CF item vectors, so new items get CF scores. Defaults to `true`. */
-  projection?: boolean
-  /** Ridge penalty of that projection. Defaults to `10`. */
-  ridge?: number
-  /** Seed of the CF model and of the validation slice. Defaults to `42`. */
-  seed?: number
-  /**
-   * How CF, content and popularity are weighed. `learned` (the default): per user-evidence bucket
-   * (1, 2, 3–4, 5–9, 10–19, 20+ interactions), the weights with the best ndcg@10 on a validation
-   * slice of the training data, cut down to that bucket's evidence. `evidence`: the fixed rule
-   * `cfWeight · n_u/(n_u + userWarmup)` between CF and content, no popularity.
-   */
-  blend?: 'learned' | 'evidence'
-  /** Share of the users cut down for the validation slice of `blend: 'learned'`. Defaults to `0.3`. */
-  validationFraction?: number
-  /** At most this many validation users of each kind (cut to new-user evidence; warm, 80% kept). Defaults to `300`. */
-  validationUsers?: number
+/** The parameters of {@link HybridRecommender} (the `hybrid` model): those of `content`, and the CF model and blend. */
+export const HYBRID_PARAMS = defineParams({
+  ...CONTENT_PARAMS,
+  cf: param.enumOf({ values: ['als', 'bpr'], default: 'als', description: 'collaborative-filtering model from @recforge/mf' }),
+  factors: param.int({ default: 64, min: 1, description: 'latent factors of the CF model' }),
+  blend: param.enumOf({
+    values: ['learned', 'evidence'],
+    default: 'learned',
+    description: 'learned: CF/content/popularity weights per user-evidence bucket from a validation slice; evidence: the fixed n/(n + userWarmup) rule',
+  }),
+  validationFraction: param.float({ default: 0.3, min: 0, exclusiveMin: true, max: 1, description: 'share of the users cut down for the validation slice (blend=learned)' }),
+  validationUsers: param.int({ default: 300, min: 1, description: 'at most this many validation users of each kind: cut to new-user evidence, and warm (80% kept)' }),
+  cfWeight: param.float({ default: 0.8, min: 0, max: 1, description: 'blend=evidence: largest share of the score given to CF (fully warm user and item)' }),
+  itemWarmup: param.float({ default: 5, min: 0, description: "interactions at which an item is half warm: its CF score's weight is n/(n + itemWarmup), the projection's the rest" }),
+  userWarmup: param.float({ default: 5, min: 0, description: 'blend=evidence: interactions at which a user is half warm, n/(n + userWarmup)' }),
+  projection: param.bool({ default: true, description: 'learn a projection from content vectors to CF item vectors, so new items get CF scores' }),
+  l2: param.float({ default: 10, min: 0, description: 'l2 (ridge) penalty of that projection' }),
+  seed: param.int({ default: 42, description: 'seed of the CF model and of the validation slice' }),
+})
+
+/** The configuration of {@link HybridRecommender}: see {@link HYBRID_PARAMS}. */
+export type HybridConfig = ConfigOf<typeof HYBRID_PARAMS>
+
+/** Runtime objects of {@link HybridRecommender} (not parameters, never saved). */
+export interface HybridRuntime extends ContentRuntime {
+  /** Makes the CF model (any recommender; fitted by the hybrid) instead of ALS or BPR from `@recforge/mf`. */
+  readonly cf?: () => Recommender<object>
+  /** Rebuilds a saved CF model that did not come from `@recforge/mf` (the load side of `cf`). */
+  readonly loadCf?: (artifacts: ModelArtifacts) => Promise<Recommender<object>>
 }
 
-type Resolved = Required<HybridConfig>
-
-/** 2: learned blend (blend config, meta.blend, blendWeights); 1 reads as `blend: 'evidence'`. */
-const FORMAT = 2
 /** Cut-off of the ndcg the blend is learned on. */
 const BLEND_K = 10
 /** Weight of the neighbouring buckets' validation users when a bucket's blend is searched. */
@@ -137,51 +136,52 @@ export interface HybridBlend {
  *
  * @example
  * ```ts
- * const model = new HybridRecommender({ encoder: 'use', cf: 'als' })
+ * const model = new HybridRecommender({ encoder: 'use', cf: 'als', factors: 64 })
  * await model.fit(train, { itemInfo })
  * model.recommend(0, { k: 10 })
  * model.blend // the learned weights per evidence bucket
  * ```
- * @throws RecForgeError INVALID_ARGUMENT for bad options or missing item text; MISSING_DEPENDENCY without @recforge/mf.
+ * @throws RecForgeError INVALID_ARGUMENT for a bad or unknown option, or missing item text; MISSING_DEPENDENCY without @recforge/mf.
  */
-export class HybridRecommender extends BaseRecommender<Resolved> {
+export class HybridRecommender extends ContentSpaceRecommender<HybridConfig> {
   readonly name = 'hybrid'
-  private space: ContentSpace | undefined
+  /** 2: the learned blend (`blend` config, `meta.blend`, `blendWeights`); format 1 reads as `blend: 'evidence'`. */
+  static override readonly formatVersion = 2
   private parts: Parts | undefined
   private learned: HybridBlend | undefined
   private allItems = new Int32Array(0)
-  private readonly encoder: Encoder<string> | undefined
-  private readonly makeCf: (() => Recommender<object>) | undefined
+  private readonly runtime: HybridRuntime
 
-  /** `encoder` overrides the text encoder; `cf` supplies any fitted-by-us CF recommender instead of `@recforge/mf`. */
-  constructor(config: HybridConfig = {}, opts: { encoder?: Encoder<string>; cf?: () => Recommender<object> } = {}) {
-    const content = resolveContentConfig(config)
-    const c: Resolved = {
-      ...content,
-      cf: config.cf ?? 'als',
-      cfFactors: config.cfFactors ?? 64,
-      cfWeight: config.cfWeight ?? 0.8,
-      itemWarmup: config.itemWarmup ?? 5,
-      userWarmup: config.userWarmup ?? 5,
-      projection: config.projection ?? true,
-      ridge: config.ridge ?? 10,
-      seed: config.seed ?? 42,
-      blend: config.blend ?? 'learned',
-      validationFraction: config.validationFraction ?? 0.3,
-      validationUsers: config.validationUsers ?? 300,
+  constructor(config: Partial<HybridConfig> = {}, runtime: HybridRuntime = {}) {
+    super(resolveConfig(HYBRID_PARAMS, config, { model: 'hybrid' }))
+    this.runtime = runtime
+  }
+
+  /** Saved configs: before format 2 there was no learned blend; `cfFactors` and `ridge` are now `factors` and `l2`. */
+  static override upgradeConfig(config: Readonly<Record<string, unknown>>, version: number): Record<string, unknown> {
+    const renamed = renameParams(config, { cfFactors: 'factors', ridge: 'l2' })
+    return version < 2 ? { ...renamed, blend: 'evidence' } : renamed
+  }
+
+  /**
+   * Rebuilds a saved hybrid with its CF part and learned blend; no encoder runs. `runtime.loadCf`
+   * rebuilds a CF model that did not come from `@recforge/mf`. Format 1 (before the learned blend)
+   * loads with `blend: 'evidence'`, scoring as it did.
+   *
+   * @example
+   * ```ts
+   * const again = await HybridRecommender.load(await model.save())
+   * ```
+   * @throws RecForgeError PARSE_ERROR / UNSUPPORTED_VERSION for foreign or damaged artifacts.
+   */
+  static override async load(artifacts: ModelArtifacts, runtime: HybridRuntime = {}): Promise<HybridRecommender> {
+    // the generic load, with the runtime objects handed to the constructor it calls
+    class WithRuntime extends HybridRecommender {
+      constructor(config: Partial<HybridConfig>) {
+        super(config, runtime)
+      }
     }
-    checkNumber('cfFactors', c.cfFactors, { min: 1, integer: true })
-    checkNumber('cfWeight', c.cfWeight, { min: 0, max: 1 })
-    checkNumber('itemWarmup', c.itemWarmup, { min: 0 })
-    checkNumber('userWarmup', c.userWarmup, { min: 0 })
-    checkNumber('ridge', c.ridge, { min: 0 })
-    checkNumber('validationFraction', c.validationFraction, { min: 0, max: 1, exclusiveMin: true })
-    checkNumber('validationUsers', c.validationUsers, { min: 1, integer: true })
-    if (c.cf !== 'als' && c.cf !== 'bpr') throw new RecForgeError('INVALID_ARGUMENT', `option "cf" must be als or bpr; got ${JSON.stringify(c.cf)}`)
-    if (c.blend !== 'learned' && c.blend !== 'evidence') throw new RecForgeError('INVALID_ARGUMENT', `option "blend" must be learned or evidence; got ${JSON.stringify(c.blend)}`)
-    super(c)
-    this.encoder = opts.encoder
-    this.makeCf = opts.cf
+    return (await super.load.call(WithRuntime, artifacts)) as HybridRecommender
   }
 
   /** The fitted CF part. */
@@ -198,7 +198,7 @@ export class HybridRecommender extends BaseRecommender<Resolved> {
 
   private async newCf(seed: number): Promise<Recommender<object>> {
     const c = this.config
-    return this.makeCf ? this.makeCf() : await createCf(c.cf, { factors: c.cfFactors, seed })
+    return this.runtime.cf ? this.runtime.cf() : await createCf(c.cf, { factors: c.factors, seed })
   }
 
   /** Fits CF on `data` and gathers what scoring needs. */
@@ -215,7 +215,7 @@ export class HybridRecommender extends BaseRecommender<Resolved> {
       const warm: number[] = []
       itemN.forEach((n, i) => n > 0 && warm.push(i))
       if (warm.length > 0) {
-        projection = LinearProjection.fit({ vectors: s.itemVectors, dimensions: s.dimensions }, cf.itemVectors(), { rows: Int32Array.from(warm), ridge: c.ridge })
+        projection = LinearProjection.fit({ vectors: s.itemVectors, dimensions: s.dimensions }, cf.itemVectors(), { rows: Int32Array.from(warm), l2: c.l2 })
         projected = projection.project(s.itemVectors)
       }
     }
@@ -225,7 +225,7 @@ export class HybridRecommender extends BaseRecommender<Resolved> {
   protected async fitModel(data: Interactions, opts: FitOptions): Promise<void> {
     const c = this.config
     const seed = opts.seed ?? c.seed
-    this.space = await buildContentSpace(data, opts, c, this.name, this.encoder)
+    this.space = await buildContentSpace(data, opts, c, this.name, this.runtime.encoder)
     this.allItems = Int32Array.from({ length: data.items.size }, (_, i) => i)
     this.learned = undefined
     if (c.blend === 'learned') {
@@ -323,117 +323,74 @@ export class HybridRecommender extends BaseRecommender<Resolved> {
     }
   }
 
-  itemVectors(): { vectors: Float32Array; dimensions: number } {
-    this.requireFitted()
-    return { vectors: this.space!.itemVectors, dimensions: this.space!.dimensions }
-  }
-
-  similarItems(item: number, k = 10): ScoredItems {
-    this.checkItems(Int32Array.of(item))
-    return nearestItems(this.space!, item, k, undefined)
-  }
-
-  /**
-   * The user's own items most similar in content to `item` ("because you liked X"), best first.
-   *
-   * @example
-   * ```ts
-   * model.explain(3, 120, 2)
-   * ```
-   * @throws RecForgeError UNKNOWN_ID for indices outside the training vocabularies.
-   */
-  explain(user: number, item: number, k = 3): ScoredItems {
-    this.checkItems(Int32Array.of(item))
-    return nearestItems(this.space!, item, k, this.seenItems(user))
-  }
-
-  override async save(): Promise<ModelArtifacts> {
-    const base = this.baseArtifacts()
-    const s = this.space!
+  protected override async saveState(): Promise<ModelState> {
     const p = this.parts!
-    const cfA = await p.cf.save()
-    const cfTensors: Record<string, Float32Array | Float64Array | Int32Array | Uint8Array> = {}
-    for (const [k, v] of Object.entries(cfA.tensors)) cfTensors[`cf.${k}`] = v
     const b = this.learned
+    const space = this.spaceState()
+    const cf = nestArtifacts('cf', await p.cf.save())
     const nullable = (xs: readonly number[]) => xs.map((x) => (Number.isFinite(x) ? x : null))
     return {
-      model: this.name,
-      formatVersion: FORMAT,
-      config: { ...this.config },
       meta: {
-        ...base.meta,
-        dimensions: s.dimensions,
-        encoderId: s.encoderId,
-        cf: { model: cfA.model, formatVersion: cfA.formatVersion, config: cfA.config, meta: cfA.meta ?? {} },
+        ...space.meta,
+        ...cf.meta,
         projectionDimensions: p.projection?.outputDimensions ?? 0,
         ...(b ? { blend: { levels: b.levels, users: b.users, ndcg: nullable(b.ndcg), cfNdcg: nullable(b.cfNdcg) } } : {}),
       },
       tensors: {
-        ...base.tensors,
-        itemVectors: s.itemVectors,
-        userVectors: s.userVectors,
+        ...space.tensors,
         itemN: p.itemN,
         userN: p.userN,
         ...(p.projection ? p.projection.toTensors() : {}),
         ...(b ? { blendWeights: blendTensor(b) } : {}),
-        ...cfTensors,
+        ...cf.tensors,
       },
     }
   }
 
-  /**
-   * Restores a saved hybrid model with its CF part and learned blend; no encoder runs. `loadCf`
-   * rebuilds a CF model that did not come from `@recforge/mf`. Format 1 (before the learned
-   * blend) loads with `blend: 'evidence'`, scoring as it did.
-   *
-   * @example
-   * ```ts
-   * const again = await HybridRecommender.load(await model.save())
-   * ```
-   * @throws RecForgeError PARSE_ERROR / UNSUPPORTED_VERSION for foreign or damaged artifacts.
-   */
-  static override async load(a: ModelArtifacts, opts: { loadCf?: (a: ModelArtifacts) => Promise<Recommender<object>> } = {}): Promise<HybridRecommender> {
-    checkArtifacts(a, 'hybrid', FORMAT)
-    const m = new HybridRecommender({ ...(a.config as HybridConfig), ...(a.formatVersion < 2 ? { blend: 'evidence' as const } : {}) })
-    m.restoreBase(a)
-    const space = readSpace(a, m.numItems, m.numUsers)
-    m.space = space
-    m.allItems = Int32Array.from({ length: m.numItems }, (_, i) => i)
-    const cfMeta = a.meta?.cf as { model: string; formatVersion: number; config: Record<string, unknown>; meta: Record<string, unknown> } | undefined
-    if (!cfMeta || typeof cfMeta.model !== 'string') throw new RecForgeError('PARSE_ERROR', 'hybrid artifacts lack the CF model description (meta.cf)')
-    const tensors: Record<string, Float32Array | Float64Array | Int32Array | Uint8Array> = {}
-    for (const [k, v] of Object.entries(a.tensors)) if (k.startsWith('cf.')) tensors[k.slice(3)] = v
-    const cfA: ModelArtifacts = { model: cfMeta.model, formatVersion: cfMeta.formatVersion, config: cfMeta.config, meta: cfMeta.meta, tensors }
-    const cf = opts.loadCf ? await opts.loadCf(cfA) : await (await mfDefinition(cfMeta.model)).load(cfA)
+  protected override async restoreState(a: ModelArtifacts): Promise<void> {
+    const space = this.restoreSpace(a)
+    this.allItems = Int32Array.from({ length: this.numItems }, (_, i) => i)
+    const cfA = unnestArtifacts(a, 'cf')
+    const cf = this.runtime.loadCf ? await this.runtime.loadCf(cfA) : await (await mfDefinition(cfA.model)).load(cfA)
     const itemN = requireTensor(a, 'itemN', Int32Array)
+    const userN = requireTensor(a, 'userN', Int32Array)
+    if (itemN.length !== this.numItems || userN.length !== this.numUsers) {
+      throw new RecForgeError('PARSE_ERROR', `hybrid artifacts: itemN has ${itemN.length} entries and userN ${userN.length}; the model has ${this.numItems} items and ${this.numUsers} users`)
+    }
     const pd = Number(a.meta?.projectionDimensions ?? 0)
     const projection = pd > 0 ? LinearProjection.fromTensors(a, space.dimensions, pd) : undefined
-    m.parts = {
+    this.parts = {
       cf,
       userVectors: space.userVectors,
       itemN,
-      userN: requireTensor(a, 'userN', Int32Array),
+      userN,
       popularity: popularityFeature(itemN),
       projection,
       projected: projection?.project(space.itemVectors),
     }
-    if (a.tensors.blendWeights) {
-      const w = requireTensor(a, 'blendWeights', Float32Array)
-      const meta = a.meta?.blend as { levels?: unknown; users?: unknown; ndcg?: unknown; cfNdcg?: unknown } | undefined
-      const levels = meta?.levels
-      const nb = BLEND_LEVELS.length
-      if (!Array.isArray(levels) || levels.join() !== BLEND_LEVELS.join() || w.length !== nb * BLEND_FEATURES.length) {
-        throw new RecForgeError('PARSE_ERROR', `hybrid artifacts: blendWeights must be ${nb} × ${BLEND_FEATURES.length} weights for levels ${BLEND_LEVELS.join(', ')}; got ${w.length} for ${JSON.stringify(levels)}`)
-      }
-      const numbers = (x: unknown) => Array.from({ length: nb }, (_, b) => (Array.isArray(x) && typeof x[b] === 'number' ? (x[b] as number) : Number.NaN))
-      m.learned = {
-        levels: [...BLEND_LEVELS],
-        weights: Array.from({ length: nb }, (_, b) => ({ cf: w[3 * b]!, content: w[3 * b + 1]!, popularity: w[3 * b + 2]! })),
-        users: numbers(meta?.users).map((x) => (Number.isFinite(x) ? x : 0)),
-        ndcg: numbers(meta?.ndcg),
-        cfNdcg: numbers(meta?.cfNdcg),
-      }
-    }
-    return m
+    this.learned = a.tensors.blendWeights ? readBlend(a) : undefined
+  }
+}
+
+/**
+ * The learned blend saved in hybrid artifacts.
+ *
+ * @throws RecForgeError PARSE_ERROR when `blendWeights` does not hold one weight per feature and bucket.
+ */
+function readBlend(a: ModelArtifacts): HybridBlend {
+  const w = requireTensor(a, 'blendWeights', Float32Array)
+  const meta = a.meta?.blend as { levels?: unknown; users?: unknown; ndcg?: unknown; cfNdcg?: unknown } | undefined
+  const levels = meta?.levels
+  const nb = BLEND_LEVELS.length
+  if (!Array.isArray(levels) || levels.join() !== BLEND_LEVELS.join() || w.length !== nb * BLEND_FEATURES.length) {
+    throw new RecForgeError('PARSE_ERROR', `hybrid artifacts: blendWeights must be ${nb} × ${BLEND_FEATURES.length} weights for levels ${BLEND_LEVELS.join(', ')}; got ${w.length} for ${JSON.stringify(levels)}`)
+  }
+  const numbers = (x: unknown) => Array.from({ length: nb }, (_, b) => (Array.isArray(x) && typeof x[b] === 'number' ? (x[b] as number) : Number.NaN))
+  return {
+    levels: [...BLEND_LEVELS],
+    weights: Array.from({ length: nb }, (_, b) => ({ cf: w[3 * b]!, content: w[3 * b + 1]!, popularity: w[3 * b + 2]! })),
+    users: numbers(meta?.users).map((x) => (Number.isFinite(x) ? x : 0)),
+    ndcg: numbers(meta?.ndcg),
+    cfNdcg: numbers(meta?.cfNdcg),
   }
 }

@@ -2,24 +2,33 @@ import { describe, expect, it } from 'vitest'
 import { InteractionsBuilder, RecForgeError, resolveParams, type Encoder } from '@recforge/core'
 import { describeRecommender, plantedFixture } from '@recforge/core/testing'
 import { HashingEncoder } from '@recforge/encoders'
-import { ContentRecommender, contentModel, contentModels, hybridModel } from '../index'
+import { ContentRecommender, contentModel, contentModels, createTextEncoder, hybridModel } from '../index'
 import { plantedItemInfo } from './helpers'
 
 const itemInfo = plantedItemInfo()
 
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn()
+  } catch (e) {
+    return e instanceof RecForgeError ? e.code : 'not a RecForgeError'
+  }
+  return undefined
+}
+
 describeRecommender('content (tfidf, cosine)', {
   create: () => new ContentRecommender({ encoder: 'tfidf', cache: false }),
-  load: ContentRecommender.load,
+  load: (a) => ContentRecommender.load(a),
   fitOptions: { itemInfo },
 })
 describeRecommender('content (hashing, euclidean, binary profile)', {
   create: () => new ContentRecommender({ encoder: 'hashing', dimensions: 256, similarity: 'euclidean', profile: 'binary', cache: false }),
-  load: ContentRecommender.load,
+  load: (a) => ContentRecommender.load(a),
   fitOptions: { itemInfo },
 })
 describeRecommender('content (Universal Sentence Encoder lite)', {
   create: () => new ContentRecommender({ encoder: 'use', cache: false }),
-  load: ContentRecommender.load,
+  load: (a) => ContentRecommender.load(a),
   fitOptions: { itemInfo },
 })
 
@@ -81,7 +90,7 @@ describe('ContentRecommender', () => {
     const m = new ContentRecommender({}, { encoder: enc })
     await m.fit(data, { itemInfo: info })
     expect(calls).toBe(1)
-    const again = await ContentRecommender.load(await m.save())
+    const again = (await ContentRecommender.load(await m.save())) as ContentRecommender
     expect(calls).toBe(1)
     expect(again.encoderId).toBe('counting')
     expect(Array.from(again.itemVectors().vectors)).toEqual(Array.from(m.itemVectors().vectors))
@@ -93,7 +102,9 @@ describe('ContentRecommender', () => {
     await expect(new ContentRecommender({ encoder: 'tfidf' }).fit(data)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/itemInfo/) })
     await expect(new ContentRecommender({ encoder: 'tfidf' }).fit(data, { itemInfo: { titles: info.titles.slice(1) } })).rejects.toMatchObject({ code: 'DIMENSION_MISMATCH' })
     expect(() => new ContentRecommender({ similarity: 'manhattan' as never })).toThrow(RecForgeError)
-    await expect(new ContentRecommender({ encoder: 'word2vec' as never }).fit(data, { itemInfo: info })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })
+    // an unknown encoder is refused by the constructor (and by createTextEncoder), before any fit
+    expect(codeOf(() => new ContentRecommender({ encoder: 'word2vec' as never }))).toBe('INVALID_ARGUMENT')
+    await expect(createTextEncoder({ encoder: 'word2vec' as never }, info.titles)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/"encoder"/) })
   })
 
   it('registers content and hybrid with item text required and working defaults', async () => {

@@ -1,4 +1,4 @@
-import { BaseRecommender, checkArtifacts, itemCounts, type Interactions, type ItemSideInfo, type ModelArtifacts } from '@recforge/core'
+import { BaseRecommender, itemCounts, requireTensor, type Interactions, type ItemSideInfo, type ModelArtifacts, type ModelState } from '@recforge/core'
 
 const THEMES = [
   ['Western', 'cowboys', 'frontier', 'outlaw', 'desert'],
@@ -27,8 +27,8 @@ export function plantedItemInfo(clusters = 4, itemsPerCluster = 8): ItemSideInfo
 export class CountCF extends BaseRecommender<{ bonus: number }> {
   readonly name = 'countcf'
   private counts: Int32Array = new Int32Array(0)
-  constructor() {
-    super({ bonus: 0 })
+  constructor(config: { bonus?: number } = {}) {
+    super({ bonus: config.bonus ?? 0 })
   }
   protected async fitModel(data: Interactions): Promise<void> {
     this.counts = itemCounts(data)
@@ -36,15 +36,10 @@ export class CountCF extends BaseRecommender<{ bonus: number }> {
   protected scoreAll(_user: number, out: Float32Array): void {
     for (let i = 0; i < out.length; i++) out[i] = this.counts[i]!
   }
-  override async save(): Promise<ModelArtifacts> {
-    const b = this.baseArtifacts()
-    return { model: this.name, formatVersion: 1, config: { ...this.config }, meta: b.meta, tensors: { ...b.tensors, counts: this.counts } }
+  protected override saveState(): ModelState {
+    return { tensors: { counts: this.counts } }
   }
-  static override async load(a: ModelArtifacts): Promise<CountCF> {
-    checkArtifacts(a, 'countcf', 1)
-    const m = new CountCF()
-    m.restoreBase(a)
-    m.counts = a.tensors.counts as Int32Array
-    return m
+  protected override restoreState(a: ModelArtifacts): void {
+    this.counts = requireTensor(a, 'counts', Int32Array)
   }
 }

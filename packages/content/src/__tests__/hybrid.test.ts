@@ -9,13 +9,13 @@ import { CountCF, plantedItemInfo } from './helpers'
 const itemInfo = plantedItemInfo()
 
 describeRecommender('hybrid (als + tfidf)', {
-  create: () => new HybridRecommender({ encoder: 'tfidf', cache: false, cfFactors: 8 }),
+  create: () => new HybridRecommender({ encoder: 'tfidf', cache: false, factors: 8 }),
   load: (a) => HybridRecommender.load(a),
   fitOptions: { itemInfo },
 })
 describeRecommender('hybrid (pluggable CF, no projection)', {
   create: () => new HybridRecommender({ encoder: 'hashing', dimensions: 128, cache: false }, { cf: () => new CountCF() }),
-  load: (a) => HybridRecommender.load(a, { loadCf: CountCF.load }),
+  load: (a) => HybridRecommender.load(a, { loadCf: (x) => CountCF.load(x) }),
   fitOptions: { itemInfo },
 })
 
@@ -42,7 +42,7 @@ describe('HybridRecommender', () => {
   it('blends toward content for items with no interactions and scores them above chance', async () => {
     const { data, info } = themed()
     const split = coldStartSplit(data, { kind: 'items', fraction: 0.25, seed: 1 })
-    const hybrid = new HybridRecommender({ encoder: 'tfidf', cache: false, cfFactors: 8 })
+    const hybrid = new HybridRecommender({ encoder: 'tfidf', cache: false, factors: 8 })
     await hybrid.fit(split.train, { itemInfo: info })
     const r = evaluateColdStart(hybrid, split, { k: 5 })
     // random ranking of ~30 new items gives hr@5 around 0.4 for users with a few relevant items
@@ -56,7 +56,7 @@ describe('HybridRecommender', () => {
   it('beats its CF part on new items and its content part on warm users (planted themes)', async () => {
     const { data, info } = themed(9)
     const items = coldStartSplit(data, { kind: 'items', fraction: 0.25, seed: 2 })
-    const hybrid = new HybridRecommender({ encoder: 'tfidf', cache: false, cfFactors: 8 })
+    const hybrid = new HybridRecommender({ encoder: 'tfidf', cache: false, factors: 8 })
     await hybrid.fit(items.train, { itemInfo: info })
     const cfOnItems = evaluateColdStart(hybrid.cfModel, items, { k: 5 })['metrics']['ndcg@5']!
     const hyOnItems = evaluateColdStart(hybrid, items, { k: 5 }).metrics['ndcg@5']!
@@ -72,9 +72,9 @@ describe('HybridRecommender learned blend', () => {
     const { data, info } = themed(9, 300, 30)
     for (const given of [1, 3]) {
       const split = coldStartSplit(data, { kind: 'users', fraction: 0.2, given, seed: 1 })
-      const learned = new HybridRecommender({ encoder: 'tfidf', cache: false, cfFactors: 8 })
+      const learned = new HybridRecommender({ encoder: 'tfidf', cache: false, factors: 8 })
       await learned.fit(split.train, { itemInfo: info })
-      const evidence = new HybridRecommender({ encoder: 'tfidf', cache: false, cfFactors: 8, blend: 'evidence' })
+      const evidence = new HybridRecommender({ encoder: 'tfidf', cache: false, factors: 8, blend: 'evidence' })
       await evidence.fit(split.train, { itemInfo: info })
       const ndcg = (m: Parameters<typeof evaluateColdStart>[0]) => evaluateColdStart(m, split, { k: 10 }).metrics['ndcg@10']!
       const l = ndcg(learned)
@@ -96,7 +96,7 @@ describe('HybridRecommender learned blend', () => {
 
   it('saves and restores the learned blend with identical scores', async () => {
     const { data, info } = themed(3, 120, 25)
-    const m = new HybridRecommender({ encoder: 'tfidf', cache: false, cfFactors: 8 })
+    const m = new HybridRecommender({ encoder: 'tfidf', cache: false, factors: 8 })
     await m.fit(data, { itemInfo: info })
     const a = await m.save()
     expect(a.formatVersion).toBe(2)
@@ -112,7 +112,7 @@ describe('HybridRecommender learned blend', () => {
 
   it('reads format 1 artifacts (before the learned blend) as the evidence rule', async () => {
     const { data, info } = themed(3)
-    const m = new HybridRecommender({ encoder: 'tfidf', cache: false, cfFactors: 8, blend: 'evidence' })
+    const m = new HybridRecommender({ encoder: 'tfidf', cache: false, factors: 8, blend: 'evidence' })
     await m.fit(data, { itemInfo: info })
     const a = await m.save()
     const { blend: _b, validationFraction: _f, validationUsers: _v, ...v1Config } = a.config as Record<string, unknown>
@@ -125,7 +125,7 @@ describe('HybridRecommender learned blend', () => {
   it('falls back to the evidence rule when no validation slice can be cut', async () => {
     const b = new InteractionsBuilder()
     for (let u = 0; u < 20; u++) b.push(`u${u}`, `i${u % 8}`, 1)
-    const m = new HybridRecommender({ encoder: 'tfidf', cache: false, cfFactors: 4 })
+    const m = new HybridRecommender({ encoder: 'tfidf', cache: false, factors: 4 })
     const logs: string[] = []
     await m.fit(b.build(), { itemInfo: plantedItemInfo(1, 8), onProgress: (p) => p.message && logs.push(p.message) })
     expect(m.blend).toBeUndefined()
