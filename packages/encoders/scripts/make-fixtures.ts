@@ -111,6 +111,12 @@ function model(name: string, nodes: Pb[], inits: Pb[], inputs: Pb[], outputs: Pb
   return new Pb().int(1, 8).str(2, 'recforge-fixture').str(3, '1').msg(7, g).msg(8, new Pb().str(1, '').int(2, 17)).finish()
 }
 
+/** Writes a model folder: the ONNX graph under `onnx/`, and each JSON file beside it. */
+function writeModel(dir: string, onnxFile: string, onnx: Uint8Array, json: Record<string, unknown>): void {
+  writeFileSync(path.join(dir, 'onnx', onnxFile), onnx)
+  for (const [file, o] of Object.entries(json)) writeFileSync(path.join(dir, file), JSON.stringify(o, null, 2) + '\n')
+}
+
 const rng = new Random(20240601)
 const randn = (n: number, std: number) => rng.fillNormal(new Float32Array(n), 0, std) as Float32Array
 const i64 = (...v: number[]) => BigInt64Array.from(v.map(BigInt))
@@ -175,46 +181,46 @@ const root = path.join(path.dirname(new URL(import.meta.url).pathname), '..', 's
   ]
   const ids = (n: string) => valueInfo(n, INT64, ['batch_size', 'sequence_length'])
   const onnx = model('tiny_bert', nodes, inits, [ids('input_ids'), ids('attention_mask'), ids('token_type_ids')], [valueInfo('last_hidden_state', FLOAT, ['batch_size', 'sequence_length', H])])
-  writeFileSync(path.join(dir, 'onnx', 'model.onnx'), onnx)
-  const json = (f: string, o: unknown) => writeFileSync(path.join(dir, f), JSON.stringify(o, null, 2) + '\n')
-  json('config.json', {
-    model_type: 'bert',
-    architectures: ['BertModel'],
-    hidden_size: H,
-    vocab_size: V,
-    max_position_embeddings: P,
-    num_attention_heads: 1,
-    num_hidden_layers: 1,
-    intermediate_size: H,
-    type_vocab_size: 2,
-    pad_token_id: 0,
-  })
-  json('tokenizer_config.json', {
-    tokenizer_class: 'BertTokenizer',
-    do_lower_case: true,
-    model_max_length: P,
-    cls_token: '[CLS]',
-    sep_token: '[SEP]',
-    pad_token: '[PAD]',
-    unk_token: '[UNK]',
-    mask_token: '[MASK]',
-  })
   const tok = (t: string) => ({ SpecialToken: { id: t, type_id: 0 } })
-  json('tokenizer.json', {
-    version: '1.0',
-    truncation: null,
-    padding: null,
-    added_tokens: special.map((content, id) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true })),
-    normalizer: { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase: true },
-    pre_tokenizer: { type: 'BertPreTokenizer' },
-    post_processor: {
-      type: 'TemplateProcessing',
-      single: [tok('[CLS]'), { Sequence: { id: 'A', type_id: 0 } }, tok('[SEP]')],
-      pair: [tok('[CLS]'), { Sequence: { id: 'A', type_id: 0 } }, tok('[SEP]'), { Sequence: { id: 'B', type_id: 1 } }, { SpecialToken: { id: '[SEP]', type_id: 1 } }],
-      special_tokens: { '[CLS]': { id: '[CLS]', ids: [2], tokens: ['[CLS]'] }, '[SEP]': { id: '[SEP]', ids: [3], tokens: ['[SEP]'] } },
+  writeModel(dir, 'model.onnx', onnx, {
+    'config.json': {
+      model_type: 'bert',
+      architectures: ['BertModel'],
+      hidden_size: H,
+      vocab_size: V,
+      max_position_embeddings: P,
+      num_attention_heads: 1,
+      num_hidden_layers: 1,
+      intermediate_size: H,
+      type_vocab_size: 2,
+      pad_token_id: 0,
     },
-    decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
-    model: { type: 'WordPiece', unk_token: '[UNK]', continuing_subword_prefix: '##', max_input_chars_per_word: 100, vocab },
+    'tokenizer_config.json': {
+      tokenizer_class: 'BertTokenizer',
+      do_lower_case: true,
+      model_max_length: P,
+      cls_token: '[CLS]',
+      sep_token: '[SEP]',
+      pad_token: '[PAD]',
+      unk_token: '[UNK]',
+      mask_token: '[MASK]',
+    },
+    'tokenizer.json': {
+      version: '1.0',
+      truncation: null,
+      padding: null,
+      added_tokens: special.map((content, id) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true })),
+      normalizer: { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase: true },
+      pre_tokenizer: { type: 'BertPreTokenizer' },
+      post_processor: {
+        type: 'TemplateProcessing',
+        single: [tok('[CLS]'), { Sequence: { id: 'A', type_id: 0 } }, tok('[SEP]')],
+        pair: [tok('[CLS]'), { Sequence: { id: 'A', type_id: 0 } }, tok('[SEP]'), { Sequence: { id: 'B', type_id: 1 } }, { SpecialToken: { id: '[SEP]', type_id: 1 } }],
+        special_tokens: { '[CLS]': { id: '[CLS]', ids: [2], tokens: ['[CLS]'] }, '[SEP]': { id: '[SEP]', ids: [3], tokens: ['[SEP]'] } },
+      },
+      decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
+      model: { type: 'WordPiece', unk_token: '[UNK]', continuing_subword_prefix: '##', max_input_chars_per_word: 100, vocab },
+    },
   })
 }
 
@@ -279,28 +285,28 @@ function png(width: number, height: number, rgb: (x: number, y: number) => [numb
     [valueInfo('pixel_values', FLOAT, ['batch_size', 3, 8, 8])],
     [valueInfo('image_embeds', FLOAT, ['batch_size', E]), valueInfo('last_hidden_state', FLOAT, ['batch_size', 4, H])],
   )
-  writeFileSync(path.join(dir, 'onnx', 'vision_model.onnx'), onnx)
-  const json = (f: string, o: unknown) => writeFileSync(path.join(dir, f), JSON.stringify(o, null, 2) + '\n')
-  json('config.json', {
-    model_type: 'clip',
-    architectures: ['CLIPModel'],
-    projection_dim: E,
-    vision_config: { model_type: 'clip_vision_model', hidden_size: H, image_size: 8, patch_size: 4, num_channels: 3, projection_dim: E },
-    text_config: { model_type: 'clip_text_model', hidden_size: H, vocab_size: 10, max_position_embeddings: 16, projection_dim: E },
-  })
-  json('preprocessor_config.json', {
-    image_processor_type: 'CLIPImageProcessor',
-    do_resize: true,
-    size: { shortest_edge: 8 },
-    resample: 3,
-    do_center_crop: true,
-    crop_size: { height: 8, width: 8 },
-    do_rescale: true,
-    rescale_factor: 1 / 255,
-    do_normalize: true,
-    image_mean: [0.48145466, 0.4578275, 0.40821073],
-    image_std: [0.26862954, 0.26130258, 0.27577711],
-    do_convert_rgb: true,
+  writeModel(dir, 'vision_model.onnx', onnx, {
+    'config.json': {
+      model_type: 'clip',
+      architectures: ['CLIPModel'],
+      projection_dim: E,
+      vision_config: { model_type: 'clip_vision_model', hidden_size: H, image_size: 8, patch_size: 4, num_channels: 3, projection_dim: E },
+      text_config: { model_type: 'clip_text_model', hidden_size: H, vocab_size: 10, max_position_embeddings: 16, projection_dim: E },
+    },
+    'preprocessor_config.json': {
+      image_processor_type: 'CLIPImageProcessor',
+      do_resize: true,
+      size: { shortest_edge: 8 },
+      resample: 3,
+      do_center_crop: true,
+      crop_size: { height: 8, width: 8 },
+      do_rescale: true,
+      rescale_factor: 1 / 255,
+      do_normalize: true,
+      image_mean: [0.48145466, 0.4578275, 0.40821073],
+      image_std: [0.26862954, 0.26130258, 0.27577711],
+      do_convert_rgb: true,
+    },
   })
   const images = path.join(root, 'images')
   mkdirSync(images, { recursive: true })

@@ -1,6 +1,6 @@
 import { RecForgeError, defineParams, param, type ConfigOf } from '@recforge/core'
 import { BatchedEncoder } from '../internal/batched'
-import { TRANSFORMERS_COMMON_PARAMS, modelIdOf, openPipeline, resolveLoadOptions, type TransformersLoadOptions, type TransformersModule } from './shared'
+import { TRANSFORMERS_COMMON_PARAMS, modelIdOf, openPipeline, resolveLoadOptions, type OutputTensor, type TransformersLoadOptions, type TransformersModule } from './shared'
 
 /** Raw pixels (row-major, interleaved channels), e.g. decoded frames or canvas data. */
 export interface RawPixels {
@@ -31,13 +31,9 @@ export type TransformersImageConfig = ConfigOf<typeof TRANSFORMERS_IMAGE_PARAMS>
 /** What {@link loadTransformersImageEncoder} takes: any of its parameters, and where the model comes from. */
 export type TransformersImageOptions = Partial<TransformersImageConfig> & TransformersLoadOptions
 
-interface OutTensor {
-  dims: number[]
-  data: Float32Array
-}
 interface ImagePipeline {
   processor: (images: unknown[]) => Promise<{ pixel_values: unknown }>
-  model: (inputs: { pixel_values: unknown }) => Promise<Record<string, OutTensor | undefined>>
+  model: (inputs: { pixel_values: unknown }) => Promise<Record<string, OutputTensor | undefined>>
   dispose(): Promise<void>
 }
 

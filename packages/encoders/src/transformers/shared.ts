@@ -37,6 +37,12 @@ export interface TransformersLoadOptions {
 
 const LOAD_OPTION_KEYS: ReadonlySet<string> = new Set(['localModelPath', 'allowRemoteModels', 'cacheDir', 'device', 'revision', 'onProgress'] satisfies (keyof TransformersLoadOptions)[])
 
+/** A tensor a transformers.js model or pipeline returns: its shape and its values. */
+export interface OutputTensor {
+  dims: number[]
+  data: Float32Array
+}
+
 /** The part of the transformers.js module the encoders use (kept local so the optional peer's types do not leak into ours). */
 export interface TransformersModule {
   env: { allowRemoteModels: boolean; allowLocalModels: boolean; localModelPath: string; cacheDir: string | null }

@@ -1,6 +1,6 @@
 import { defineParams, param, type ConfigOf } from '@recforge/core'
 import { BatchedEncoder, requireStrings } from '../internal/batched'
-import { TRANSFORMERS_COMMON_PARAMS, modelIdOf, openPipeline, resolveLoadOptions, type TransformersLoadOptions } from './shared'
+import { TRANSFORMERS_COMMON_PARAMS, modelIdOf, openPipeline, resolveLoadOptions, type OutputTensor, type TransformersLoadOptions } from './shared'
 
 /** The parameters of {@link loadTransformersTextEncoder}. */
 export const TRANSFORMERS_TEXT_PARAMS = defineParams({
@@ -20,12 +20,8 @@ export type TransformersTextConfig = ConfigOf<typeof TRANSFORMERS_TEXT_PARAMS>
 /** What {@link loadTransformersTextEncoder} takes: any of its parameters, and where the model comes from. */
 export type TransformersTextOptions = Partial<TransformersTextConfig> & TransformersLoadOptions
 
-interface FeatureTensor {
-  dims: number[]
-  data: Float32Array
-}
 interface FeaturePipeline {
-  (texts: string[], options: { pooling: string; normalize: boolean }): Promise<FeatureTensor>
+  (texts: string[], options: { pooling: string; normalize: boolean }): Promise<OutputTensor>
   dispose(): Promise<void>
 }
 
