@@ -1,35 +1,31 @@
+import { existsSync } from 'node:fs'
 import path from 'node:path'
-import { RecForgeError, Random, resolveParams, type SplitProtocol, type Interactions, type ItemSideInfo, type ModelRegistry, type ParamSpec, type ParamValue, type ParamValues } from '@recforge/core'
-import { loadDataset, splitProtocol } from '@recforge/data'
+import { RecForgeError, Random, resolveParams, type SplitProtocol, type ModelRegistry, type ParamSpec, type ParamValue, type ParamValues } from '@recforge/core'
+import { loadDataset, splitProtocol, type LoadOptions, type LoadReport } from '@recforge/data'
 import { compareModels, type SplitResult } from '@recforge/metrics'
+import { reportLoad } from './contract'
 import { resolveDataSpec } from './datasets'
 import { comparisonTable } from './demo'
 import { evaluatePrepared, prepareSplits, type EvaluateOutput, type PreparedSplits } from './evaluate'
+import { SqlEventLog } from './eventlog'
+import { cleanModelDir, defaultModelDir, readGeneration, writeGeneration, type GenerationManifest, type LoadedGeneration } from './generations'
 import { ProgressReporter, formatNumber } from './progress'
-import { startServing } from './serve'
+import { startServing, type Serving } from './serve'
+import type { SecurityOptions } from './server'
 import { RecService, type ServedModel } from './service'
-import { defaultModelDir, loadModels, saveModels, type ModelManifest } from './store'
+import { openEmbeddedStore, type SqlStore } from './sql'
 
-/** The interactions and item text a saved model folder was trained on, rebuilt from its manifest. */
-export async function servingData(manifest: ModelManifest, reporter?: ProgressReporter): Promise<{ data: Interactions; itemInfo?: ItemSideInfo }> {
-  if (manifest.protocol === 'full') {
-    const ds = await loadDataset(resolveDataSpec(manifest.data), reporter ? { onProgress: reporter.onProgress } : {})
-    return { data: ds.interactions, ...(ds.itemInfo ? { itemInfo: ds.itemInfo } : {}) }
-  }
-  const p = await prepareSplits({ data: manifest.data, model: '', protocol: manifest.protocol, seed: manifest.seed, ...(reporter ? { onProgress: reporter.onProgress } : {}) })
-  return { data: p.splits[0]!.train, ...(p.itemInfo ? { itemInfo: p.itemInfo } : {}) }
-}
-
-/** `recforge train`: fits models on all of a dataset and saves them (atomic files + manifest). */
+/** `recforge train`: fits models on all of a dataset and writes them as a new generation of the model folder. */
 export async function runTrain(
-  opts: { data: string; models: string[]; set?: Record<string, string>; seed: number; modelDir?: string; quiet?: boolean },
+  opts: { data: string; models: string[]; set?: Record<string, string>; seed: number; modelDir?: string; quiet?: boolean; load?: LoadOptions },
   registry: ModelRegistry,
-): Promise<ModelManifest> {
+): Promise<GenerationManifest & { load: LoadReport[] }> {
   const reporter = new ProgressReporter('train', opts.quiet)
   if (opts.set && Object.keys(opts.set).length && opts.models.length !== 1) {
     throw new RecForgeError('INVALID_ARGUMENT', '--set applies to one model; name exactly one with --models when overriding parameters')
   }
-  const ds = await loadDataset(resolveDataSpec(opts.data), { onProgress: reporter.onProgress })
+  const ds = await loadDataset(resolveDataSpec(opts.data), { ...(opts.load ?? {}), onProgress: reporter.onProgress })
+  reportLoad(ds.reports, (m) => reporter.log(m))
   const served: ServedModel[] = []
   for (const name of opts.models) {
     const def = registry.get(name)
@@ -42,54 +38,87 @@ export async function runTrain(
     served.push({ name, model, params, trainedAt: new Date().toISOString() })
   }
   const dir = opts.modelDir ?? defaultModelDir()
-  const manifest = await saveModels(dir, { data: opts.data, dataset: ds.name, protocol: 'full', seed: opts.seed }, served)
-  reporter.log(`saved ${served.length} model(s) to ${dir}`)
-  return manifest
+  for (const p of await cleanModelDir(dir)) reporter.log(`removed ${p} (left by an interrupted write)`)
+  const manifest = await writeGeneration(dir, {
+    source: { data: opts.data, dataset: ds.name, protocol: 'full', seed: opts.seed },
+    data: ds.interactions,
+    ...(ds.itemInfo ? { itemInfo: ds.itemInfo } : {}),
+    eventsThrough: 0,
+    models: served,
+  })
+  reporter.log(`saved ${served.length} model(s) to ${dir} as generation ${manifest.generation}`)
+  return { ...manifest, load: ds.reports }
 }
 
-/** Loads a model folder and the data behind it into a {@link RecService}. */
-export async function openService(registry: ModelRegistry, modelDir?: string, quiet = true): Promise<{ service: RecService; manifest: ModelManifest; models: ServedModel[]; data: Interactions; itemInfo?: ItemSideInfo }> {
+/**
+ * Loads the current generation of a model folder into a {@link RecService}, with the events
+ * logged after it when the folder's event store is free (a running `serve` holds it).
+ */
+export async function openService(registry: ModelRegistry, modelDir?: string, quiet = true): Promise<{ service: RecService; generation: LoadedGeneration; close: () => Promise<void> }> {
   const dir = modelDir ?? defaultModelDir()
-  const { manifest, models } = await loadModels(dir, registry)
-  const { data, itemInfo } = await servingData(manifest, new ProgressReporter('load', quiet))
-  const service = new RecService({ data, ...(itemInfo ? { itemInfo } : {}), models })
-  return { service, manifest, models, data, ...(itemInfo ? { itemInfo } : {}) }
+  const reporter = new ProgressReporter('load', quiet)
+  const generation = await readGeneration(dir, registry)
+  let store: SqlStore | undefined
+  try {
+    if (existsSync(path.join(dir, 'eventlog'))) store = await openEmbeddedStore(path.join(dir, 'eventlog'))
+  } catch (e) {
+    reporter.log(`answering from generation ${generation.name} without the events logged after it: ${(e as Error).message}`)
+  }
+  const service = new RecService({
+    data: generation.data,
+    ...(generation.itemInfo ? { itemInfo: generation.itemInfo } : {}),
+    models: generation.models,
+    generation: generation.name,
+    eventsThrough: generation.manifest.eventsThrough,
+    ...(store ? { eventLog: new SqlEventLog(store) } : {}),
+  })
+  await service.start()
+  return { service, generation, close: async () => void (await store?.close()) }
 }
 
-/** `recforge serve`: serves a saved model folder over HTTP. */
-export async function runServe(
-  opts: { modelDir?: string; host?: string; port?: number; ab?: string; bandit?: string; quiet?: boolean },
-  registry: ModelRegistry,
-): Promise<{ url: string; close: () => Promise<void> }> {
+/** Options of `recforge serve`. */
+export interface ServeCommandOptions {
+  modelDir?: string
+  database?: string
+  host?: string
+  port?: number
+  ab?: string
+  bandit?: string
+  banditState?: string
+  security?: SecurityOptions
+  valueRange?: { min: number; max: number }
+  quiet?: boolean
+}
+
+/** `recforge serve`: serves the current generation of a model folder over HTTP. */
+export async function runServe(opts: ServeCommandOptions, registry: ModelRegistry): Promise<Serving> {
   const reporter = new ProgressReporter('serve', opts.quiet)
   const dir = opts.modelDir ?? defaultModelDir()
-  const { manifest, models, data, itemInfo } = await openService(registry, dir, opts.quiet)
   let ab: { a: string; b: string } | undefined
   if (opts.ab) {
     const [a, b, ...rest] = opts.ab.split(',').map((s) => s.trim())
     if (!a || !b || rest.length) throw new RecForgeError('INVALID_ARGUMENT', `--ab expects two model names, "a,b"; got ${JSON.stringify(opts.ab)}`)
     ab = { a, b }
   }
-  const rows = models.filter((m) => m.metrics).map((m) => ({ model: m.name, metrics: { ...m.metrics! }, timing: { fitSeconds: 0, evalSeconds: 0 } }))
   const started = await startServing({
     registry,
-    data,
-    ...(itemInfo ? { itemInfo } : {}),
-    models,
+    modelDir: dir,
+    ...(opts.database ? { database: opts.database } : {}),
     ...(ab ? { ab } : {}),
     ...(opts.bandit ? { bandit: opts.bandit } : {}),
-    banditStateFile: path.join(dir, 'bandit.rfa'),
+    ...(opts.banditState ? { banditStateFile: opts.banditState } : {}),
     ...(opts.host ? { host: opts.host } : {}),
     ...(opts.port !== undefined ? { port: opts.port } : {}),
     ...(process.env.RECFORGE_API_KEY ? { apiKey: process.env.RECFORGE_API_KEY } : {}),
-    ...(rows.length ? { report: { dataset: manifest.dataset, protocol: manifest.protocol, rows } } : {}),
+    ...(opts.security ? { security: opts.security } : {}),
+    ...(opts.valueRange ? { valueRange: opts.valueRange } : {}),
     log: (m) => reporter.log(m),
-    onRetrained: async (fresh) => {
-      await saveModels(dir, { data: manifest.data, dataset: manifest.dataset, protocol: manifest.protocol, seed: manifest.seed }, fresh)
-    },
-    reload: async () => (await loadModels(dir, registry)).models,
   })
-  reporter.log(`serving ${models.map((m) => m.name).join(', ')} from ${dir} at ${started.url}`)
+  const rows = started.service
+    .listModels()
+    .filter((m) => m.metrics)
+    .map((m) => m.name)
+  reporter.log(`serving ${started.service.modelNames().join(', ')} (generation ${started.service.served.generation}${rows.length ? `, evaluated: ${rows.join(', ')}` : ''}) from ${dir} at ${started.url}`)
   return started
 }
 

@@ -1,64 +1,16 @@
 import { PROTOCOLS, RecForgeError, resolveParams, type EvalSplit, type SplitProtocol, type Recommender, type ItemSideInfo, type ModelRegistry, type ParamValues, type ProgressEvent } from '@recforge/core'
-import { givenSplit, loadDataset, splitProtocol, type LoadOptions } from '@recforge/data'
+import { givenSplit, loadDataset, splitProtocol, type LoadOptions, type LoadReport } from '@recforge/data'
 import { aggregateResults, evaluateSplit, type SplitResult } from '@recforge/metrics'
 import { resolveDataSpec } from './datasets'
-import { backendOf } from './models'
+import { reportLoad, type EvaluateArgs, type EvaluateOutput } from './contract'
+import { backendOf } from './backend'
 import { VERSION } from './version'
 
 /** The protocols of EVAL.md. */
 export { PROTOCOLS }
 export type { Protocol as ProtocolName } from '@recforge/core'
 const RATING_PROTOCOLS = new Set<string>(['rating-holdout', 'rating-folds'])
-
-/** Column options shared by `csv:` data and the `given` protocol's files. */
-export interface ColumnOptions {
-  userCol?: string
-  itemCol?: string
-  ratingCol?: string
-  timeCol?: string
-  sep?: string
-}
-
-export interface EvaluateArgs {
-  /** `--data` spec (EVAL.md); `builtin` means the app's ml-latest-small. */
-  data?: string
-  model: string
-  protocol: string
-  /** Defaults to `10`. */
-  k?: number
-  /** Defaults to `42`. */
-  seed?: number
-  /** `--set key=value` overrides, as strings. */
-  set?: Record<string, string>
-  /** `--min-rating r` for holdout-full / temporal-full. */
-  minRating?: number
-  /** `--train` / `--test` files for the `given` protocol. */
-  train?: string
-  test?: string
-  columns?: ColumnOptions
-  onProgress?: (e: ProgressEvent) => void
-  log?: (message: string) => void
-  signal?: AbortSignal
-}
-
-/** The one JSON object `recforge evaluate --json` prints (keys fixed by EVAL.md). */
-export interface EvaluateOutput {
-  dataset: string
-  protocol: string
-  model: string
-  params: ParamValues
-  seed: number
-  k: number
-  metrics: Record<string, number>
-  folds: Record<string, number>[]
-  usersEvaluated: number
-  usersSkipped: number
-  unseenUsers?: number
-  unseenItems?: number
-  timing: { fitSeconds: number; evalSeconds: number }
-  backend: string
-  version: string
-}
+export type { ColumnOptions, EvaluateArgs, EvaluateOutput } from './contract'
 
 const seconds = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e9
 const round = (x: number, digits = 6) => Math.round(x * 10 ** digits) / 10 ** digits
@@ -71,6 +23,7 @@ function loadOptions(args: EvaluateArgs): LoadOptions {
     ...(c.ratingCol ? { ratingCol: c.ratingCol } : {}),
     ...(c.timeCol ? { timeCol: c.timeCol } : {}),
     ...(c.sep ? { sep: c.sep } : {}),
+    ...(args.cleaning ?? {}),
     ...(args.onProgress ? { onProgress: args.onProgress } : {}),
     ...(args.signal ? { signal: args.signal } : {}),
   }
@@ -84,17 +37,14 @@ export async function prepareSplits(args: EvaluateArgs): Promise<PreparedSplits>
     const opts = loadOptions(args)
     const train = await loadDataset(args.train.includes(':') && !args.train.startsWith('/') ? args.train : `csv:${args.train}`, opts)
     const test = await loadDataset(args.test.includes(':') && !args.test.startsWith('/') ? args.test : `csv:${args.test}`, opts)
-    return { dataset: train.name, splits: [givenSplit(train, test)], ...(train.itemInfo ? { itemInfo: train.itemInfo } : {}) }
+    reportLoad([...train.reports, ...test.reports], args.log)
+    return { dataset: train.name, splits: [givenSplit(train, test)], ...(train.itemInfo ? { itemInfo: train.itemInfo } : {}), reports: [...train.reports, ...test.reports] }
   }
   if (!args.data) throw new RecForgeError('INVALID_ARGUMENT', `--data is required (e.g. --data builtin or --data movielens-latest:<dir>); see \`recforge datasets\``)
   const ds = await loadDataset(resolveDataSpec(args.data), loadOptions(args))
-  for (const r of ds.reports) {
-    const skipped = Object.entries(r.skipped)
-    if (skipped.length) args.log?.(`${r.file}: kept ${r.rowsKept} of ${r.rowsRead} rows; skipped ${skipped.map(([why, n]) => `${n} (${why})`).join(', ')}`)
-    for (const w of r.warnings) args.log?.(`${r.file}: ${w}`)
-  }
+  reportLoad(ds.reports, args.log)
   const splits = splitProtocol(ds, args.protocol as SplitProtocol, { seed })
-  return { dataset: ds.name, splits, ...(ds.itemInfo ? { itemInfo: ds.itemInfo } : {}) }
+  return { dataset: ds.name, splits, ...(ds.itemInfo ? { itemInfo: ds.itemInfo } : {}), reports: ds.reports }
 }
 
 /**
@@ -134,6 +84,8 @@ export interface PreparedSplits {
   dataset: string
   splits: EvalSplit[]
   itemInfo?: ItemSideInfo
+  /** What loading the data did (empty for data that was not loaded from files). */
+  reports?: LoadReport[]
 }
 
 /** Fits and evaluates one model on already prepared splits. */
@@ -202,5 +154,6 @@ export async function evaluatePrepared(
     timing: { fitSeconds: round(fitSeconds / splits.length, 3), evalSeconds: round(evalSeconds / splits.length, 3) },
     backend: await backendOf(def),
     version: VERSION,
+    ...(prepared.reports?.length ? { load: prepared.reports } : {}),
   }
 }

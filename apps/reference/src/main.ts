@@ -4,7 +4,9 @@ import { knownDatasets } from './datasets'
 import { runDemo } from './demo'
 import { runEvaluate, PROTOCOLS } from './evaluate'
 import { formatCompare, openService, runCompare, runServe, runTrain, runTune } from './commands'
+import { CLEANING_HELP, SERVER_HELP, SHARED_FLAG_OPTIONS, cleaningFrom, securityFrom, untilStopped, valueRangeFrom } from './flags'
 import { createRegistry } from './models'
+import { WORKER_COMMAND, runTrainWorker } from './retrain'
 import { ProgressReporter, formatNumber } from './progress'
 import { VERSION } from './version'
 
@@ -40,7 +42,8 @@ Run \`recforge <command> --help\` for a command's options.`,
   --train <file>       given: training interactions (same column options as csv:)
   --test <file>        given: test interactions
   --user-col, --item-col, --rating-col, --time-col, --sep   column options for csv: and given
-  --json               print exactly one JSON object on stdout; progress and logs go to stderr`,
+${CLEANING_HELP}
+  --json               print exactly one JSON object on stdout (with "load": what loading the data did); progress and logs go to stderr`,
   compare: `Usage: recforge compare --data <spec> --models a,b[,c...] --protocol <protocol> [--k 10] [--seed 42] [--metric ndcg@10] [--json]
 
 Evaluates every model on the same split and tests each against the first, paired by user
@@ -50,21 +53,27 @@ Evaluates every model on the same split and tests each against the first, paired
 
 Candidates are scored on a validation split cut from the training part only; the best is then
 evaluated once on the test part.`,
-  train: `Usage: recforge train --data <spec> --models a,b [--set key=value ...] [--seed 42] [--model-dir .recforge/models]
+  train: `Usage: recforge train --data <spec> --models a,b [--set key=value ...] [--seed 42] [--model-dir .recforge/models] [--json]
 
-Fits each model on the whole dataset and saves it (checksummed, atomic) with a manifest.`,
+Fits each model on the whole dataset and writes them, with the data, as a new generation of the
+model folder (generations/g-NNNNNN, then the CURRENT pointer switches: a crash leaves the old or
+the new generation, never a mix). Events logged by \`serve\` are replayed on top of it at the next start.
+${CLEANING_HELP}`,
   recommend: `Usage: recforge recommend --user <id> [--model <name>] [--k 10] [--model-dir .recforge/models] [--json]`,
   similar: `Usage: recforge similar --item <id> [--model <name>] [--k 10] [--model-dir .recforge/models] [--json]`,
   serve: `Usage: recforge serve [--model-dir .recforge/models] [--host 127.0.0.1] [--port 8080] [--ab modelA,modelB]
-                    [--bandit thompson|epsilon-greedy|ucb1|linucb|lints|random|none]
+                    [--bandit thompson|epsilon-greedy|ucb1|linucb|lints|random|none] [--database <url>]
 
-Serves saved models: GET /recommendations/:user, GET /similar/:item, POST /feedback, POST /users,
-GET /models, GET /metrics, GET /health, the web page at /, and admin routes POST /admin/retrain and
-POST /admin/reload (x-api-key header; set RECFORGE_API_KEY).
+Serves the current generation of a model folder: GET /recommendations/:user, GET /similar/:item,
+POST /feedback, POST /users, GET /models, GET /metrics, GET /health, the web page at /, and admin
+routes POST /admin/retrain, GET /admin/retrain and POST /admin/reload (x-api-key header; set
+RECFORGE_API_KEY). Feedback and new users are acknowledged once stored in the event log and
+replayed after a restart. SIGTERM or SIGINT stop it gracefully (exit 0).
 
 --bandit serves a @recforge/rl policy as model "bandit" (default thompson): it picks each list
 from the default model's top 50 items and learns from feedback (reward 1 for feedback on an item
-it showed, 0 for the rest of that list once the user asks again). --ab may name it as an arm.`,
+it showed, 0 for the rest of that list once the user asks again). --ab may name it as an arm.
+${SERVER_HELP}`,
   models: `Usage: recforge models [--json]
 
 Lists every registered model with its task, package and parameters (type, default, range).`,
@@ -77,7 +86,11 @@ Lists the dataset specs --data accepts.`,
 The main job: loads the dataset (the built-in MovieLens latest-small by default), trains and
 evaluates several models under one protocol with progress on stderr, prints a comparison table,
 saves the models, and starts the HTTP API and web page (unless --no-serve), printing its URL.
-Admin routes need RECFORGE_API_KEY in the environment.`,
+With a server, the fast models (pop, itemknn, als) are served first and the others join as they
+finish training in the background (GET /models lists them under "training" until then).
+Admin routes need RECFORGE_API_KEY in the environment.
+${CLEANING_HELP}
+${SERVER_HELP}`,
 }
 
 function parseSets(values: string[] | undefined): Record<string, string> {
@@ -103,6 +116,7 @@ function parseIntFlag(name: string, v: string | undefined, dflt: number): number
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
+  if (command === WORKER_COMMAND) return runTrainWorker(createRegistry())
   if (!command || command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(HELP.main + '\n')
     return command ? 0 : 1
@@ -150,6 +164,9 @@ async function main(argv: string[]): Promise<number> {
       search: { type: 'string' },
       trials: { type: 'string' },
       param: { type: 'string', multiple: true },
+      database: { type: 'string' },
+      'bandit-state': { type: 'string' },
+      ...SHARED_FLAG_OPTIONS,
     },
   })
   if (values.help) {
@@ -203,6 +220,7 @@ async function main(argv: string[]): Promise<number> {
             ...(values['time-col'] ? { timeCol: values['time-col'] } : {}),
             ...(values.sep ? { sep: values.sep } : {}),
           },
+          cleaning: cleaningFrom(values),
           onProgress: reporter.onProgress,
           log: (m) => reporter.log(m),
         },
@@ -219,7 +237,7 @@ async function main(argv: string[]): Promise<number> {
     case 'train': {
       if (!values.data || !values.models) throw new RecForgeError('INVALID_ARGUMENT', `--data and --models are required\n\n${HELP.train}`)
       const manifest = await runTrain(
-        { data: values.data, models: splitList(values.models), set: parseSets(values.set), seed: parseIntFlag('seed', values.seed, 42), ...(values['model-dir'] ? { modelDir: values['model-dir'] } : {}), quiet: Boolean(values.quiet) || json },
+        { data: values.data, models: splitList(values.models), set: parseSets(values.set), seed: parseIntFlag('seed', values.seed, 42), ...(values['model-dir'] ? { modelDir: values['model-dir'] } : {}), quiet: Boolean(values.quiet) || json, load: cleaningFrom(values) },
         registry,
       )
       if (json) process.stdout.write(JSON.stringify(manifest) + '\n')
@@ -229,9 +247,11 @@ async function main(argv: string[]): Promise<number> {
     case 'similar': {
       const id = command === 'recommend' ? values.user : values.item
       if (!id) throw new RecForgeError('INVALID_ARGUMENT', `--${command === 'recommend' ? 'user' : 'item'} is required\n\n${HELP[command]}`)
-      const { service } = await openService(registry, values['model-dir'], Boolean(values.quiet) || json)
+      const { service, close } = await openService(registry, values['model-dir'], Boolean(values.quiet) || json)
       const k = parseIntFlag('k', values.k, 10)
-      const answer = command === 'recommend' ? service.recommend(id, { k, ...(values.model ? { model: values.model } : {}) }) : service.similar(id, { k, ...(values.model ? { model: values.model } : {}) })
+      const answer = await Promise.resolve()
+        .then(() => (command === 'recommend' ? service.recommend(id, { k, ...(values.model ? { model: values.model } : {}) }) : service.similar(id, { k, ...(values.model ? { model: values.model } : {}) })))
+        .finally(close)
       if (json) process.stdout.write(JSON.stringify(answer) + '\n')
       else {
         process.stdout.write(`${command === 'recommend' ? `Recommendations for user ${id}` : `Items similar to ${id}`} (${answer.model})\n`)
@@ -243,19 +263,24 @@ async function main(argv: string[]): Promise<number> {
       return 0
     }
     case 'serve': {
-      const { url } = await runServe(
+      const valueRange = valueRangeFrom(values)
+      const serving = await runServe(
         {
           ...(values['model-dir'] ? { modelDir: values['model-dir'] } : {}),
+          ...(values.database ? { database: values.database } : {}),
           ...(values.host ? { host: values.host } : {}),
           ...(values.port !== undefined ? { port: parseIntFlag('port', values.port, 8080) } : {}),
           ...(values.ab ? { ab: values.ab } : {}),
           ...(values.bandit ? { bandit: values.bandit } : {}),
+          ...(values['bandit-state'] ? { banditState: values['bandit-state'] } : {}),
+          security: securityFrom(values),
+          ...(valueRange ? { valueRange } : {}),
           quiet: Boolean(values.quiet),
         },
         registry,
       )
-      process.stdout.write(`Serving at ${url}\n`)
-      return await new Promise<number>(() => {})
+      process.stdout.write(`Serving at ${serving.url}\n`)
+      return untilStopped(serving.close, (m) => process.stderr.write(`recforge: ${m}\n`))
     }
     case 'compare': {
       if (!values.data || !values.models || !values.protocol) throw new RecForgeError('INVALID_ARGUMENT', `--data, --models and --protocol are required\n\n${HELP.compare}`)
@@ -293,7 +318,7 @@ async function main(argv: string[]): Promise<number> {
       return 0
     }
     case 'demo': {
-      await runDemo(
+      const { serving } = await runDemo(
         {
           data: values.data ?? 'builtin',
           protocol: values.protocol ?? 'holdout-full',
@@ -307,10 +332,14 @@ async function main(argv: string[]): Promise<number> {
           ...(values.port !== undefined ? { port: parseIntFlag('port', values.port, 8080) } : {}),
           ...(values.bandit ? { bandit: values.bandit } : {}),
           ...(values['model-dir'] ? { modelDir: values['model-dir'] } : {}),
+          ...(values.database ? { database: values.database } : {}),
+          security: securityFrom(values),
+          cleaning: cleaningFrom(values),
         },
         registry,
       )
-      return 0
+      if (!serving) return 0
+      return untilStopped(serving.close, (m) => process.stderr.write(`recforge: ${m}\n`))
     }
   }
   return 2

@@ -1,12 +1,16 @@
 import type { ProgressEvent } from '@recforge/core'
 
+/** On a stream that is not a terminal (a log file, CI), a reporter prints at most one progress line this often. */
+export const LOG_LINE_INTERVAL_MS = 5000
+
 /**
- * Progress on stderr: a redrawn bar on a terminal, one line per stage change otherwise.
- * stdout stays clean for `--json`.
+ * Progress on stderr: a redrawn bar on a terminal (at most ten redraws a second); elsewhere at
+ * most one line every {@link LOG_LINE_INTERVAL_MS} per reporter, so a long fit writes a few lines,
+ * not one per batch. stdout stays clean for `--json`.
  */
 export class ProgressReporter {
   private lastStage = ''
-  private lastDraw = 0
+  private lastDraw = Number.NEGATIVE_INFINITY
   private readonly tty: boolean
 
   constructor(
@@ -20,9 +24,10 @@ export class ProgressReporter {
   readonly onProgress = (e: ProgressEvent): void => {
     if (this.quiet) return
     const now = Date.now()
-    const stageChanged = e.stage !== this.lastStage
     const done = e.total !== undefined && e.current >= e.total
-    if (!stageChanged && !done && now - this.lastDraw < (this.tty ? 100 : 2000)) return
+    if (this.tty) {
+      if (e.stage === this.lastStage && !done && now - this.lastDraw < 100) return
+    } else if (now - this.lastDraw < LOG_LINE_INTERVAL_MS) return
     this.lastDraw = now
     this.lastStage = e.stage
     const metrics = e.metrics ? ' ' + Object.entries(e.metrics).map(([k, v]) => `${k}=${formatNumber(v)}`).join(' ') : ''

@@ -2,7 +2,7 @@ import { RecForgeError } from '@recforge/core'
 import { loadDataset } from '@recforge/data'
 import { buildLoggedDataset, createPolicy, replayEvaluate, rlPolicies } from '@recforge/rl'
 import { resolveDataSpec } from './datasets'
-import type { EvaluateArgs, EvaluateOutput } from './evaluate'
+import { reportLoad, type EvaluateArgs, type EvaluateOutput } from './contract'
 import { VERSION } from './version'
 
 /** `--set` keys that shape the logged dataset rather than the policy. */
@@ -35,9 +35,11 @@ export async function runReplay(args: EvaluateArgs): Promise<EvaluateOutput> {
     throw new RecForgeError('UNKNOWN_ID', `protocol "replay" evaluates bandit policies; got model "${args.model}", expected one of ${rlPolicies.map((p) => p.name).join(', ')}`)
   }
   const ds = await loadDataset(resolveDataSpec(args.data), {
+    ...(args.cleaning ?? {}),
     ...(args.onProgress ? { onProgress: args.onProgress } : {}),
     ...(args.signal ? { signal: args.signal } : {}),
   })
+  reportLoad(ds.reports, args.log)
   if (!ds.interactions.timestamps) args.log?.(`${ds.name} has no timestamps: events follow the input order`)
   const logOpts: Partial<Record<LogKey, number>> = {}
   const policyParams: Record<string, string> = {}
@@ -79,5 +81,6 @@ export async function runReplay(args: EvaluateArgs): Promise<EvaluateOutput> {
     timing: { fitSeconds: round(fitSeconds, 3), evalSeconds: round(evalSeconds, 3) },
     backend: 'typescript',
     version: VERSION,
+    load: ds.reports,
   }
 }

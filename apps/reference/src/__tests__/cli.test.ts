@@ -53,6 +53,36 @@ describe('recforge evaluate', () => {
   }, 120_000)
 })
 
+describe('loader flags', () => {
+  it('--on-bad-row skip, --duplicates, --rating-range and --trim-ids reach the loader, and the JSON says what it did', async () => {
+    const { mkdtemp, rm, writeFile } = await import('node:fs/promises')
+    const { tmpdir } = await import('node:os')
+    const path = await import('node:path')
+    const dir = await mkdtemp(path.join(tmpdir(), 'recforge-flags-'))
+    try {
+      const rows = ['user,item,rating,timestamp']
+      for (let u = 0; u < 40; u++) for (let i = 0; i < 12; i++) rows.push(`u${u},i${(u * 7 + i) % 30},${1 + ((u + i) % 5)},${1000 + u * 20 + i}`)
+      rows.push('u1,i1,oops,5', 'u2 ,i1,4,6', 'u3,i2,-99999,7', 'u0,i0,5,8')
+      const file = path.join(dir, 'r.csv')
+      await writeFile(file, rows.join('\n') + '\n')
+      const base = ['evaluate', '--data', `csv:${file}`, '--model', 'pop', '--protocol', 'holdout-full', '--json']
+      const strict = await runCli(base)
+      expect(strict.code).toBe(2)
+      expect(strict.stderr).toMatch(/line 482: bad number.*--on-bad-row skip/)
+      const r = await runCli([...base, '--on-bad-row', 'skip', '--duplicates', 'latest', '--rating-range', '1:5', '--trim-ids'])
+      expect(r.code, r.stderr).toBe(0)
+      const load = JSON.parse(r.stdout).load[0]
+      // u0's second (u0, i0) row is merged into the first; "u2 " is trimmed
+      expect(load).toMatchObject({ rowsRead: 484, rowsKept: 482, skipped: { 'bad number': 1, 'value below 1': 1 }, merged: 1, trimmed: 1, valueRange: { min: -99999, max: 5 } })
+      expect(r.stderr).toContain('r.csv: kept 482 of 484 rows; skipped 1 (bad number), 1 (value below 1); merged 1 repeated (user, item) rows; trimmed 1 ids; values -99999..5')
+      const bad = await runCli([...base, '--on-bad-row', 'maybe'])
+      expect(bad.stderr).toMatch(/--on-bad-row expects error or skip/)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  }, 120_000)
+})
+
 describe('recforge models and datasets', () => {
   it('lists registered models with parameters and defaults', async () => {
     const r = await runCli(['models', '--json'])
@@ -107,8 +137,11 @@ describe('recforge train, recommend, similar, compare', () => {
     try {
       const t = await runCli(['train', '--data', 'builtin', '--models', 'pop,itemknn', '--model-dir', dir, '--json'])
       expect(t.code, t.stderr).toBe(0)
-      const manifest = JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8'))
+      const current = (await readFile(path.join(dir, 'CURRENT'), 'utf8')).trim()
+      expect(current).toBe('g-000001')
+      const manifest = JSON.parse(await readFile(path.join(dir, 'generations', current, 'manifest.json'), 'utf8'))
       expect(manifest.models.map((m: { name: string }) => m.name)).toEqual(['pop', 'itemknn'])
+      expect(JSON.parse(t.stdout)).toMatchObject({ generation: 'g-000001', load: [expect.objectContaining({ rowsRead: 100836 })] })
       const r = await runCli(['recommend', '--user', '1', '--model', 'itemknn', '--k', '5', '--model-dir', dir, '--json'])
       expect(r.code, r.stderr).toBe(0)
       const rec = JSON.parse(r.stdout)

@@ -1,0 +1,11 @@
+import type { ModelDefinition } from '@recforge/core'
+
+/** Packages whose models run on TensorFlow.js; their `backend` is the chosen tfjs backend. */
+const TENSORFLOW_PACKAGES = new Set(['@recforge/ncf', '@recforge/sequential', '@recforge/gan', '@recforge/content'])
+
+/** Where a model computes: `typescript` for pure typed-array models, else the TensorFlow.js backend name. */
+export async function backendOf(def: ModelDefinition): Promise<string> {
+  if (!TENSORFLOW_PACKAGES.has(def.package)) return 'typescript'
+  const { initBackend } = await import('@recforge/tf')
+  return (await initBackend()).name
+}

@@ -1,0 +1,263 @@
+import { randomBytes } from 'node:crypto'
+import { RecForgeError } from '@recforge/core'
+import type { Query, SqlStore } from './sql'
+
+/** What the service writes to the log: a feedback event, or a user created through `POST /users`. */
+export type LogRecord =
+  | { kind: 'feedback'; user: string; item: string; value: number; event?: string; timestamp?: number }
+  | { kind: 'user'; user: string; text?: string }
+
+/** A record as stored: its place in the log and the instance that wrote it. */
+export type StoredRecord = LogRecord & { readonly seq: number; readonly origin: string }
+
+/**
+ * The durable log of everything the service acknowledged. `append` resolves only once the records
+ * are committed; records get increasing sequence numbers, and a model generation says up to which
+ * number its training data goes, so a restart replays exactly the records after it.
+ */
+export interface EventLog {
+  /** Names this process in the records it writes. */
+  readonly origin: string
+  /** Where the records live, for messages. */
+  readonly where: string
+  /**
+   * Stores the records of one request in one transaction, all or none.
+   *
+   * @throws RecForgeError INVALID_ARGUMENT (`duplicate`) when a `user` record names a user created before.
+   */
+  append(records: readonly LogRecord[]): Promise<StoredRecord[]>
+  /** Up to `limit` records with a sequence number above `after`, in order. */
+  read(after: number, limit: number): Promise<StoredRecord[]>
+  /** The highest sequence number committed, once every write in flight has finished. */
+  snapshot(): Promise<number>
+  /** Feedback records stored in all. */
+  countFeedback(): Promise<number>
+  /** Resolves when every append made so far has been committed (or failed). */
+  flush(): Promise<void>
+  close(): Promise<void>
+}
+
+/** A `user` record for a user that already exists (the unique index of `recforge_events`, or the memory log's check). */
+export class DuplicateUserError extends RecForgeError {
+  constructor(readonly user: string) {
+    super('INVALID_ARGUMENT', `user "${user}" already exists`)
+  }
+}
+
+/** A short random name for this process's records. */
+export function newOrigin(): string {
+  return `${process.pid.toString(36)}-${randomBytes(4).toString('hex')}`
+}
+
+interface Pending {
+  records: readonly LogRecord[]
+  resolve: (stored: StoredRecord[]) => void
+  reject: (e: unknown) => void
+}
+
+/** Most rows one commit carries; larger queues are split. */
+const MAX_ROWS_PER_COMMIT = 20_000
+
+const INSERT = `INSERT INTO recforge_events (kind, user_id, item_id, value, event, ts, info, origin)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::real[], $5::text[], $6::float8[], $7::text[], $8::text[])
+RETURNING seq::float8 AS seq`
+
+const SELECT = 'SELECT seq::float8 AS seq, kind, user_id, item_id, value, event, ts, info, origin FROM recforge_events'
+
+interface EventRow {
+  seq: number
+  kind: string
+  user_id: string
+  item_id: string | null
+  value: number | null
+  event: string | null
+  ts: number | null
+  info: string | null
+  origin: string
+}
+
+function fromRow(r: EventRow): StoredRecord {
+  if (r.kind === 'user') return { seq: r.seq, origin: r.origin, kind: 'user', user: r.user_id, ...(r.info !== null ? { text: r.info } : {}) }
+  return {
+    seq: r.seq,
+    origin: r.origin,
+    kind: 'feedback',
+    user: r.user_id,
+    item: r.item_id ?? '',
+    value: r.value ?? 0,
+    ...(r.event !== null ? { event: r.event } : {}),
+    ...(r.ts !== null ? { timestamp: r.ts } : {}),
+  }
+}
+
+function isUniqueViolation(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === '23505'
+}
+
+/**
+ * The event log in SQL ({@link SqlStore}): PGlite in the model folder or a PostgreSQL server.
+ *
+ * Group commit: while one transaction is being committed, new appends queue up; the next
+ * transaction then stores all of them with one multi-row INSERT and one sync, and each append
+ * resolves when the transaction holding its records has committed. Under load a commit carries
+ * about as many requests as are in flight, so durability costs one commit per batch, not per
+ * event. A batch that fails (a duplicate user) is retried one request per transaction, so one
+ * request's failure never fails another's.
+ */
+export class SqlEventLog implements EventLog {
+  readonly where: string
+  private queue: Pending[] = []
+  private draining: Promise<void> | undefined
+
+  constructor(
+    private readonly store: SqlStore,
+    readonly origin: string = newOrigin(),
+  ) {
+    this.where = store.kind === 'embedded' ? `the embedded store in ${store.where}` : `the PostgreSQL server ${store.where}`
+  }
+
+  append(records: readonly LogRecord[]): Promise<StoredRecord[]> {
+    if (records.length === 0) return Promise.resolve([])
+    return new Promise<StoredRecord[]>((resolve, reject) => {
+      this.queue.push({ records, resolve, reject })
+      this.draining ??= this.drain().finally(() => (this.draining = undefined))
+    })
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length) {
+      const batch: Pending[] = []
+      let rows = 0
+      while (this.queue.length && (batch.length === 0 || rows + this.queue[0]!.records.length <= MAX_ROWS_PER_COMMIT)) {
+        const p = this.queue.shift()!
+        batch.push(p)
+        rows += p.records.length
+      }
+      try {
+        const stored = await this.commit(batch.flatMap((p) => p.records))
+        let o = 0
+        for (const p of batch) {
+          p.resolve(stored.slice(o, o + p.records.length))
+          o += p.records.length
+        }
+      } catch (e) {
+        if (batch.length === 1) batch[0]!.reject(this.explain(e, batch[0]!.records))
+        else
+          for (const p of batch) {
+            try {
+              p.resolve(await this.commit(p.records))
+            } catch (e2) {
+              p.reject(this.explain(e2, p.records))
+            }
+          }
+      }
+    }
+  }
+
+  private explain(e: unknown, records: readonly LogRecord[]): unknown {
+    if (isUniqueViolation(e)) {
+      const user = records.find((r) => r.kind === 'user')?.user ?? ''
+      return new DuplicateUserError(user)
+    }
+    if (e instanceof RecForgeError) return e
+    return new RecForgeError('IO_ERROR', `could not store ${records.length} record(s) in ${this.where}: ${(e as Error).message}`, { cause: e })
+  }
+
+  private async commit(records: readonly LogRecord[]): Promise<StoredRecord[]> {
+    const n = records.length
+    const cols: unknown[][] = Array.from({ length: 8 }, () => new Array<unknown>(n))
+    for (let j = 0; j < n; j++) {
+      const r = records[j]!
+      cols[0]![j] = r.kind
+      cols[1]![j] = r.user
+      cols[7]![j] = this.origin
+      if (r.kind === 'feedback') {
+        cols[2]![j] = r.item
+        cols[3]![j] = r.value
+        cols[4]![j] = r.event ?? null
+        cols[5]![j] = r.timestamp ?? null
+        cols[6]![j] = null
+      } else {
+        cols[2]![j] = cols[3]![j] = cols[4]![j] = cols[5]![j] = null
+        cols[6]![j] = r.text ?? null
+      }
+    }
+    const rows = await this.store.query<{ seq: number }>(INSERT, cols)
+    await this.store.sync()
+    const seqs = rows.map((r) => r.seq).sort((a, b) => a - b)
+    return records.map((r, j) => ({ ...r, seq: seqs[j]!, origin: this.origin }))
+  }
+
+  async read(after: number, limit: number): Promise<StoredRecord[]> {
+    return (await this.store.query<EventRow & Record<string, unknown>>(`${SELECT} WHERE seq > $1 ORDER BY seq LIMIT $2`, [after, limit])).map(fromRow)
+  }
+
+  /**
+   * Reads the records after `after` that are committed, with no gap: under a SHARE lock, which
+   * waits for the inserts in flight (on the server, another instance's commit may take a lower
+   * sequence number and land later).
+   */
+  async readCommitted(after: number, limit: number): Promise<StoredRecord[]> {
+    return this.store.transaction(async (q: Query) => {
+      if (this.store.shared) await q('LOCK TABLE recforge_events IN SHARE MODE')
+      return (await q<EventRow & Record<string, unknown>>(`${SELECT} WHERE seq > $1 ORDER BY seq LIMIT $2`, [after, limit])).map(fromRow)
+    })
+  }
+
+  async snapshot(): Promise<number> {
+    return this.store.transaction(async (q: Query) => {
+      if (this.store.shared) await q('LOCK TABLE recforge_events IN SHARE MODE')
+      const [row] = await q<{ n: number | null }>('SELECT max(seq)::float8 AS n FROM recforge_events')
+      return row?.n ?? 0
+    })
+  }
+
+  async countFeedback(): Promise<number> {
+    const [row] = await this.store.query<{ n: number }>("SELECT count(*)::float8 AS n FROM recforge_events WHERE kind = 'feedback'")
+    return row?.n ?? 0
+  }
+
+  async flush(): Promise<void> {
+    while (this.draining) await this.draining
+  }
+
+  async close(): Promise<void> {
+    await this.flush()
+  }
+}
+
+/**
+ * An event log in memory, for tests and one-shot commands: the same contract as
+ * {@link SqlEventLog}, nothing survives the process.
+ */
+export class MemoryEventLog implements EventLog {
+  readonly where = 'memory'
+  readonly origin = newOrigin()
+  private readonly records: StoredRecord[] = []
+  private readonly created = new Set<string>()
+
+  async append(records: readonly LogRecord[]): Promise<StoredRecord[]> {
+    const users = records.filter((r) => r.kind === 'user').map((r) => r.user)
+    for (const u of users) if (this.created.has(u) || users.indexOf(u) !== users.lastIndexOf(u)) throw new DuplicateUserError(u)
+    for (const u of users) this.created.add(u)
+    const base = this.records.length
+    const out: StoredRecord[] = records.map((r, j) => ({ ...r, seq: base + j + 1, origin: this.origin }))
+    this.records.push(...out)
+    return out
+  }
+
+  async read(after: number, limit: number): Promise<StoredRecord[]> {
+    return this.records.slice(after, after + limit)
+  }
+
+  async snapshot(): Promise<number> {
+    return this.records.length
+  }
+
+  async countFeedback(): Promise<number> {
+    return this.records.filter((r) => r.kind === 'feedback').length
+  }
+
+  async flush(): Promise<void> {}
+  async close(): Promise<void> {}
+}
