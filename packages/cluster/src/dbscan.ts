@@ -1,5 +1,6 @@
 import { RecForgeError } from '@recforge/core'
 import { checkEmbedding, checkMetric, checkOption, unitRows } from './internal/check'
+import { dot, sqDist } from './internal/kernels'
 import type { ClusterMetric, Embedding } from './types'
 
 /** Options of {@link dbscan}. */
@@ -114,26 +115,20 @@ function regionQuery(v: Float32Array, n: number, d: number, eps: number, metric:
     return (p) => {
       let m = 0
       const po = p * d
-      for (let i = 0; i < n; i++) {
-        const io = i * d
-        let dot = 0
-        for (let j = 0; j < d; j++) dot += u[po + j]! * u[io + j]!
-        if (dot >= minCos || i === p) buf[m++] = i
-      }
+      for (let i = 0; i < n; i++) if (i === p || dot(u, po, u, i * d, d) >= minCos) buf[m++] = i
       return buf.slice(0, m)
     }
   }
   const eps2 = eps * eps
+  const w = Float64Array.from(v)
   return (p) => {
     let m = 0
     const po = p * d
     for (let i = 0; i < n; i++) {
+      // most pairs are far apart: give up on a pair once its partial sum passes eps²
       const io = i * d
       let s = 0
-      for (let j = 0; j < d && s <= eps2; j++) {
-        const t = v[po + j]! - v[io + j]!
-        s += t * t
-      }
+      for (let j = 0; j < d && s <= eps2; j += 16) s += sqDist(v, io + j, w, po + j, Math.min(16, d - j))
       if (s <= eps2) buf[m++] = i
     }
     return buf.slice(0, m)

@@ -18,6 +18,13 @@ export interface KMeansOptions {
   tolerance?: number
   /** Seed of the k-means++ draws. Defaults to `42`. */
   seed?: number
+  /**
+   * How each assignment step finds the nearest centroids: `hamerly` skips the distances that
+   * Hamerly's bounds prove cannot change a row's cluster, `lloyd` computes all of them. Both give
+   * the same clustering, except where a row is exactly equidistant from two centroids.
+   * Defaults to `'hamerly'`.
+   */
+  algorithm?: 'hamerly' | 'lloyd'
 }
 
 /** What {@link kmeans} returns: the kept run's clustering and how it got there. */
@@ -32,8 +39,9 @@ export interface KMeansResult extends Clustering {
  * k-means clustering: k-means++ seeding, then Lloyd iterations (assign each row to its nearest
  * centroid, move each centroid to the mean of its rows) until the centroids stop moving; several
  * seeded restarts, keeping the lowest inertia. A cluster that empties is given the row farthest
- * from its centroid. With fewer distinct rows than `k`, the extra clusters end empty (numbered
- * last, their centroids copies of others'). The same seed gives the same result.
+ * from its centroid. With fewer distinct rows than `k`, some centroids coincide and (with
+ * `algorithm: 'lloyd'`) their clusters may end empty, numbered last. The same seed gives the same
+ * result.
  *
  * @example
  * ```ts
@@ -55,13 +63,16 @@ export function kmeans(embedding: Embedding, options: KMeansOptions): KMeansResu
   const restarts = checkOption(what, 'restarts', options.restarts ?? 4, { min: 1, integer: true })
   const maxIterations = checkOption(what, 'maxIterations', options.maxIterations ?? 300, { min: 1, integer: true })
   const tolerance = checkOption(what, 'tolerance', options.tolerance ?? 1e-4, { min: 0 })
+  const algorithm = options.algorithm ?? 'hamerly'
+  if (algorithm !== 'hamerly' && algorithm !== 'lloyd') throw new RecForgeError('INVALID_ARGUMENT', `${what}: algorithm must be "hamerly" or "lloyd"; got ${JSON.stringify(algorithm)}`)
   const rng = new Random(options.seed ?? 42)
   const tol = tolerance * meanVariance(x, n, d)
   const all = Int32Array.from({ length: n }, (_, i) => i)
   let best: { labels: Int32Array; centers: Float64Array; inertia: number; history: number[]; converged: boolean } | undefined
   const restartInertias = new Float64Array(restarts)
   for (let r = 0; r < restarts; r++) {
-    const run = lloyd(x, n, d, k, seedPlusPlus(x, all, d, k, rng), maxIterations, tol)
+    const assigner = algorithm === 'hamerly' ? hamerlyAssigner(x, n, d, k) : fullAssigner(x, n, d, k)
+    const run = lloyd(x, n, d, k, seedPlusPlus(x, all, d, k, rng), maxIterations, tol, assigner)
     restartInertias[r] = run.inertia
     if (!best || run.inertia < best.inertia) best = run
   }
@@ -73,7 +84,106 @@ export function kmeans(embedding: Embedding, options: KMeansOptions): KMeansResu
   }
 }
 
-function lloyd(x: Float32Array, n: number, d: number, k: number, centers: Float64Array, maxIterations: number, tol: number) {
+/** One assignment step: writes labels and exact squared distances, returns the inertia; `reset` forgets what it knows of a row. */
+interface Assigner {
+  assign(centers: Float64Array, labels: Int32Array, dist: Float64Array): number
+  reset(row: number): void
+}
+
+/** Every row against every centre. */
+function fullAssigner(x: Float32Array, n: number, d: number, k: number): Assigner {
+  return { assign: (centers, labels, dist) => assignAll(x, n, d, centers, k, labels, dist), reset: () => {} }
+}
+
+/**
+ * Hamerly's bounds (2010, "Making k-means even faster"): per row a lower bound on the distance
+ * to any centre but its own, lowered by how far the centres moved. A row whose distance to its
+ * own centre is within both that bound and half the distance from its centre to the nearest
+ * other centre cannot change cluster, so its other distances are not computed.
+ * The labels are those of the full search, except that a row exactly equidistant from two
+ * centres may keep the one it had.
+ */
+function hamerlyAssigner(x: Float32Array, n: number, d: number, k: number): Assigner {
+  const lower = new Float64Array(n)
+  const moved = new Float64Array(k)
+  const half = new Float64Array(k)
+  let previous: Float64Array | undefined
+  const scan = (i: number, centers: Float64Array, labels: Int32Array, dist: Float64Array) => {
+    let best = 0
+    let d1 = Infinity
+    let d2 = Infinity
+    for (let c = 0; c < k; c++) {
+      const s = sqDist(x, i * d, centers, c * d, d)
+      if (s < d1) {
+        d2 = d1
+        d1 = s
+        best = c
+      } else if (s < d2) d2 = s
+    }
+    labels[i] = best
+    dist[i] = d1
+    lower[i] = Math.sqrt(d2)
+  }
+  return {
+    reset: (row) => {
+      lower[row] = 0
+    },
+    assign: (centers, labels, dist) => {
+      let inertia = 0
+      if (!previous) {
+        previous = centers.slice()
+        for (let i = 0; i < n; i++) {
+          scan(i, centers, labels, dist)
+          inertia += dist[i]!
+        }
+        return inertia
+      }
+      let most = 0
+      let next = 0
+      let fastest = -1
+      for (let c = 0; c < k; c++) {
+        const m = Math.sqrt(sqDist64(previous, c * d, centers, c * d, d))
+        moved[c] = m
+        if (m > most) {
+          next = most
+          most = m
+          fastest = c
+        } else if (m > next) next = m
+        half[c] = Infinity
+      }
+      for (let c = 0; c < k; c++) {
+        for (let o = c + 1; o < k; o++) {
+          const h = 0.5 * Math.sqrt(sqDist64(centers, c * d, centers, o * d, d))
+          if (h < half[c]!) half[c] = h
+          if (h < half[o]!) half[o] = h
+        }
+      }
+      previous.set(centers)
+      for (let i = 0; i < n; i++) {
+        const a = labels[i]!
+        lower[i]! -= a === fastest ? next : most
+        const bound = Math.max(half[a]!, lower[i]!)
+        // the exact distance to the own centre (needed for the inertia anyway) serves as the upper bound
+        const s = sqDist(x, i * d, centers, a * d, d)
+        dist[i] = s
+        if (Math.sqrt(s) > bound) scan(i, centers, labels, dist)
+        inertia += dist[i]!
+      }
+      return inertia
+    },
+  }
+}
+
+function sqDist64(a: Float64Array, ao: number, b: Float64Array, bo: number, len: number): number {
+  let s = 0
+  for (let j = 0; j < len; j++) {
+    const t = a[ao + j]! - b[bo + j]!
+    s += t * t
+  }
+  return s
+}
+
+function lloyd(x: Float32Array, n: number, d: number, k: number, centers: Float64Array, maxIterations: number, tol: number, assigner: Assigner) {
   const labels = new Int32Array(n)
   const dist = new Float64Array(n)
   const sums = new Float64Array(k * d)
@@ -81,7 +191,7 @@ function lloyd(x: Float32Array, n: number, d: number, k: number, centers: Float6
   const history: number[] = []
   let converged = false
   for (let it = 0; it < maxIterations; it++) {
-    history.push(assignAll(x, n, d, centers, k, labels, dist))
+    history.push(assigner.assign(centers, labels, dist))
     sums.fill(0)
     counts.fill(0)
     for (let i = 0; i < n; i++) {
@@ -91,7 +201,7 @@ function lloyd(x: Float32Array, n: number, d: number, k: number, centers: Float6
       const xo = i * d
       for (let j = 0; j < d; j++) sums[o + j]! += x[xo + j]!
     }
-    for (let c = 0; c < k; c++) if (counts[c] === 0) refill(x, d, labels, dist, sums, counts, c)
+    for (let c = 0; c < k; c++) if (counts[c] === 0) assigner.reset(refill(x, d, labels, dist, sums, counts, c))
     let shift = 0
     for (let c = 0; c < k; c++) {
       const inv = 1 / counts[c]!
@@ -108,13 +218,13 @@ function lloyd(x: Float32Array, n: number, d: number, k: number, centers: Float6
       break
     }
   }
-  const inertia = assignAll(x, n, d, centers, k, labels, dist)
+  const inertia = assigner.assign(centers, labels, dist)
   history.push(inertia)
   return { labels, centers, inertia, history, converged }
 }
 
-/** Moves the row farthest from its centroid (in a cluster of two or more) into empty cluster `c`. */
-function refill(x: Float32Array, d: number, labels: Int32Array, dist: Float64Array, sums: Float64Array, counts: Int32Array, c: number): void {
+/** Moves the row farthest from its centroid (in a cluster of two or more) into empty cluster `c`; returns the row. */
+function refill(x: Float32Array, d: number, labels: Int32Array, dist: Float64Array, sums: Float64Array, counts: Int32Array, c: number): number {
   let far = -1
   for (let i = 0; i < labels.length; i++) if (counts[labels[i]!]! > 1 && (far < 0 || dist[i]! > dist[far]!)) far = i
   const from = labels[far]!
@@ -127,6 +237,7 @@ function refill(x: Float32Array, d: number, labels: Int32Array, dist: Float64Arr
   counts[c] = 1
   labels[far] = c
   dist[far] = 0
+  return far
 }
 
 /**
@@ -150,7 +261,7 @@ export function nearestCentroids(embedding: Embedding, centroids: Float32Array):
   }
   const labels = new Int32Array(n)
   const distances = new Float64Array(n)
-  assignAll(embedding.vectors, n, d, centroids, centroids.length / d, labels, distances)
+  assignAll(embedding.vectors, n, d, Float64Array.from(centroids), centroids.length / d, labels, distances)
   return { labels, distances }
 }
 
@@ -183,9 +294,10 @@ export function typicalMembers(embedding: Embedding, clustering: Pick<Clustering
     if (!(c >= 0 && c < k)) throw new RecForgeError('INVALID_ARGUMENT', `${what}: row ${i} has label ${c}; labels must lie in 0..${k - 1}`)
     members[c]!.push(i)
   }
+  const centres = Float64Array.from(centroids)
   return members.map((rows, c) => {
     const candidates = Int32Array.from(rows)
-    const closeness = Float32Array.from(rows, (i) => -sqDist(embedding.vectors, i * d, centroids, c * d, d))
+    const closeness = Float32Array.from(rows, (i) => -sqDist(embedding.vectors, i * d, centres, c * d, d))
     return topK(closeness, count, { candidates }).items
   })
 }

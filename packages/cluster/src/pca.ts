@@ -1,5 +1,6 @@
 import { RecForgeError, Random } from '@recforge/core'
 import { checkEmbedding, checkOption } from './internal/check'
+import { dot } from './internal/kernels'
 import { jacobiSvd, orthonormalize } from './internal/linalg'
 import type { Embedding } from './types'
 
@@ -87,10 +88,7 @@ function rsvd(what: string, x: Float32Array, n: number, d: number, rank: number,
     for (let i = 0; i < n; i++) {
       centred(i)
       for (let j = 0; j < l; j++) {
-        const jo = j * d
-        let s = 0
-        for (let c = 0; c < d; c++) s += row[c]! * m[jo + c]!
-        out[j * n + i] = s
+        out[j * n + i] = dot(row, 0, m, j * d, d)
       }
     }
     return out
@@ -181,7 +179,11 @@ export class PCA {
     readonly explainedVarianceRatio: Float64Array,
     /** Total variance of the fitted rows: the sum of the per-dimension variances. */
     readonly totalVariance: number,
-  ) {}
+  ) {
+    this.axes = Float64Array.from(components)
+  }
+
+  private readonly axes: Float64Array
 
   /** Number of components kept. */
   get count(): number {
@@ -233,11 +235,7 @@ export class PCA {
     const row = new Float64Array(d)
     for (let i = 0; i < n; i++) {
       for (let c = 0; c < d; c++) row[c] = x[i * d + c]! - this.mean[c]!
-      for (let j = 0; j < k; j++) {
-        let s = 0
-        for (let c = 0; c < d; c++) s += row[c]! * this.components[j * d + c]!
-        out[i * k + j] = s
-      }
+      for (let j = 0; j < k; j++) out[i * k + j] = dot(row, 0, this.axes, j * d, d)
     }
     return out
   }

@@ -1,5 +1,6 @@
 import { RecForgeError, Random } from '@recforge/core'
 import { checkEmbedding, checkLabels, checkMetric, checkOption, unitRows } from './internal/check'
+import { dot, sqDist } from './internal/kernels'
 import type { ClusterMetric, Embedding } from './types'
 
 /** Options of {@link silhouette}. */
@@ -50,46 +51,51 @@ export function silhouette(embedding: Embedding, labels: Int32Array, options: Si
   checkMetric(what, metric)
   const { compact, k } = compactLabels(what, labels, true)
   if (k < 2) throw new RecForgeError('INVALID_ARGUMENT', `${what}: needs at least two clusters; the labels hold ${k}`)
-  const labelled: number[] = []
-  for (let i = 0; i < n; i++) if (compact[i]! >= 0) labelled.push(i)
-  let rows = Int32Array.from(labelled)
+  let m = 0
+  for (let i = 0; i < n; i++) if (compact[i]! >= 0) m++
+  const labelled = new Int32Array(m)
+  const group = new Int32Array(m)
+  for (let i = 0, t = 0; i < n; i++) {
+    if (compact[i]! < 0) continue
+    labelled[t] = i
+    group[t++] = compact[i]!
+  }
+  let rows = labelled
   if (options.sampleSize !== undefined) {
-    const m = checkOption(what, 'sampleSize', options.sampleSize, { min: 1, integer: true })
-    if (m < rows.length) rows = new Random(options.seed ?? 42).shuffle(rows).slice(0, m).sort()
+    const size = checkOption(what, 'sampleSize', options.sampleSize, { min: 1, integer: true })
+    if (size < m) rows = new Random(options.seed ?? 42).shuffle(labelled.slice()).slice(0, size).sort()
   }
   const sizes = new Float64Array(k)
-  for (const i of labelled) sizes[compact[i]!]!++
+  for (let t = 0; t < m; t++) sizes[group[t]!]!++
   const x = embedding.vectors
   const unit = metric === 'cosine' ? unitRows(what, x, n, d) : undefined
-  const distance = unit
-    ? (p: number, q: number) => {
-        let s = 0
-        for (let j = 0; j < d; j++) s += unit[p * d + j]! * unit[q * d + j]!
-        return 1 - s
-      }
-    : (p: number, q: number) => {
-        let s = 0
-        for (let j = 0; j < d; j++) {
-          const t = x[p * d + j]! - x[q * d + j]!
-          s += t * t
-        }
-        return Math.sqrt(s)
-      }
+  const query = new Float64Array(d)
   const sums = new Float64Array(k)
   const values = new Float64Array(rows.length)
   let total = 0
   for (let r = 0; r < rows.length; r++) {
     const p = rows[r]!
     sums.fill(0)
-    for (const q of labelled) if (q !== p) sums[compact[q]!]! += distance(p, q)
+    if (unit) {
+      for (let t = 0; t < m; t++) {
+        const q = labelled[t]!
+        if (q !== p) sums[group[t]!]! += 1 - dot(unit, p * d, unit, q * d, d)
+      }
+    } else {
+      for (let j = 0; j < d; j++) query[j] = x[p * d + j]!
+      for (let t = 0; t < m; t++) {
+        const q = labelled[t]!
+        if (q !== p) sums[group[t]!]! += Math.sqrt(sqDist(x, q * d, query, 0, d))
+      }
+    }
     const own = compact[p]!
     let s = 0
     if (sizes[own]! > 1) {
       const a = sums[own]! / (sizes[own]! - 1)
       let b = Infinity
       for (let c = 0; c < k; c++) if (c !== own && sizes[c]! > 0) b = Math.min(b, sums[c]! / sizes[c]!)
-      const m = Math.max(a, b)
-      s = m > 0 ? (b - a) / m : 0
+      const top = Math.max(a, b)
+      s = top > 0 ? (b - a) / top : 0
     }
     values[r] = s
     total += s

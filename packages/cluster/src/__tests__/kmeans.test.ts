@@ -42,13 +42,17 @@ describe('kmeans, hand-computed', () => {
     expect([...all.sizes]).toEqual([1, 1, 1, 1, 1, 1, 1, 1])
   })
 
-  it('with fewer distinct rows than k, the extra clusters come out empty (numbered last) and inertia is 0', () => {
+  it('with fewer distinct rows than k, duplicates fill the extra clusters (Hamerly) or leave them empty, numbered last (Lloyd)', () => {
     const dup = { vectors: Float32Array.of(1, 1, 1, 5), dimensions: 1 }
-    const r = kmeans(dup, { k: 3 })
-    expect([...r.labels]).toEqual([0, 0, 0, 1])
-    expect([...r.sizes]).toEqual([3, 1, 0])
-    expect([...r.centroids]).toEqual([1, 5, 1])
-    expect(r.inertia).toBe(0)
+    const h = kmeans(dup, { k: 3 })
+    expect([...h.labels]).toEqual([0, 1, 1, 2])
+    expect([...h.centroids]).toEqual([1, 1, 5])
+    expect(h.inertia).toBe(0)
+    const l = kmeans(dup, { k: 3, algorithm: 'lloyd' })
+    expect([...l.labels]).toEqual([0, 0, 0, 1])
+    expect([...l.sizes]).toEqual([3, 1, 0])
+    expect([...l.centroids]).toEqual([1, 5, 1])
+    expect(l.inertia).toBe(0)
   })
 
   it('nearestCentroids assigns new rows; typicalMembers lists the rows nearest each centroid', () => {
@@ -71,6 +75,7 @@ describe('kmeans, hand-computed', () => {
     expect(codeOf(() => kmeans({ vectors: new Float32Array(0), dimensions: 3 }, { k: 1 }))).toMatch(/^EMPTY_INPUT/)
     expect(codeOf(() => kmeans({ vectors: [1, 2] as unknown as Float32Array, dimensions: 1 }, { k: 1 }))).toMatch(/^INVALID_ARGUMENT: kmeans: vectors must be a Float32Array .*got an array/)
     expect(codeOf(() => kmeans(squares, { k: 2, restarts: 0 }))).toMatch(/option "restarts" must be an integer >= 1/)
+    expect(codeOf(() => kmeans(squares, { k: 2, algorithm: 'elkan' as never }))).toMatch(/algorithm must be "hamerly" or "lloyd"; got "elkan"/)
     expect(codeOf(() => nearestCentroids(squares, Float32Array.of(1, 2, 3)))).toMatch(/^DIMENSION_MISMATCH: nearestCentroids: centroids must be .* of 2 dimensions/)
     expect(codeOf(() => typicalMembers(squares, { labels: new Int32Array(8).fill(2), centroids: new Float32Array(4), k: 2 }))).toMatch(/row 0 has label 2; labels must lie in 0..1/)
   })
@@ -102,10 +107,10 @@ describe('kmeans laws (fast-check)', () => {
 
   it('labels lie in 0..k-1 and match the sizes; every row sits at its nearest centroid; inertia is their squared distances', () => {
     fc.assert(
-      fc.property(input, ({ values, d, k, seed }) => {
+      fc.property(input, fc.constantFrom('hamerly' as const, 'lloyd' as const), ({ values, d, k, seed }, algorithm) => {
         const e = fromInts(values, d)
         const n = e.vectors.length / d
-        const r = kmeans(e, { k, seed, restarts: 2 })
+        const r = kmeans(e, { k, seed, restarts: 2, algorithm })
         const sizes = new Int32Array(k)
         let inertia = 0
         for (let i = 0; i < n; i++) {
@@ -123,13 +128,30 @@ describe('kmeans laws (fast-check)', () => {
     )
   })
 
-  it('inertia never increases across Lloyd steps', () => {
+  it('inertia never increases across Lloyd steps, with and without bounds', () => {
     fc.assert(
-      fc.property(input, ({ values, d, k, seed }) => {
-        const h = kmeans(fromInts(values, d), { k, seed, restarts: 1, tolerance: 0 }).inertiaHistory
+      fc.property(input, fc.constantFrom('hamerly' as const, 'lloyd' as const), ({ values, d, k, seed }, algorithm) => {
+        const h = kmeans(fromInts(values, d), { k, seed, restarts: 1, tolerance: 0, algorithm }).inertiaHistory
         for (let t = 1; t < h.length; t++) expect(h[t]!).toBeLessThanOrEqual(h[t - 1]! * (1 + 1e-12) + 1e-12)
       }),
       { numRuns: 150 },
+    )
+  })
+
+  it("Hamerly's bounds give exactly Lloyd's clustering on continuous data", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 10_000 }), fc.integer({ min: 2, max: 8 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 8, max: 150 }), (seed, k, d, n) => {
+        const centres = randomCenters(k, d, 2, seed)
+        const e = blobs(centres, d, Math.ceil(n / k), 1, seed + 1)
+        const a = kmeans(e, { k, seed, algorithm: 'hamerly', tolerance: 0 })
+        const b = kmeans(e, { k, seed, algorithm: 'lloyd', tolerance: 0 })
+        expect(a.labels).toEqual(b.labels)
+        expect(a.iterations).toBe(b.iterations)
+        // the same labels at every step give the same sums in the same order: equal to the last bit
+        expect(a.centroids).toEqual(b.centroids)
+        expect(a.inertiaHistory).toEqual(b.inertiaHistory)
+      }),
+      { numRuns: 60 },
     )
   })
 

@@ -1,13 +1,8 @@
 import type { Random } from '@recforge/core'
+import { dot } from './kernels'
 
 // Dense float64 helpers for randomized SVD. Tall matrices are stored column by column
 // (column j of an m × l matrix is a[j*m .. j*m+m)), so each column is contiguous.
-
-function dot(a: Float64Array, ao: number, b: Float64Array, bo: number, m: number): number {
-  let s = 0
-  for (let r = 0; r < m; r++) s += a[ao + r]! * b[bo + r]!
-  return s
-}
 
 /**
  * Orthonormalises the `l` columns (length `m`) of `a` in place: Gram-Schmidt run twice per
