@@ -4,6 +4,7 @@ import { knownDatasets } from './datasets'
 import { runDemo } from './demo'
 import { runEvaluate, PROTOCOLS } from './evaluate'
 import { formatCompare, openService, runCompare, runServe, runTrain, runTune } from './commands'
+import { runExplore } from './explore'
 import { CLEANING_HELP, SERVER_HELP, SHARED_FLAG_OPTIONS, cleaningFrom, securityFrom, untilStopped, valueRangeFrom } from './flags'
 import { createRegistry } from './models'
 import { WORKER_COMMAND, runTrainWorker } from './retrain'
@@ -24,6 +25,7 @@ Commands:
   recommend  top-k items for a user from saved models
   similar    items similar to an item from saved models
   serve      the HTTP API and web page over saved models
+  explore    a self-contained HTML map of a model's item vectors (PCA + k-means clusters)
   models     list registered models with their parameters and defaults
   datasets   list the dataset specs --data accepts
 
@@ -74,6 +76,12 @@ replayed after a restart. SIGTERM or SIGINT stop it gracefully (exit 0).
 from the default model's top 50 items and learns from feedback (reward 1 for feedback on an item
 it showed, 0 for the rest of that list once the user asks again). --ab may name it as an arm.
 ${SERVER_HELP}`,
+  explore: `Usage: recforge explore --data <spec> --model <name> [--out map.html] [--clusters 8] [--seed 42] [--set key=value ...] [--json]
+
+Fits the model on the whole dataset, projects its item vectors to 2-D with PCA, clusters them
+with k-means (in the full vector space), and writes one self-contained HTML file: the map
+coloured by cluster with titles on hover, and each cluster's most typical titles (nearest its
+centre). The model must have item vectors (als, bpr, mf, gmf, content, ...).`,
   models: `Usage: recforge models [--json]
 
 Lists every registered model with its task, package and parameters (type, default, range).`,
@@ -167,6 +175,8 @@ async function main(argv: string[]): Promise<number> {
       database: { type: 'string' },
       'bandit-state': { type: 'string' },
       ...SHARED_FLAG_OPTIONS,
+      out: { type: 'string' },
+      clusters: { type: 'string' },
     },
   })
   if (values.help) {
@@ -314,6 +324,27 @@ async function main(argv: string[]): Promise<number> {
       else {
         for (const t of out.trials) process.stdout.write(`${JSON.stringify(t.params)}  validation ${out.metric}=${formatNumber(t.validation)}\n`)
         process.stdout.write(`\nbest ${JSON.stringify(out.best.params)}: validation ${out.metric}=${formatNumber(out.best.validation)}, test ${out.metric}=${formatNumber(out.test.metrics[out.metric] ?? Number.NaN)}\n`)
+      }
+      return 0
+    }
+    case 'explore': {
+      if (!values.data || !values.model) throw new RecForgeError('INVALID_ARGUMENT', `--data and --model are required\n\n${HELP.explore}`)
+      const out = await runExplore(
+        {
+          data: values.data,
+          model: values.model,
+          ...(values.out ? { out: values.out } : {}),
+          ...(values.clusters !== undefined ? { clusters: parseIntFlag('clusters', values.clusters, 8) } : {}),
+          seed: parseIntFlag('seed', values.seed, 42),
+          set: parseSets(values.set),
+          quiet: Boolean(values.quiet) || json,
+        },
+        registry,
+      )
+      if (json) process.stdout.write(JSON.stringify(out) + '\n')
+      else {
+        process.stdout.write(`${out.model} on ${out.dataset}: ${out.items} items, ${out.dimensions}-dimensional vectors, ${out.clusters.length} clusters; map written to ${out.file}\n`)
+        out.clusters.forEach((c, j) => process.stdout.write(`  cluster ${j + 1} (${c.size} items): ${c.typical.slice(0, 5).join(' · ')}\n`))
       }
       return 0
     }

@@ -1,8 +1,10 @@
+import { explorePageScript, explorePageSection } from './explore'
+
 /**
  * The web page: one self-contained HTML document (no build step, no external assets) that talks
  * to the HTTP API. Pick or search a user, see their history and several models' recommendations
  * side by side with explanations, cold-start a new user, and see the comparison table, metric
- * charts and training curves.
+ * charts and training curves, and the map of a model's item vectors with its user segments.
  */
 export function renderPage(): string {
   return `<!doctype html>
@@ -67,6 +69,7 @@ export function renderPage(): string {
     <div id="charts" class="charts"></div>
     <div id="curves" class="charts"></div>
   </section>
+  ${explorePageSection()}
 </main>
 <script>
 const $ = (id) => document.getElementById(id);
@@ -155,7 +158,7 @@ async function loadReport() {
 }
 loadModels().then(() => { if ($('user').value) show($('user').value); }).catch((e) => { $('status').innerHTML = '<span class="err">' + esc(e.message) + '</span>'; });
 loadReport().catch(() => {});
-</script>
+${explorePageScript()}</script>
 </body>
 </html>`
 }
