@@ -46,6 +46,7 @@ export function renderPage(): string {
   <label>k <input id="k" type="number" value="10" min="1" max="50" style="width:64px"></label>
   <button id="show">Recommend</button>
   <span id="status" class="muted"></span>
+  <span id="training" class="muted"></span>
 </header>
 <main>
   <section>
@@ -88,7 +89,9 @@ function list(items) {
 }
 let models = [];
 async function loadModels() {
-  models = (await api('/models')).models.map((m) => m.name);
+  const listed = await api('/models');
+  models = listed.models.map((m) => m.name);
+  watchTraining(listed.training || []);
   const users = await api('/users?limit=200');
   $('user-list').innerHTML = users.users.map((u) => '<option value="' + esc(u) + '">').join('');
   if (!$('user').value && users.users.length) $('user').value = users.users[0];
@@ -155,6 +158,22 @@ async function loadReport() {
     '<td>' + r.timing.fitSeconds.toFixed(2) + '</td><td>' + r.timing.evalSeconds.toFixed(2) + '</td></tr>').join('') + '</tbody></table>';
   $('charts').innerHTML = keys.filter((k) => /@/.test(k) || k === 'rmse' || k === 'mae').slice(0, 6).map((k) => bars(k, rep.rows)).join('');
   $('curves').innerHTML = Object.entries(rep.curves || {}).map(([m, pts]) => curve(m, pts)).join('');
+}
+// models still training (the demo's slow ones) join when done: look again every few seconds
+let trainingTimer;
+function watchTraining(training) {
+  $('training').textContent = training.length ? 'still training: ' + training.join(', ') : '';
+  clearTimeout(trainingTimer);
+  if (training.length) trainingTimer = setTimeout(async () => {
+    const listed = await api('/models').catch(() => undefined);
+    if (!listed) return watchTraining(training);
+    if (listed.models.length !== models.length) {
+      models = listed.models.map((m) => m.name);
+      loadReport().catch(() => {});
+      if ($('user').value) show($('user').value);
+    }
+    watchTraining(listed.training || []);
+  }, 5000);
 }
 loadModels().then(() => { if ($('user').value) show($('user').value); }).catch((e) => { $('status').innerHTML = '<span class="err">' + esc(e.message) + '</span>'; });
 loadReport().catch(() => {});
