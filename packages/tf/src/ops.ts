@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core'
-import { Random, RecForgeError } from '@recforge/core'
+import { RecForgeError } from '@recforge/core'
 
 /**
  * Looks up rows of an embedding table: `indices` of shape `[...s, 1]` (int32) gives `[...s, dims]`.
@@ -57,20 +57,4 @@ export function sigmoidCrossEntropy(z: tf.Tensor, y: tf.Tensor, weights?: tf.Ten
     }
   }) as unknown as Parameters<typeof tf.customGrad>[0])
   return f(z) as tf.Scalar
-}
-
-/**
- * Glorot (Xavier) uniform initial values for a `fanIn × fanOut` weight matrix from a seeded
- * {@link Random}, so a model's initial weights are reproducible on every backend.
- *
- * @example
- * ```ts
- * const w = tf.variable(tf.tensor2d(glorotUniform(64, 32, new Random(1)), [64, 32]))
- * ```
- * @throws never
- */
-export function glorotUniform(fanIn: number, fanOut: number, rng: Random, out = new Float32Array(fanIn * fanOut)): Float32Array {
-  const limit = Math.sqrt(6 / (fanIn + fanOut))
-  for (let j = 0; j < out.length; j++) out[j] = (rng.float() * 2 - 1) * limit
-  return out
 }

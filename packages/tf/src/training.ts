@@ -30,10 +30,15 @@ export class Batcher {
     seed?: number
     /** Shuffle each epoch; `false` keeps row order. Defaults to `true`. */
     shuffle?: boolean
+    /**
+     * A generator to shuffle with instead of one seeded with `seed`, for a model that draws its
+     * shuffles from the same stream as its other random choices. Defaults to `undefined`.
+     */
+    rng?: Random
   }) {
     this.size = checkNumber('size', opts.size, { min: 0, integer: true })
     this.batchSize = checkNumber('batchSize', opts.batchSize, { min: 1, integer: true })
-    this.rng = opts.shuffle === false ? undefined : new Random(opts.seed ?? 42)
+    this.rng = opts.shuffle === false ? undefined : (opts.rng ?? new Random(opts.seed ?? 42))
     this.order = new Int32Array(this.size)
     for (let i = 0; i < this.size; i++) this.order[i] = i
   }
@@ -181,6 +186,10 @@ export interface TrainEpochsOptions {
   onProgress?: (event: ProgressEvent) => void
   /** The progress stage name. Defaults to `'epoch'`. */
   stage?: string
+  /** Added to the epoch number in progress events, for a fit that runs several phases in one count. Defaults to `0`. */
+  progressOffset?: number
+  /** The `total` of progress events. Defaults to `progressOffset + epochs`. */
+  progressTotal?: number
   /** Early stopping and the figure it watches (a key of what `runEpoch` returns). Defaults to `undefined` (run every epoch). */
   earlyStopping?: { monitor: string; rule: EarlyStopping }
   /**
@@ -222,6 +231,8 @@ export async function trainEpochs(opts: TrainEpochsOptions): Promise<TrainEpochs
   const tensorCounts: number[] = []
   const epochSeconds: number[] = []
   const leak = opts.leakCheck ?? 'throw'
+  const offset = checkNumber('progressOffset', opts.progressOffset ?? 0, { min: 0, integer: true })
+  const total = opts.progressTotal ?? offset + epochs
   let stoppedEarly = false
   for (let e = 0; e < epochs; e++) {
     throwIfAborted(opts.signal, 'training')
@@ -236,7 +247,7 @@ export async function trainEpochs(opts: TrainEpochsOptions): Promise<TrainEpochs
       if (leak === 'throw') throw new RecForgeError('INVALID_ARGUMENT', msg)
       ;(opts.log ?? console.warn)(msg)
     }
-    opts.onProgress?.({ stage: opts.stage ?? 'epoch', current: e + 1, total: epochs, metrics: figures })
+    opts.onProgress?.({ stage: opts.stage ?? 'epoch', current: offset + e + 1, total, metrics: figures })
     if (opts.earlyStopping) {
       const v = figures[opts.earlyStopping.monitor]
       if (v === undefined) throw new RecForgeError('INVALID_ARGUMENT', `early stopping monitors "${opts.earlyStopping.monitor}", but the epoch reported only ${Object.keys(figures).join(', ') || 'nothing'}`)

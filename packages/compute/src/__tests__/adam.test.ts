@@ -20,6 +20,49 @@ describe('Adam', () => {
     expect(adam.iterations).toBe(2)
   })
 
+  it('follows textbook Adam (Kingma & Ba 2015, Algorithm 1) over several steps, densely and per row', () => {
+    const [lr, b1, b2, eps] = [0.1, 0.8, 0.99, 1e-3]
+    const ref = (theta: number[], m: number[], v: number[], g: number[], t: number, at = 0) => {
+      for (let i = 0; i < g.length; i++) {
+        m[at + i] = b1 * m[at + i]! + (1 - b1) * g[i]!
+        v[at + i] = b2 * v[at + i]! + (1 - b2) * g[i]! ** 2
+        theta[at + i] = theta[at + i]! - (lr * (m[at + i]! / (1 - b1 ** t))) / (Math.sqrt(v[at + i]! / (1 - b2 ** t)) + eps)
+      }
+    }
+    const p = new Float64Array([1, -2, 0.5])
+    const adam = new Adam(p, { learningRate: lr, beta1: b1, beta2: b2, epsilon: eps })
+    const theta = [1, -2, 0.5]
+    const m = [0, 0, 0]
+    const v = [0, 0, 0]
+    const grads = [[0.5, -1, 2], [0.1, 0.3, -4], [-2, 0, 0.25], [1, 1, 1]]
+    for (const [t, g] of grads.entries()) {
+      adam.step()
+      adam.update(p, g, 0, 0, 3)
+      ref(theta, m, v, g, t + 1)
+    }
+    for (let i = 0; i < 3; i++) {
+      expect(p[i]).toBeCloseTo(theta[i]!, 12)
+      expect(adam.m[i]).toBeCloseTo(m[i]!, 12)
+      expect(adam.v[i]).toBeCloseTo(v[i]!, 12)
+    }
+    // per row: moments per row, bias correction from the shared step count; row 4 is never touched
+    const init = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
+    const lazy = Float64Array.from(init)
+    const rowsAdam = new Adam(lazy, { learningRate: lr, beta1: b1, beta2: b2, epsilon: eps })
+    const th = [...init]
+    const mm = new Array<number>(10).fill(0)
+    const vv = new Array<number>(10).fill(0)
+    const steps: [number[], number[]][] = [[[2, 0], [1, -1, 0.5, 0.5]], [[1], [3, -3]], [[0, 3], [-1, 2, 0.25, 0.25]]]
+    for (const [t, [rows, g]] of steps.entries()) {
+      rowsAdam.step()
+      rowsAdam.updateRows(lazy, g, Int32Array.from(rows), rows.length, 2)
+      rows.forEach((r, j) => ref(th, mm, vv, g.slice(2 * j, 2 * j + 2), t + 1, 2 * r))
+    }
+    for (let i = 0; i < 10; i++) expect(lazy[i]).toBeCloseTo(th[i]!, 12)
+    expect(Array.from(lazy.subarray(8))).toEqual([9, 10])
+    expect(Array.from(rowsAdam.v.subarray(8))).toEqual([0, 0])
+  })
+
   it('keeps float32 moments for float32 parameters', () => {
     const p = new Float32Array(3)
     const adam = new Adam(p, { learningRate: 0.01 })

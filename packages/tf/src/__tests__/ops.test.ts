@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { Random, RecForgeError } from '@recforge/core'
-import { gatherRows, glorotUniform, initBackend, sigmoidCrossEntropy, tf } from '../index'
+import { RecForgeError } from '@recforge/core'
+import { gatherRows, initBackend, matMul, sigmoidCrossEntropy, tf } from '../index'
 
 async function numericGrad(f: (x: tf.Tensor) => tf.Scalar, vals: number[], shape: number[], eps = 1e-2): Promise<number[]> {
   const out: number[] = []
@@ -56,13 +56,37 @@ describe.each(['wasm', 'cpu'] as const)('ops on %s', (backend) => {
   })
 })
 
-describe('glorotUniform', () => {
-  it('is reproducible and stays within the Glorot limit', () => {
-    const a = glorotUniform(64, 32, new Random(3))
-    const b = glorotUniform(64, 32, new Random(3))
-    expect(Array.from(a)).toEqual(Array.from(b))
-    const limit = Math.sqrt(6 / 96)
-    expect(Math.max(...a.map(Math.abs))).toBeLessThanOrEqual(limit)
-    expect(Math.max(...a.map(Math.abs))).toBeGreaterThan(limit * 0.9)
+describe('matMul with explicit-transpose gradients', () => {
+  it('matches tf.matMul in value and in both gradients; constA gives a zero gradient to a', async () => {
+    await initBackend()
+    const a = tf.variable(tf.randomNormal([5, 7], 0, 1, 'float32', 1)) as tf.Variable<tf.Rank.R2>
+    const b = tf.variable(tf.randomNormal([7, 3], 0, 1, 'float32', 2)) as tf.Variable<tf.Rank.R2>
+    const w = tf.randomNormal([5, 3], 0, 1, 'float32', 3)
+    const want = tf.variableGrads(() => tf.sum(tf.mul(tf.matMul(a, b), w)) as tf.Scalar, [a, b]).grads
+    const got = tf.variableGrads(() => tf.sum(tf.mul(matMul(a, b), w)) as tf.Scalar, [a, b]).grads
+    const near = (x: tf.Tensor, y: tf.Tensor) => expect(tf.max(tf.abs(tf.sub(x, y))).dataSync()[0]).toBeLessThan(1e-5)
+    near(matMul(a, b), tf.matMul(a, b))
+    near(got[a.name]!, want[a.name]!)
+    near(got[b.name]!, want[b.name]!)
+    // b's gradient by hand: aᵀ·w
+    near(got[b.name]!, tf.matMul(tf.transpose(a), w))
+    const constA = tf.variableGrads(() => tf.sum(tf.mul(matMul(a, b, { constA: true }), w)) as tf.Scalar, [a, b]).grads
+    expect(tf.max(tf.abs(constA[a.name]!)).dataSync()[0]).toBe(0)
+    near(constA[b.name]!, want[b.name]!)
+    for (const t of [a, b, w]) t.dispose()
+  })
+
+  it('multiplies batched rank-3 tensors with the same gradients as tf.matMul', async () => {
+    await initBackend()
+    const a = tf.variable(tf.randomNormal([2, 4, 3], 0, 1, 'float32', 4))
+    const b = tf.variable(tf.randomNormal([2, 3, 5], 0, 1, 'float32', 5))
+    const w = tf.randomNormal([2, 4, 5], 0, 1, 'float32', 6)
+    const want = tf.variableGrads(() => tf.sum(tf.mul(tf.matMul(a as tf.Tensor3D, b as tf.Tensor3D), w)) as tf.Scalar, [a, b]).grads
+    const got = tf.variableGrads(() => tf.sum(tf.mul(matMul(a, b), w)) as tf.Scalar, [a, b]).grads
+    const near = (x: tf.Tensor, y: tf.Tensor) => expect(tf.max(tf.abs(tf.sub(x, y))).dataSync()[0]).toBeLessThan(1e-5)
+    expect(matMul(a, b).shape).toEqual([2, 4, 5])
+    near(got[a.name]!, want[a.name]!)
+    near(got[b.name]!, want[b.name]!)
+    for (const t of [a, b, w]) t.dispose()
   })
 })

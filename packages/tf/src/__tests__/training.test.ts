@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { RecForgeError } from '@recforge/core'
+import { Random, RecForgeError } from '@recforge/core'
 import { Batcher, EarlyStopping, ScalarMean, initBackend, takeRows, tf, trainEpochs } from '../index'
 
 describe('Batcher and takeRows', () => {
@@ -15,6 +15,19 @@ describe('Batcher and takeRows', () => {
     expect([...again.epoch()].map((x) => Array.from(x)).flat()).toEqual(e1.flat())
     expect([...new Batcher({ size: 5, batchSize: 2, shuffle: false }).epoch()].map((x) => Array.from(x))).toEqual([[0, 1], [2, 3], [4]])
     expect(() => new Batcher({ size: 5, batchSize: 0 })).toThrow(RecForgeError)
+  })
+  it('shuffles with a shared generator as that generator would shuffle the rows themselves', () => {
+    const rows = Int32Array.from([5, 8, 13, 21, 34, 55, 89])
+    const own = new Random(3)
+    const shared = new Random(3)
+    const b = new Batcher({ size: rows.length, batchSize: 3, rng: shared })
+    for (let e = 0; e < 3; e++) {
+      own.shuffle(rows)
+      const got = [...b.epoch()].flatMap((x) => Array.from(x, (r) => [5, 8, 13, 21, 34, 55, 89][r]!))
+      // the Fisher-Yates swaps act on positions, so shuffling indices and mapping them agrees
+      expect(got).toEqual(Array.from(rows))
+      expect(shared.float()).toBe(own.float())
+    }
   })
   it('copies rows of width 1 and 2 into a reused buffer', () => {
     const pairs = new Int32Array([10, 11, 20, 21, 30, 31])
@@ -74,5 +87,13 @@ describe.each(['wasm', 'cpu'] as const)('training loop on %s', (backend) => {
     const res = await trainEpochs({ epochs: 5, earlyStopping: { monitor: 'loss', rule: new EarlyStopping({ patience: 1 }) }, runEpoch: async (e) => ({ loss: losses[e]! }) })
     expect(res.stoppedEarly).toBe(true)
     expect(res.epochs).toBe(4)
+  })
+  it('numbers the progress of a later phase after an earlier one', async () => {
+    await initBackend({ backend })
+    const events: [string, number, number][] = []
+    const onProgress = (e: { stage: string; current: number; total: number }) => events.push([e.stage, e.current, e.total])
+    await trainEpochs({ epochs: 2, stage: 'pretrain', progressTotal: 5, onProgress, runEpoch: async () => ({ loss: 1 }) })
+    await trainEpochs({ epochs: 3, progressOffset: 2, onProgress, runEpoch: async () => ({ loss: 1 }) })
+    expect(events).toEqual([['pretrain', 1, 5], ['pretrain', 2, 5], ['epoch', 3, 5], ['epoch', 4, 5], ['epoch', 5, 5]])
   })
 })
