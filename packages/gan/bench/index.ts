@@ -3,15 +3,14 @@
 // scored by @recforge/data splitProtocol and @recforge/metrics evaluateSplit, the code behind
 // `recforge evaluate --protocol holdout-full`.
 // Run from the repository root: flock /tmp/recforge-bench.lock pnpm --filter @recforge/gan bench
+// BENCH_MODELS=cfgan,irgan runs only those rows (and loads no baseline package).
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ModelRegistry, type ParamValue, type ProgressEvent } from '@recforge/core'
 import { initBackend } from '@recforge/tf'
 import { runSuite, type BenchCase } from '@recforge/bench'
-import { baselinesModels } from '@recforge/baselines'
 import { loadMovieLensLatest, splitProtocol } from '@recforge/data'
 import { evaluateSplit } from '@recforge/metrics'
-import { mfModels } from '@recforge/mf'
 import { ganModels } from '../src/index'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -21,7 +20,9 @@ const ds = await loadMovieLensLatest(dataDir)
 const seed = 42
 const k = 10
 const split = splitProtocol(ds, 'holdout-full', { seed })[0]!
-const registry = new ModelRegistry().register(...baselinesModels, ...mfModels, ...ganModels)
+const only = process.env.BENCH_MODELS ? process.env.BENCH_MODELS.split(',') : undefined
+const registry = new ModelRegistry().register(...ganModels)
+if (!only || only.some((m) => !registry.has(m))) registry.register(...(await import('@recforge/baselines')).baselinesModels, ...(await import('@recforge/mf')).mfModels)
 const METRICS = [`ndcg@${k}`, `recall@${k}`, `precision@${k}`, `map@${k}`, `mrr@${k}`, `hr@${k}`, `coverage@${k}`]
 
 function median(xs: number[]): number {
@@ -61,16 +62,17 @@ const quality = (label: string, model: string, params: Record<string, ParamValue
 const CFGAN_EPOCHS = Number(process.env.CFGAN_EPOCHS ?? 40)
 const cfganParams = { hidden: 128, batchSize: 64, epochs: CFGAN_EPOCHS }
 const irganParams = { factors: 32, pretrainEpochs: 20, epochs: 30 }
+const rows = (cases: [string, BenchCase][]) => cases.filter(([model]) => !only || only.includes(model)).map(([, c]) => c)
 await runSuite(
   'gan',
-  [
-    quality('pop', 'pop'),
-    quality('ease (lambda 500)', 'ease'),
-    quality('als (64 factors, 15 iterations)', 'als'),
-    quality('bpr (64 factors, 100 epochs)', 'bpr'),
-    quality(`cfgan (128 hidden, batch 64, ${CFGAN_EPOCHS} epochs)`, 'cfgan', cfganParams),
-    quality('irgan (32 factors, 20 pretrain + 30 adversarial epochs)', 'irgan', irganParams),
-  ],
+  rows([
+    ['pop', quality('pop', 'pop')],
+    ['ease', quality('ease (lambda 500)', 'ease')],
+    ['als', quality('als (64 factors, 15 iterations)', 'als')],
+    ['bpr', quality('bpr (64 factors, 100 epochs)', 'bpr')],
+    ['cfgan', quality(`cfgan (128 hidden, batch 64, ${CFGAN_EPOCHS} epochs)`, 'cfgan', cfganParams)],
+    ['irgan', quality('irgan (32 factors, 20 pretrain + 30 adversarial epochs)', 'irgan', irganParams)],
+  ]),
   {
     command: 'flock /tmp/recforge-bench.lock pnpm --filter @recforge/gan bench',
     notes: [

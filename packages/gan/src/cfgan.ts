@@ -1,56 +1,36 @@
 import {
   BaseRecommender,
-  checkArtifacts,
-  checkNumber,
+  defineParams,
+  param,
   Random,
   RecForgeError,
   requireTensor,
-  throwIfAborted,
+  resolveConfig,
+  type ConfigOf,
   type FitOptions,
   type Interactions,
   type ModelArtifacts,
+  type ModelState,
 } from '@recforge/core'
-import { initBackend, tf } from '@recforge/tf'
-import { activeUsers, checkFinite, denseRows, glorot, matMul } from './internal/common'
+import { glorotUniform } from '@recforge/compute'
+import { Batcher, initBackend, matMul, tf } from '@recforge/tf'
+import { activeUsers, denseRows, minimizeStep, trainUserEpochs } from './internal/common'
 
-/** Options of {@link CFGAN}. */
-export interface CFGANConfig {
-  /** Hidden units of the generator and of the discriminator. Defaults to `128`. */
-  hidden: number
-  /** Training epochs (one pass over all users, one discriminator and one generator step per batch). Defaults to `100`. */
-  epochs: number
-  /** Users per mini-batch. Defaults to `64`. */
-  batchSize: number
-  /** Adam learning rate of both networks. Defaults to `0.001`. */
-  learningRate: number
-  /** Share of a user's unpurchased items whose generated value is pushed to zero (S_ZR, zero-reconstruction). Defaults to `0.5`. */
-  zrRatio: number
-  /** Weight α of the zero-reconstruction penalty. Defaults to `0.1`. */
-  zrWeight: number
-  /** Share of unpurchased items the discriminator also sees (S_PM, partial masking); the rest are masked out. Defaults to `0.5`. */
-  pmRatio: number
-  /** L2 penalty on the generator's weights. Defaults to `0.00001`. */
-  l2: number
-  /** Seed for initialisation and sampling; `fit({ seed })` overrides it. Defaults to `42`. */
-  seed: number
-}
+/** The parameters of {@link CFGAN} (the `cfgan` model). */
+export const CFGAN_PARAMS = defineParams({
+  hidden: param.int({ default: 128, min: 1, description: 'hidden units of the generator and of the discriminator' }),
+  epochs: param.int({ default: 100, min: 1, description: 'passes over all users (one discriminator and one generator step per batch)' }),
+  batchSize: param.int({ default: 64, min: 1, description: 'users per mini-batch' }),
+  learningRate: param.float({ default: 0.001, min: 0, exclusiveMin: true, description: 'Adam step size of both networks' }),
+  zrRatio: param.float({ default: 0.5, min: 0, max: 1, description: 'share of unpurchased items whose generated value is pushed to 0 (S_ZR, zero-reconstruction)' }),
+  zrWeight: param.float({ default: 0.1, min: 0, description: 'weight alpha of the zero-reconstruction penalty' }),
+  pmRatio: param.float({ default: 0.5, min: 0, max: 1, description: 'share of unpurchased items the discriminator also sees (S_PM, partial masking)' }),
+  l2: param.float({ default: 0.00001, min: 0, description: 'L2 penalty on the generator\'s weights' }),
+  seed: param.int({ default: 42, description: 'seed of initialisation and sampling (fit({ seed }) overrides it)' }),
+})
 
-const DEFAULTS: CFGANConfig = { hidden: 128, epochs: 100, batchSize: 64, learningRate: 0.001, zrRatio: 0.5, zrWeight: 0.1, pmRatio: 0.5, l2: 0.00001, seed: 42 }
-const FORMAT_VERSION = 1
-
-function resolveConfig(c: Partial<CFGANConfig>): CFGANConfig {
-  const cfg = { ...DEFAULTS, ...c }
-  checkNumber('hidden', cfg.hidden, { min: 1, integer: true })
-  checkNumber('epochs', cfg.epochs, { min: 1, integer: true })
-  checkNumber('batchSize', cfg.batchSize, { min: 1, integer: true })
-  checkNumber('learningRate', cfg.learningRate, { min: 0, exclusiveMin: true })
-  checkNumber('zrRatio', cfg.zrRatio, { min: 0, max: 1 })
-  checkNumber('zrWeight', cfg.zrWeight, { min: 0 })
-  checkNumber('pmRatio', cfg.pmRatio, { min: 0, max: 1 })
-  checkNumber('l2', cfg.l2, { min: 0 })
-  checkNumber('seed', cfg.seed, { integer: true })
-  return cfg
-}
+/** The configuration of {@link CFGAN}: see {@link CFGAN_PARAMS}. */
+export type CFGANConfig = ConfigOf<typeof CFGAN_PARAMS>
 
 /** Fills `mask` (B × n) with 1 where the user purchased the item, and with 1 on a random `ratio` share of the rest. */
 function sampleMask(purchases: Float32Array, ratio: number, rng: Random, includePurchased: boolean): Float32Array {
@@ -87,7 +67,7 @@ export class CFGAN extends BaseRecommender<CFGANConfig> {
   private b2: Float32Array | undefined
 
   constructor(config: Partial<CFGANConfig> = {}) {
-    super(resolveConfig(config))
+    super(resolveConfig(CFGAN_PARAMS, config, { model: 'cfgan' }))
   }
 
   protected async fitModel(data: Interactions, opts: FitOptions): Promise<void> {
@@ -97,75 +77,52 @@ export class CFGAN extends BaseRecommender<CFGANConfig> {
     const n = data.items.size
     const h = cfg.hidden
     const users = activeUsers(data.indptr)
-    const gW1 = tf.variable(tf.tensor2d(glorot(rng, n, h), [n, h]))
+    const glorot = (fanIn: number, fanOut: number, rows: number, cols: number) => tf.tensor2d(glorotUniform(new Float32Array(fanIn * fanOut), fanIn, fanOut, rng).subarray(0, rows * cols), [rows, cols])
+    const gW1 = tf.variable(glorot(n, h, n, h))
     const gB1 = tf.variable(tf.zeros([h]))
-    const gW2 = tf.variable(tf.tensor2d(glorot(rng, h, n), [h, n]))
+    const gW2 = tf.variable(glorot(h, n, h, n))
     const gB2 = tf.variable(tf.zeros([n]))
-    const dW1r = tf.variable(tf.tensor2d(glorot(rng, 2 * n, h).subarray(0, n * h), [n, h]))
-    const dW1c = tf.variable(tf.tensor2d(glorot(rng, 2 * n, h).subarray(0, n * h), [n, h]))
+    // the discriminator's first layer reads [real or fake | condition]: two halves of a 2n × h matrix
+    const dW1r = tf.variable(glorot(2 * n, h, n, h))
+    const dW1c = tf.variable(glorot(2 * n, h, n, h))
     const dB1 = tf.variable(tf.zeros([h]))
-    const dW2 = tf.variable(tf.tensor2d(glorot(rng, h, 1), [h, 1]))
+    const dW2 = tf.variable(glorot(h, 1, h, 1))
     const dB2 = tf.variable(tf.zeros([1]))
     const gVars = [gW1, gB1, gW2, gB2]
     const dVars = [dW1r, dW1c, dB1, dW2, dB2]
     const optG = tf.train.adam(cfg.learningRate)
     const optD = tf.train.adam(cfg.learningRate)
-    const generate = (c: tf.Tensor2D): tf.Tensor2D => tf.sigmoid(tf.add<tf.Tensor2D>(matMul(tf.relu(tf.add(matMul(c, gW1, true), gB1)) as tf.Tensor2D, gW2), gB2))
+    const generate = (c: tf.Tensor2D): tf.Tensor2D => tf.sigmoid(tf.add<tf.Tensor2D>(matMul(tf.relu(tf.add(matMul(c, gW1, { constA: true }), gB1)) as tf.Tensor2D, gW2), gB2))
     const discriminate = (r: tf.Tensor2D, c: tf.Tensor2D): tf.Tensor2D =>
-      tf.add(matMul(tf.relu(tf.add(tf.add(matMul(r, dW1r), matMul(c, dW1c, true)), dB1)) as tf.Tensor2D, dW2), dB2)
+      tf.add(matMul(tf.relu(tf.add(tf.add(matMul(r, dW1r), matMul(c, dW1c, { constA: true })), dB1)) as tf.Tensor2D, dW2), dB2)
     try {
-      for (let epoch = 0; epoch < cfg.epochs; epoch++) {
-        rng.shuffle(users)
-        let gSum = 0
-        let dSum = 0
-        let batches = 0
-        for (let start = 0; start < users.length; start += cfg.batchSize) {
-          throwIfAborted(opts.signal, `${this.name} fit`)
-          const batch = users.subarray(start, Math.min(users.length, start + cfg.batchSize))
-          const B = batch.length
-          const purchases = denseRows(data.indptr, data.indices, batch, n)
-          const pmD = sampleMask(purchases, cfg.pmRatio, rng, true)
-          const pmG = sampleMask(purchases, cfg.pmRatio, rng, true)
-          const zr = sampleMask(purchases, cfg.zrRatio, rng, false)
-          const dCost = tf.tidy(() => {
-            const c = tf.tensor2d(purchases, [B, n])
-            const pm = tf.tensor2d(pmD, [B, n])
-            const fake = tf.mul(generate(c), pm) as tf.Tensor2D
-            return optD.minimize(
-              () => tf.add(tf.mean(tf.softplus(tf.neg(discriminate(c, c)))), tf.mean(tf.softplus(discriminate(fake, c)))) as tf.Scalar,
-              true,
-              dVars,
-            )!
-          })
-          const gCost = tf.tidy(() => {
-            const c = tf.tensor2d(purchases, [B, n])
-            const pm = tf.tensor2d(pmG, [B, n])
-            const zm = tf.tensor2d(zr, [B, n])
-            return optG.minimize(
-              () => {
-                const out = generate(c)
-                const adv = tf.mean(tf.softplus(tf.neg(discriminate(tf.mul(out, pm) as tf.Tensor2D, c))))
-                const zrLoss = tf.div(tf.sum(tf.mul(zm, tf.square(out))), B)
-                let loss = tf.add(adv, tf.mul(zrLoss, cfg.zrWeight))
-                if (cfg.l2 > 0) loss = tf.add(loss, tf.mul(tf.add(tf.sum(tf.square(gW1)), tf.sum(tf.square(gW2))), cfg.l2))
-                return loss as tf.Scalar
-              },
-              true,
-              gVars,
-            )!
-          })
-          dSum += (await dCost.data())[0]!
-          gSum += (await gCost.data())[0]!
-          dCost.dispose()
-          gCost.dispose()
-          batches++
-        }
-        const generatorLoss = gSum / batches
-        const discriminatorLoss = dSum / batches
-        checkFinite(this.name, 'the generator loss', generatorLoss, epoch + 1)
-        checkFinite(this.name, 'the discriminator loss', discriminatorLoss, epoch + 1)
-        opts.onProgress?.({ stage: 'epoch', current: epoch + 1, total: cfg.epochs, metrics: { generatorLoss, discriminatorLoss } })
-      }
+      const losses = { generatorLoss: 'the generator loss', discriminatorLoss: 'the discriminator loss' }
+      await trainUserEpochs({ name: this.name, epochs: cfg.epochs, users, batcher: new Batcher({ size: users.length, batchSize: cfg.batchSize, rng }), losses }, opts, async (batch) => {
+        const B = batch.length
+        const purchases = denseRows(data.indptr, data.indices, batch, n)
+        const pmD = sampleMask(purchases, cfg.pmRatio, rng, true)
+        const pmG = sampleMask(purchases, cfg.pmRatio, rng, true)
+        const zr = sampleMask(purchases, cfg.zrRatio, rng, false)
+        const discriminatorLoss = await minimizeStep(optD, dVars, () => {
+          const c = tf.tensor2d(purchases, [B, n])
+          const fake = tf.mul(generate(c), tf.tensor2d(pmD, [B, n])) as tf.Tensor2D
+          return () => tf.add(tf.mean(tf.softplus(tf.neg(discriminate(c, c)))), tf.mean(tf.softplus(discriminate(fake, c)))) as tf.Scalar
+        })
+        const generatorLoss = await minimizeStep(optG, gVars, () => {
+          const c = tf.tensor2d(purchases, [B, n])
+          const pm = tf.tensor2d(pmG, [B, n])
+          const zm = tf.tensor2d(zr, [B, n])
+          return () => {
+            const out = generate(c)
+            const adv = tf.mean(tf.softplus(tf.neg(discriminate(tf.mul(out, pm) as tf.Tensor2D, c))))
+            const zrLoss = tf.div(tf.sum(tf.mul(zm, tf.square(out))), B)
+            let loss = tf.add(adv, tf.mul(zrLoss, cfg.zrWeight))
+            if (cfg.l2 > 0) loss = tf.add(loss, tf.mul(tf.add(tf.sum(tf.square(gW1)), tf.sum(tf.square(gW2))), cfg.l2))
+            return loss as tf.Scalar
+          }
+        })
+        return { generatorLoss, discriminatorLoss }
+      })
       this.w1 = (await gW1.data()) as Float32Array
       this.b1 = (await gB1.data()) as Float32Array
       this.w2 = (await gW2.data()) as Float32Array
@@ -173,7 +130,7 @@ export class CFGAN extends BaseRecommender<CFGANConfig> {
     } finally {
       optG.dispose()
       optD.dispose()
-      for (const v of [...gVars, ...dVars]) v.dispose()
+      tf.dispose([...gVars, ...dVars])
     }
   }
 
@@ -199,39 +156,23 @@ export class CFGAN extends BaseRecommender<CFGANConfig> {
     }
   }
 
-  override async save(): Promise<ModelArtifacts> {
-    const base = this.baseArtifacts()
-    return {
-      model: this.name,
-      formatVersion: FORMAT_VERSION,
-      config: { ...this.config },
-      meta: base.meta,
-      tensors: { ...base.tensors, w1: this.w1!, b1: this.b1!, w2: this.w2!, b2: this.b2! },
-    }
+  protected override saveState(): ModelState {
+    return { tensors: { w1: this.w1!, b1: this.b1!, w2: this.w2!, b2: this.b2! } }
   }
 
-  /**
-   * Rebuilds a fitted CFGAN from {@link CFGAN.save} artifacts; scoring needs no TensorFlow.js backend.
-   *
-   * @example
-   * ```ts
-   * const again = await CFGAN.load(await model.save())
-   * ```
-   * @throws RecForgeError INVALID_ARGUMENT / UNSUPPORTED_VERSION / PARSE_ERROR for foreign or damaged artifacts.
-   */
-  static override async load(a: ModelArtifacts): Promise<CFGAN> {
-    checkArtifacts(a, 'cfgan', FORMAT_VERSION)
-    const m = new CFGAN(a.config as Partial<CFGANConfig>)
-    m.restoreBase(a)
-    m.w1 = requireTensor(a, 'w1', Float32Array)
-    m.b1 = requireTensor(a, 'b1', Float32Array)
-    m.w2 = requireTensor(a, 'w2', Float32Array)
-    m.b2 = requireTensor(a, 'b2', Float32Array)
-    const n = m.vocabularies.items.size
-    const h = m.config.hidden
-    if (m.w1.length !== n * h || m.b1.length !== h || m.w2.length !== h * n || m.b2.length !== n) {
-      throw new RecForgeError('PARSE_ERROR', `cfgan artifacts: weight sizes (${m.w1.length}, ${m.b1.length}, ${m.w2.length}, ${m.b2.length}) do not match ${n} items and ${h} hidden units`)
+  protected override restoreState(a: ModelArtifacts): void {
+    const n = this.numItems
+    const h = this.config.hidden
+    const w1 = requireTensor(a, 'w1', Float32Array)
+    const b1 = requireTensor(a, 'b1', Float32Array)
+    const w2 = requireTensor(a, 'w2', Float32Array)
+    const b2 = requireTensor(a, 'b2', Float32Array)
+    if (w1.length !== n * h || b1.length !== h || w2.length !== h * n || b2.length !== n) {
+      throw new RecForgeError('PARSE_ERROR', `cfgan artifacts: weight sizes (w1 ${w1.length}, b1 ${b1.length}, w2 ${w2.length}, b2 ${b2.length}) do not match ${n} items and ${h} hidden units`)
     }
-    return m
+    this.w1 = w1
+    this.b1 = b1
+    this.w2 = w2
+    this.b2 = b2
   }
 }

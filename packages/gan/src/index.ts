@@ -1,5 +1,5 @@
-export { CFGAN } from './cfgan'
+export { CFGAN, CFGAN_PARAMS } from './cfgan'
 export type { CFGANConfig } from './cfgan'
-export { IRGAN } from './irgan'
+export { IRGAN, IRGAN_PARAMS } from './irgan'
 export type { IRGANConfig } from './irgan'
 export { ganModels, cfganModel, irganModel } from './registry'

@@ -1,71 +1,36 @@
 import {
   BaseRecommender,
-  checkArtifacts,
-  checkNumber,
+  defineParams,
+  param,
   Random,
   RecForgeError,
   requireTensor,
-  throwIfAborted,
+  resolveConfig,
+  type ConfigOf,
   type FitOptions,
   type Interactions,
   type ModelArtifacts,
+  type ModelState,
 } from '@recforge/core'
-import { initBackend, tf } from '@recforge/tf'
-import { activeUsers, checkFinite, denseRows, matMul, normalInit } from './internal/common'
+import { Batcher, initBackend, matMul, tf } from '@recforge/tf'
+import { activeUsers, denseRows, minimizeStep, normalInit, trainUserEpochs } from './internal/common'
 
-/** Options of {@link IRGAN}. */
-export interface IRGANConfig {
-  /** Embedding size of the generator and of the discriminator. Defaults to `32`. */
-  factors: number
-  /** Adversarial epochs (one discriminator and one generator pass over all users each). Defaults to `30`. */
-  epochs: number
-  /** Maximum-likelihood epochs that warm-start the generator's softmax before the adversarial game. Defaults to `20`. */
-  pretrainEpochs: number
-  /** Users per mini-batch. Defaults to `64`. */
-  batchSize: number
-  /** Adam learning rate of the generator. Defaults to `0.005`. */
-  generatorLearningRate: number
-  /** Adam learning rate of the discriminator. Defaults to `0.005`. */
-  discriminatorLearningRate: number
-  /** Softmax temperature of the generator's sampling policy. Defaults to `0.5`. */
-  temperature: number
-  /** Share of the generator's samples drawn from the user's positives (importance sampling, as in the IRGAN code). Defaults to `0.2`. */
-  sampleLambda: number
-  /** L2 penalty on the embeddings of both players. Defaults to `0.00001`. */
-  l2: number
-  /** Seed for initialisation and sampling; `fit({ seed })` overrides it. Defaults to `42`. */
-  seed: number
-}
+/** The parameters of {@link IRGAN} (the `irgan` model). */
+export const IRGAN_PARAMS = defineParams({
+  factors: param.int({ default: 32, min: 1, description: 'embedding size of the generator and of the discriminator' }),
+  epochs: param.int({ default: 30, min: 0, description: 'adversarial epochs (one discriminator and one generator pass over all users each)' }),
+  pretrainEpochs: param.int({ default: 20, min: 0, description: 'maximum-likelihood epochs that warm-start the generator before the adversarial game' }),
+  batchSize: param.int({ default: 64, min: 1, description: 'users per mini-batch' }),
+  generatorLearningRate: param.float({ default: 0.005, min: 0, exclusiveMin: true, description: 'Adam step size of the generator' }),
+  discriminatorLearningRate: param.float({ default: 0.005, min: 0, exclusiveMin: true, description: 'Adam step size of the discriminator' }),
+  temperature: param.float({ default: 0.5, min: 0, exclusiveMin: true, description: 'softmax temperature of the generator\'s sampling policy' }),
+  sampleLambda: param.float({ default: 0.2, min: 0, max: 1, description: 'share of the generator\'s samples drawn from the user\'s positives (importance sampling, as in the IRGAN code)' }),
+  l2: param.float({ default: 0.00001, min: 0, description: 'L2 penalty on the embeddings of both players' }),
+  seed: param.int({ default: 42, description: 'seed of initialisation and sampling (fit({ seed }) overrides it)' }),
+})
 
-const DEFAULTS: IRGANConfig = {
-  factors: 32,
-  epochs: 30,
-  pretrainEpochs: 20,
-  batchSize: 64,
-  generatorLearningRate: 0.005,
-  discriminatorLearningRate: 0.005,
-  temperature: 0.5,
-  sampleLambda: 0.2,
-  l2: 0.00001,
-  seed: 42,
-}
-const FORMAT_VERSION = 1
-
-function resolveConfig(c: Partial<IRGANConfig>): IRGANConfig {
-  const cfg = { ...DEFAULTS, ...c }
-  checkNumber('factors', cfg.factors, { min: 1, integer: true })
-  checkNumber('epochs', cfg.epochs, { min: 0, integer: true })
-  checkNumber('pretrainEpochs', cfg.pretrainEpochs, { min: 0, integer: true })
-  checkNumber('batchSize', cfg.batchSize, { min: 1, integer: true })
-  checkNumber('generatorLearningRate', cfg.generatorLearningRate, { min: 0, exclusiveMin: true })
-  checkNumber('discriminatorLearningRate', cfg.discriminatorLearningRate, { min: 0, exclusiveMin: true })
-  checkNumber('temperature', cfg.temperature, { min: 0, exclusiveMin: true })
-  checkNumber('sampleLambda', cfg.sampleLambda, { min: 0, max: 1 })
-  checkNumber('l2', cfg.l2, { min: 0 })
-  checkNumber('seed', cfg.seed, { integer: true })
-  if (cfg.epochs + cfg.pretrainEpochs === 0) throw new RecForgeError('INVALID_ARGUMENT', 'irgan: epochs and pretrainEpochs are both 0; at least one must be positive')
-  return cfg
-}
+/** The configuration of {@link IRGAN}: see {@link IRGAN_PARAMS}. */
+export type IRGANConfig = ConfigOf<typeof IRGAN_PARAMS>
 
 /** Draws `count` indices from the discrete distribution `p` (length n, sums to 1) by inverting its CDF. */
 function sampleFrom(cdf: Float64Array, count: number, rng: Random, out: Int32Array): void {
@@ -108,7 +73,9 @@ export class IRGAN extends BaseRecommender<IRGANConfig> {
   private itemBias: Float32Array | undefined
 
   constructor(config: Partial<IRGANConfig> = {}) {
-    super(resolveConfig(config))
+    const c = resolveConfig(IRGAN_PARAMS, config, { model: 'irgan' })
+    if (c.epochs + c.pretrainEpochs === 0) throw new RecForgeError('INVALID_ARGUMENT', 'irgan: parameters "epochs" and "pretrainEpochs" are both 0; at least one must be positive')
+    super(c)
   }
 
   protected async fitModel(data: Interactions, opts: FitOptions): Promise<void> {
@@ -134,136 +101,94 @@ export class IRGAN extends BaseRecommender<IRGANConfig> {
     const dLogits = (idx: tf.Tensor1D): tf.Tensor2D => tf.add(matMul(tf.gather(dU, idx), tf.transpose(dI)), dB)
     const l2Of = (vars: tf.Variable[], idx: tf.Tensor1D): tf.Scalar =>
       tf.mul(tf.add(tf.sum(tf.square(tf.gather(vars[0]!, idx))), tf.sum(tf.square(vars[1]!))), cfg.l2) as tf.Scalar
-    const batches = (): Int32Array[] => {
-      rng.shuffle(users)
-      const out: Int32Array[] = []
-      for (let s = 0; s < users.length; s += cfg.batchSize) out.push(users.slice(s, Math.min(users.length, s + cfg.batchSize)))
-      return out
-    }
     const total = cfg.pretrainEpochs + cfg.epochs
+    const phase = { name: this.name, users, batcher: new Batcher({ size: users.length, batchSize: cfg.batchSize, rng }), total }
     try {
       // Warm start: maximum likelihood of the observed items under the generator's softmax
       // (the authors warm-start from a pretrained MF model for the same reason).
-      for (let epoch = 0; epoch < cfg.pretrainEpochs; epoch++) {
-        let sum = 0
-        let count = 0
-        for (const batch of batches()) {
-          throwIfAborted(opts.signal, `${this.name} fit`)
-          const cost = tf.tidy(() => {
-            const idx = tf.tensor1d(batch, 'int32')
-            const pos = tf.tensor2d(denseRows(data.indptr, data.indices, batch, n), [batch.length, n])
-            return optG.minimize(
-              () => {
-                const logp = tf.logSoftmax(tf.div(gLogits(idx), cfg.temperature))
-                const nll = tf.div(tf.neg(tf.sum(tf.mul(pos, logp))), tf.sum(pos))
-                return (cfg.l2 > 0 ? tf.add(nll, l2Of(gVars, idx)) : nll) as tf.Scalar
-              },
-              true,
-              gVars,
-            )!
-          })
-          sum += (await cost.data())[0]!
-          cost.dispose()
-          count++
-        }
-        const generatorLoss = sum / count
-        checkFinite(this.name, 'the generator pretraining loss', generatorLoss, epoch + 1)
-        opts.onProgress?.({ stage: 'pretrain', current: epoch + 1, total, metrics: { generatorLoss } })
-      }
-      const cdf = new Float64Array(n)
-      for (let epoch = 0; epoch < cfg.epochs; epoch++) {
-        let dSum = 0
-        let gSum = 0
-        let count = 0
-        for (const batch of batches()) {
-          throwIfAborted(opts.signal, `${this.name} fit`)
-          const B = batch.length
+      await trainUserEpochs({ ...phase, epochs: cfg.pretrainEpochs, stage: 'pretrain', losses: { generatorLoss: 'the generator pretraining loss' } }, opts, async (batch) => ({
+        generatorLoss: await minimizeStep(optG, gVars, () => {
           const idx = tf.tensor1d(batch, 'int32')
-          const probs = tf.tidy(() => tf.softmax(tf.div(gLogits(idx), cfg.temperature)))
-          const p = (await probs.data()) as Float32Array
-          probs.dispose()
-          // Discriminator: observed items against as many items sampled from the generator.
-          const pos = denseRows(data.indptr, data.indices, batch, n)
-          const neg = new Float32Array(B * n)
-          // Generator: samples from the mixture of its policy and the user's positives, with importance weights.
-          const sampledItems: Int32Array[] = []
-          for (let b = 0; b < B; b++) {
-            const u = batch[b]!
-            const np = data.indptr[u + 1]! - data.indptr[u]!
-            let acc = 0
-            for (let i = 0; i < n; i++) {
-              acc += p[b * n + i]!
-              cdf[i] = acc
-            }
-            const draws = new Int32Array(np)
-            sampleFrom(cdf, np, rng, draws)
-            for (const i of draws) neg[b * n + i]! += 1
-            const m = 2 * np
-            const mixed = new Int32Array(m)
-            acc = 0
-            for (let i = 0; i < n; i++) {
-              acc += (1 - cfg.sampleLambda) * p[b * n + i]! + (pos[b * n + i]! * cfg.sampleLambda) / np
-              cdf[i] = acc
-            }
-            sampleFrom(cdf, m, rng, mixed)
-            sampledItems.push(mixed)
+          const pos = tf.tensor2d(denseRows(data.indptr, data.indices, batch, n), [batch.length, n])
+          return () => {
+            const logp = tf.logSoftmax(tf.div(gLogits(idx), cfg.temperature))
+            const nll = tf.div(tf.neg(tf.sum(tf.mul(pos, logp))), tf.sum(pos))
+            return (cfg.l2 > 0 ? tf.add(nll, l2Of(gVars, idx)) : nll) as tf.Scalar
           }
-          const dCost = tf.tidy(() => {
-            const posT = tf.tensor2d(pos, [B, n])
-            const negT = tf.tensor2d(neg, [B, n])
-            const norm = tf.add(tf.sum(posT), tf.sum(negT))
-            return optD.minimize(
-              () => {
-                const l = dLogits(idx)
-                const bce = tf.div(tf.add(tf.sum(tf.mul(posT, tf.softplus(tf.neg(l)))), tf.sum(tf.mul(negT, tf.softplus(l)))), norm)
-                return (cfg.l2 > 0 ? tf.add(bce, l2Of(dVars, idx)) : bce) as tf.Scalar
-              },
-              true,
-              dVars,
-            )!
-          })
-          dSum += (await dCost.data())[0]!
-          dCost.dispose()
-          // Reward of a sampled item: 2·(σ(discriminator logit) − 0.5), times p/q for the mixture.
-          const dl = tf.tidy(() => dLogits(idx))
-          const dScores = (await dl.data()) as Float32Array
-          dl.dispose()
-          const weights = new Float32Array(B * n)
-          let samples = 0
-          for (let b = 0; b < B; b++) {
-            const u = batch[b]!
-            const np = data.indptr[u + 1]! - data.indptr[u]!
-            for (const i of sampledItems[b]!) {
-              const pi = p[b * n + i]!
-              const q = (1 - cfg.sampleLambda) * pi + (pos[b * n + i]! * cfg.sampleLambda) / np
-              const reward = 2 * (1 / (1 + Math.exp(-dScores[b * n + i]!)) - 0.5)
-              weights[b * n + i]! += (reward * pi) / q
-              samples++
-            }
+        }),
+      }))
+      const cdf = new Float64Array(n)
+      const losses = { generatorLoss: 'the generator loss', discriminatorLoss: 'the discriminator loss' }
+      await trainUserEpochs({ ...phase, epochs: cfg.epochs, offset: cfg.pretrainEpochs, losses }, opts, async (batch) => {
+        const B = batch.length
+        const idx = tf.tensor1d(batch, 'int32')
+        const probs = tf.tidy(() => tf.softmax(tf.div(gLogits(idx), cfg.temperature)))
+        const p = (await probs.data()) as Float32Array
+        probs.dispose()
+        // Discriminator: observed items against as many items sampled from the generator.
+        const pos = denseRows(data.indptr, data.indices, batch, n)
+        const neg = new Float32Array(B * n)
+        // Generator: samples from the mixture of its policy and the user's positives, with importance weights.
+        const sampledItems: Int32Array[] = []
+        for (let b = 0; b < B; b++) {
+          const u = batch[b]!
+          const np = data.indptr[u + 1]! - data.indptr[u]!
+          let acc = 0
+          for (let i = 0; i < n; i++) {
+            acc += p[b * n + i]!
+            cdf[i] = acc
           }
-          const gCost = tf.tidy(() => {
-            const w = tf.tensor2d(weights, [B, n])
-            return optG.minimize(
-              () => {
-                const logp = tf.logSoftmax(tf.div(gLogits(idx), cfg.temperature))
-                const pg = tf.div(tf.neg(tf.sum(tf.mul(w, logp))), samples)
-                return (cfg.l2 > 0 ? tf.add(pg, l2Of(gVars, idx)) : pg) as tf.Scalar
-              },
-              true,
-              gVars,
-            )!
-          })
-          gSum += (await gCost.data())[0]!
-          gCost.dispose()
-          idx.dispose()
-          count++
+          const draws = new Int32Array(np)
+          sampleFrom(cdf, np, rng, draws)
+          for (const i of draws) neg[b * n + i]! += 1
+          const m = 2 * np
+          const mixed = new Int32Array(m)
+          acc = 0
+          for (let i = 0; i < n; i++) {
+            acc += (1 - cfg.sampleLambda) * p[b * n + i]! + (pos[b * n + i]! * cfg.sampleLambda) / np
+            cdf[i] = acc
+          }
+          sampleFrom(cdf, m, rng, mixed)
+          sampledItems.push(mixed)
         }
-        const generatorLoss = gSum / count
-        const discriminatorLoss = dSum / count
-        checkFinite(this.name, 'the generator loss', generatorLoss, epoch + 1)
-        checkFinite(this.name, 'the discriminator loss', discriminatorLoss, epoch + 1)
-        opts.onProgress?.({ stage: 'epoch', current: cfg.pretrainEpochs + epoch + 1, total, metrics: { generatorLoss, discriminatorLoss } })
-      }
+        const discriminatorLoss = await minimizeStep(optD, dVars, () => {
+          const posT = tf.tensor2d(pos, [B, n])
+          const negT = tf.tensor2d(neg, [B, n])
+          const norm = tf.add(tf.sum(posT), tf.sum(negT))
+          return () => {
+            const l = dLogits(idx)
+            const bce = tf.div(tf.add(tf.sum(tf.mul(posT, tf.softplus(tf.neg(l)))), tf.sum(tf.mul(negT, tf.softplus(l)))), norm)
+            return (cfg.l2 > 0 ? tf.add(bce, l2Of(dVars, idx)) : bce) as tf.Scalar
+          }
+        })
+        // Reward of a sampled item: 2·(σ(discriminator logit) − 0.5), times p/q for the mixture.
+        const dl = tf.tidy(() => dLogits(idx))
+        const dScores = (await dl.data()) as Float32Array
+        dl.dispose()
+        const weights = new Float32Array(B * n)
+        let samples = 0
+        for (let b = 0; b < B; b++) {
+          const u = batch[b]!
+          const np = data.indptr[u + 1]! - data.indptr[u]!
+          for (const i of sampledItems[b]!) {
+            const pi = p[b * n + i]!
+            const q = (1 - cfg.sampleLambda) * pi + (pos[b * n + i]! * cfg.sampleLambda) / np
+            const reward = 2 * (1 / (1 + Math.exp(-dScores[b * n + i]!)) - 0.5)
+            weights[b * n + i]! += (reward * pi) / q
+            samples++
+          }
+        }
+        const generatorLoss = await minimizeStep(optG, gVars, () => {
+          const w = tf.tensor2d(weights, [B, n])
+          return () => {
+            const logp = tf.logSoftmax(tf.div(gLogits(idx), cfg.temperature))
+            const pg = tf.div(tf.neg(tf.sum(tf.mul(w, logp))), samples)
+            return (cfg.l2 > 0 ? tf.add(pg, l2Of(gVars, idx)) : pg) as tf.Scalar
+          }
+        })
+        idx.dispose()
+        return { generatorLoss, discriminatorLoss }
+      })
       this.userEmb = (await gU.data()) as Float32Array
       this.itemEmb = (await gI.data()) as Float32Array
       this.itemBias = (await gB.data()) as Float32Array
@@ -302,38 +227,22 @@ export class IRGAN extends BaseRecommender<IRGANConfig> {
     return this.userEmb!.slice(user * d, user * d + d)
   }
 
-  override async save(): Promise<ModelArtifacts> {
-    const base = this.baseArtifacts()
-    return {
-      model: this.name,
-      formatVersion: FORMAT_VERSION,
-      config: { ...this.config },
-      meta: base.meta,
-      tensors: { ...base.tensors, userEmb: this.userEmb!, itemEmb: this.itemEmb!, itemBias: this.itemBias! },
-    }
+  protected override saveState(): ModelState {
+    return { tensors: { userEmb: this.userEmb!, itemEmb: this.itemEmb!, itemBias: this.itemBias! } }
   }
 
-  /**
-   * Rebuilds a fitted IRGAN from {@link IRGAN.save} artifacts; scoring needs no TensorFlow.js backend.
-   *
-   * @example
-   * ```ts
-   * const again = await IRGAN.load(await model.save())
-   * ```
-   * @throws RecForgeError INVALID_ARGUMENT / UNSUPPORTED_VERSION / PARSE_ERROR for foreign or damaged artifacts.
-   */
-  static override async load(a: ModelArtifacts): Promise<IRGAN> {
-    checkArtifacts(a, 'irgan', FORMAT_VERSION)
-    const m = new IRGAN(a.config as Partial<IRGANConfig>)
-    m.restoreBase(a)
-    m.userEmb = requireTensor(a, 'userEmb', Float32Array)
-    m.itemEmb = requireTensor(a, 'itemEmb', Float32Array)
-    m.itemBias = requireTensor(a, 'itemBias', Float32Array)
-    const { users, items } = m.vocabularies
-    const d = m.config.factors
-    if (m.userEmb.length !== users.size * d || m.itemEmb.length !== items.size * d || m.itemBias.length !== items.size) {
-      throw new RecForgeError('PARSE_ERROR', `irgan artifacts: embedding sizes (${m.userEmb.length}, ${m.itemEmb.length}, ${m.itemBias.length}) do not match ${users.size} users, ${items.size} items, ${d} factors`)
+  protected override restoreState(a: ModelArtifacts): void {
+    const userEmb = requireTensor(a, 'userEmb', Float32Array)
+    const itemEmb = requireTensor(a, 'itemEmb', Float32Array)
+    const itemBias = requireTensor(a, 'itemBias', Float32Array)
+    const nU = this.numUsers
+    const nI = this.numItems
+    const d = this.config.factors
+    if (userEmb.length !== nU * d || itemEmb.length !== nI * d || itemBias.length !== nI) {
+      throw new RecForgeError('PARSE_ERROR', `irgan artifacts: embedding sizes (userEmb ${userEmb.length}, itemEmb ${itemEmb.length}, itemBias ${itemBias.length}) do not match ${nU} users, ${nI} items, ${d} factors`)
     }
-    return m
+    this.userEmb = userEmb
+    this.itemEmb = itemEmb
+    this.itemBias = itemBias
   }
 }

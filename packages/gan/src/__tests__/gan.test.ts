@@ -1,15 +1,16 @@
 import { describe, expect, it } from 'vitest'
-import { describeRecommender } from '@recforge/core/testing'
+import { describeModelDefinition, describeReadmeParams, describeRecommender } from '@recforge/core/testing'
 import { isRecForgeError, ModelRegistry, plantedFixture, type ProgressEvent } from '@recforge/core'
-import { initBackend, tf } from '@recforge/tf'
-import { CFGAN, IRGAN, ganModels } from '../index'
-import { matMul } from '../internal/common'
+import { CFGAN, IRGAN, cfganModel, ganModels, irganModel } from '../index'
 
 const cfganSmall = { hidden: 32, epochs: 60, batchSize: 16, learningRate: 0.005 }
 const irganSmall = { factors: 16, pretrainEpochs: 40, epochs: 10, batchSize: 16, generatorLearningRate: 0.02, discriminatorLearningRate: 0.02 }
 
-describeRecommender('cfgan', { create: () => new CFGAN(cfganSmall), load: CFGAN.load })
-describeRecommender('irgan', { create: () => new IRGAN(irganSmall), load: IRGAN.load })
+describeRecommender('cfgan', { create: () => new CFGAN(cfganSmall), load: (a) => CFGAN.load(a) })
+describeRecommender('irgan', { create: () => new IRGAN(irganSmall), load: (a) => IRGAN.load(a) })
+describeModelDefinition(cfganModel, { construct: (c) => new CFGAN(c), fast: { epochs: 2, hidden: 8 } })
+describeModelDefinition(irganModel, { construct: (c) => new IRGAN(c), fast: { epochs: 1, pretrainEpochs: 1, factors: 4 } })
+describeReadmeParams(new URL('../../README.md', import.meta.url), ganModels)
 
 describe('GAN training', () => {
   it('reports generator and discriminator losses per epoch and is reproducible with a seed', async () => {
@@ -51,6 +52,9 @@ describe('GAN training', () => {
     expect(() => new CFGAN({ hidden: 0 })).toThrowError(/hidden/)
     expect(() => new IRGAN({ temperature: -1 })).toThrowError(/temperature/)
     expect(() => new IRGAN({ epochs: 0, pretrainEpochs: 0 })).toThrowError(/both 0/)
+    // a learning rate must be strictly positive, in the constructor and on the command line alike
+    expect(() => new CFGAN({ learningRate: 0 })).toThrowError(/learningRate/)
+    expect(() => new ModelRegistry().register(...ganModels).create('irgan', { generatorLearningRate: 0 })).toThrowError(/generatorLearningRate/)
     const ac = new AbortController()
     ac.abort()
     const err = await new CFGAN(cfganSmall).fit(plantedFixture().train, { signal: ac.signal }).catch((e: unknown) => e)
@@ -64,26 +68,5 @@ describe('GAN training', () => {
     expect(model.name).toBe('cfgan')
     expect(params.epochs).toBe(3)
     expect(reg.get('irgan').task).toBe('ranking')
-  })
-})
-
-describe('matMul with explicit-transpose gradients', () => {
-  it('matches tf.matMul in value and in both gradients; constA gives a zero gradient to a', async () => {
-    await initBackend()
-    const a = tf.variable(tf.randomNormal([5, 7], 0, 1, 'float32', 1)) as tf.Variable<tf.Rank.R2>
-    const b = tf.variable(tf.randomNormal([7, 3], 0, 1, 'float32', 2)) as tf.Variable<tf.Rank.R2>
-    const w = tf.randomNormal([5, 3], 0, 1, 'float32', 3)
-    const want = tf.variableGrads(() => tf.sum(tf.mul(tf.matMul(a, b), w)) as tf.Scalar, [a, b]).grads
-    const got = tf.variableGrads(() => tf.sum(tf.mul(matMul(a, b), w)) as tf.Scalar, [a, b]).grads
-    const near = (x: tf.Tensor, y: tf.Tensor) => expect(tf.max(tf.abs(tf.sub(x, y))).dataSync()[0]).toBeLessThan(1e-5)
-    near(matMul(a, b), tf.matMul(a, b))
-    near(got[a.name]!, want[a.name]!)
-    near(got[b.name]!, want[b.name]!)
-    // b's gradient by hand: aᵀ·w
-    near(got[b.name]!, tf.matMul(tf.transpose(a), w))
-    const constA = tf.variableGrads(() => tf.sum(tf.mul(matMul(a, b, true), w)) as tf.Scalar, [a, b]).grads
-    expect(tf.max(tf.abs(constA[a.name]!)).dataSync()[0]).toBe(0)
-    near(constA[b.name]!, want[b.name]!)
-    for (const t of [a, b, w]) t.dispose()
   })
 })

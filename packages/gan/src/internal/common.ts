@@ -1,13 +1,5 @@
-import { RecForgeError, type Random } from '@recforge/core'
-import { tf } from '@recforge/tf'
-
-/** Glorot-uniform weights for a `fanIn × fanOut` matrix, drawn from the seeded generator. */
-export function glorot(rng: Random, fanIn: number, fanOut: number): Float32Array {
-  const limit = Math.sqrt(6 / (fanIn + fanOut))
-  const w = new Float32Array(fanIn * fanOut)
-  for (let j = 0; j < w.length; j++) w[j] = (rng.float() * 2 - 1) * limit
-  return w
-}
+import { RecForgeError, throwIfAborted, type FitOptions, type Random } from '@recforge/core'
+import { takeRows, tf, trainEpochs, type Batcher } from '@recforge/tf'
 
 /** Small normal values (embedding initialisation). */
 export function normalInit(rng: Random, n: number, std: number): Float32Array {
@@ -36,37 +28,69 @@ export function activeUsers(indptr: Int32Array): Int32Array {
   return out
 }
 
-/** Throws INVALID_ARGUMENT unless a loss stayed finite; a diverging GAN must not pass silently. */
-export function checkFinite(model: string, what: string, value: number, epoch: number): void {
-  if (!Number.isFinite(value)) {
-    throw new RecForgeError('INVALID_ARGUMENT', `${model}: ${what} became ${value} at epoch ${epoch}; lower the learning rate`)
-  }
+/**
+ * One optimizer step: `prepare` builds the batch's tensors and returns the loss function, which
+ * `opt` minimises over `vars` inside one `tf.tidy`; returns the loss.
+ */
+export async function minimizeStep(opt: tf.Optimizer, vars: tf.Variable[], prepare: () => () => tf.Scalar): Promise<number> {
+  const cost = tf.tidy(() => opt.minimize(prepare(), true, vars)!)
+  const value = (await cost.data())[0]!
+  cost.dispose()
+  return value
+}
+
+/** Options of {@link trainUserEpochs}. */
+export interface UserEpochs {
+  /** The model's name, for messages. */
+  readonly name: string
+  readonly epochs: number
+  /** The users to batch. */
+  readonly users: Int32Array
+  /** Batches of positions in `users`, shuffled each epoch with the fit's generator (one for all phases of a fit, so the shuffles go on from one phase to the next). */
+  readonly batcher: Batcher
+  /** The losses each batch returns, as progress metrics: key and how messages name it. */
+  readonly losses: Readonly<Record<string, string>>
+  /** Progress stage. Defaults to `'epoch'`. */
+  readonly stage?: string
+  /** Epochs of earlier phases, for the progress count. Defaults to `0`. */
+  readonly offset?: number
+  /** All epochs of the fit, for the progress count. Defaults to `offset + epochs`. */
+  readonly total?: number
 }
 
 /**
- * a·b whose gradients use explicit transposes: the WebAssembly backend's matMul with a transpose
- * flag (what tfjs's own matMul gradient uses) runs several times slower than transpose + matMul on
- * a catalogue-wide matrix. `constA` skips the gradient of `a` (a data matrix, never trained).
+ * The epochs of a GAN phase through `@recforge/tf`'s `trainEpochs` and `Batcher`: each epoch
+ * shuffles the users, runs `step` on each batch (it returns the batch's
+ * losses), reports the mean losses as progress metrics and stops when one is not finite.
+ *
+ * @throws RecForgeError INVALID_ARGUMENT when a loss is not finite; ABORTED when the signal fires.
  */
-function makeMatMul(constA: boolean) {
-  return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [a, b, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc]
-    save([a, b])
-    return {
-      value: tf.matMul(a, b),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sa, sb] = saved as [tf.Tensor2D, tf.Tensor2D]
-        const dyy = dy as tf.Tensor2D
-        return [constA ? tf.zerosLike(sa) : tf.matMul(dyy, tf.transpose(sb)), tf.matMul(tf.transpose(sa), dyy)]
-      },
-    }
-  }) as (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D
-}
-
-let cached: { full: (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D; constA: (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D } | undefined
-
-/** a·b (2-D) with the fast gradient of {@link makeMatMul}; `constA` when `a` needs no gradient. */
-export function matMul(a: tf.Tensor2D, b: tf.Tensor2D, constA = false): tf.Tensor2D {
-  cached ??= { full: makeMatMul(false), constA: makeMatMul(true) }
-  return constA ? cached.constA(a, b) : cached.full(a, b)
+export async function trainUserEpochs(o: UserEpochs, fit: FitOptions, step: (batch: Int32Array) => Promise<Readonly<Record<string, number>>>): Promise<void> {
+  const buf = new Int32Array(o.batcher.batchSize)
+  const keys = Object.keys(o.losses)
+  await trainEpochs({
+    epochs: o.epochs,
+    stage: o.stage ?? 'epoch',
+    progressOffset: o.offset ?? 0,
+    ...(o.total !== undefined ? { progressTotal: o.total } : {}),
+    ...(fit.signal ? { signal: fit.signal } : {}),
+    ...(fit.onProgress ? { onProgress: fit.onProgress } : {}),
+    runEpoch: async (epoch) => {
+      const sums = keys.map(() => 0)
+      let batches = 0
+      for (const rows of o.batcher.epoch()) {
+        throwIfAborted(fit.signal, `${o.name} fit`)
+        const losses = await step(takeRows(o.users, rows, buf))
+        keys.forEach((k, j) => (sums[j]! += losses[k]!))
+        batches++
+      }
+      const figures: Record<string, number> = {}
+      keys.forEach((k, j) => {
+        const value = sums[j]! / batches
+        if (!Number.isFinite(value)) throw new RecForgeError('INVALID_ARGUMENT', `${o.name}: ${o.losses[k]} became ${value} at epoch ${epoch + 1}; lower the learning rate`)
+        figures[k] = value
+      })
+      return figures
+    },
+  })
 }
