@@ -3,13 +3,13 @@
 // protocols loo-sampled (latest interaction per user vs 99 sampled unseen items) and temporal-full
 // (latest 20% of interactions globally, full ranking), seed 42, k = 10, registry defaults.
 // Run from the repository root: flock /tmp/recforge-bench.lock pnpm --filter @recforge/sequential bench
+// BENCH_MODELS=gru4rec,sasrec runs only those rows (and loads no baseline package).
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { ModelRegistry, nnz, type EvalSplit } from '@recforge/core'
+import { ModelRegistry, nnz, type EvalSplit, type SplitProtocol } from '@recforge/core'
 import { initBackend } from '@recforge/tf'
-import { loadDataset, splitProtocol, type Protocol } from '@recforge/data'
+import { loadDataset, splitProtocol } from '@recforge/data'
 import { evaluateSplit } from '@recforge/metrics'
-import { baselinesModels } from '@recforge/baselines'
 import { runSuite, type BenchCase } from '@recforge/bench'
 import { sequentialModels, type SequentialRecommender, type SequentialConfig } from '../src/index'
 
@@ -17,9 +17,11 @@ const here = path.dirname(fileURLToPath(import.meta.url))
 const dir = process.env.RECFORGE_ML_LATEST ?? path.resolve(here, '../../../../shared/data/ml-latest-small')
 const backend = await initBackend()
 const ds = await loadDataset(`movielens-latest:${dir}`)
-const registry = new ModelRegistry().register(...baselinesModels, ...sequentialModels)
-const protocols: Protocol[] = ['loo-sampled', 'temporal-full']
-const splits = new Map<Protocol, EvalSplit>(protocols.map((p) => [p, splitProtocol(ds, p, { seed: 42 })[0]!]))
+const only = process.env.BENCH_MODELS ? process.env.BENCH_MODELS.split(',') : undefined
+const registry = new ModelRegistry().register(...sequentialModels)
+if (!only || only.some((m) => !registry.has(m))) registry.register(...(await import('@recforge/baselines')).baselinesModels)
+const protocols: SplitProtocol[] = ['loo-sampled', 'temporal-full']
+const splits = new Map<SplitProtocol, EvalSplit>(protocols.map((p) => [p, splitProtocol(ds, p, { seed: 42 })[0]!]))
 
 const median = (xs: readonly number[]) => {
   const s = [...xs].sort((a, b) => a - b)
@@ -27,7 +29,7 @@ const median = (xs: readonly number[]) => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
 }
 
-const quality = (model: string, protocol: Protocol): BenchCase => ({
+const quality = (model: string, protocol: SplitProtocol): BenchCase => ({
   name: `${model}, ${protocol}: fit + evaluate`,
   repeat: 1,
   warmup: 0,
@@ -51,7 +53,7 @@ const quality = (model: string, protocol: Protocol): BenchCase => ({
 
 await runSuite(
   'sequential',
-  protocols.flatMap((p) => ['pop', 'gru4rec', 'sasrec'].map((m) => quality(m, p))),
+  protocols.flatMap((p) => ['pop', 'gru4rec', 'sasrec'].filter((m) => !only || only.includes(m)).map((m) => quality(m, p))),
   {
     command: 'flock /tmp/recforge-bench.lock pnpm --filter @recforge/sequential bench',
     notes: [

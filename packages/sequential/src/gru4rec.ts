@@ -1,29 +1,24 @@
-import { RecForgeError, checkArtifacts, checkNumber, type ModelArtifacts, type Random } from '@recforge/core'
-import { gatherRows, tf } from '@recforge/tf'
-import { mm, type WeightSpec } from './internal/nn'
-import { SEQUENTIAL_DEFAULTS, SequentialRecommender, sampleNegatives, validateSequential, type BatchContext, type Params, type SequenceBatch, type SequentialConfig } from './sequential'
+import { RecForgeError, defineParams, param, resolveConfig, type ConfigOf, type Random } from '@recforge/core'
+import { gatherRows, matMul as mm, tf } from '@recforge/tf'
+import type { WeightSpec } from './internal/nn'
+import { SequentialRecommender, sampleNegatives, sequentialParams, type BatchContext, type Params, type SequenceBatch } from './sequential'
 
-/** Options of {@link GRU4Rec}. */
-export interface GRU4RecConfig extends SequentialConfig {
-  /** Passes over the training windows. Defaults to `20`. */
-  epochs: number
-  /** Adam learning rate. Defaults to `0.005`. */
-  learningRate: number
-  /** Dropout rate on the input embeddings and on the GRU output. Defaults to `0.1`. */
-  dropout: number
-  /**
-   * Training objective. `bce`: binary cross-entropy of the next item against one negative per
-   * position, drawn uniformly from the items the user never interacted with (as SASRec). `softmax`:
-   * sampled softmax of the next item against `negatives` items drawn uniformly per mini-batch and
-   * shared by all positions. Defaults to `'bce'`.
-   */
-  loss: GRU4RecLoss
-  /** Shared negatives per mini-batch of the `softmax` objective. Defaults to `256`. */
-  negatives: number
-}
+/** The parameters of {@link GRU4Rec} (the `gru4rec` model). */
+export const GRU4REC_PARAMS = defineParams({
+  ...sequentialParams({ factors: 64, epochs: 20, learningRate: 0.005, dropout: 0.1 }),
+  loss: param.enumOf({
+    values: ['bce', 'softmax'],
+    default: 'bce',
+    description: 'bce: binary cross-entropy against one negative per position the user never interacted with; softmax: sampled softmax against negatives shared by a mini-batch',
+  }),
+  negatives: param.int({ default: 256, min: 1, description: 'shared negatives per mini-batch of the softmax objective' }),
+})
+
+/** The configuration of {@link GRU4Rec}: see {@link GRU4REC_PARAMS}. */
+export type GRU4RecConfig = ConfigOf<typeof GRU4REC_PARAMS>
 
 /** The training objectives of {@link GRU4Rec}. */
-export type GRU4RecLoss = 'bce' | 'softmax'
+export type GRU4RecLoss = GRU4RecConfig['loss']
 
 /**
  * `min(count, n)` distinct items (index + 1) drawn uniformly from `n`; all of them, in order, when
@@ -83,17 +78,6 @@ function localItems(table: tf.Tensor, inputs: Int32Array, targets: Int32Array | 
 }
 
 /**
- * The defaults of {@link GRU4RecConfig}.
- *
- * @example
- * ```ts
- * new GRU4Rec({ ...GRU4REC_DEFAULTS, epochs: 5 })
- * ```
- * @throws never
- */
-export const GRU4REC_DEFAULTS: Readonly<GRU4RecConfig> = Object.freeze({ ...SEQUENTIAL_DEFAULTS, epochs: 20, learningRate: 0.005, dropout: 0.1, loss: 'bce' as GRU4RecLoss, negatives: 256 })
-
-/**
  * GRU4Rec-style next-item model (Hidasi et al. 2016, "Session-based Recommendations with Recurrent
  * Neural Networks"): item embeddings feed a gated recurrent unit over the user's last `maxLength`
  * items, and the hidden state after each item scores the next one against the same (tied) item
@@ -118,10 +102,7 @@ export class GRU4Rec extends SequentialRecommender<GRU4RecConfig> {
   readonly name = 'gru4rec'
 
   constructor(config: Partial<GRU4RecConfig> = {}) {
-    const c = validateSequential({ ...GRU4REC_DEFAULTS, ...config })
-    checkNumber('negatives', c.negatives, { min: 1, integer: true })
-    if (c.loss !== 'bce' && c.loss !== 'softmax') throw new RecForgeError('INVALID_ARGUMENT', `option "loss" must be "bce" or "softmax"; got ${JSON.stringify(c.loss)}`)
-    super(c)
+    super(resolveConfig(GRU4REC_PARAMS, config, { model: 'gru4rec' }))
   }
 
   protected networkParams(): Record<string, WeightSpec> {
@@ -236,19 +217,5 @@ export class GRU4Rec extends SequentialRecommender<GRU4RecConfig> {
     })
     flush()
     return tf.div(tf.addN(losses), Math.max(1, batch.count)) as tf.Scalar
-  }
-
-  /**
-   * Rebuilds a fitted GRU4Rec from {@link GRU4Rec.save} artifacts; scoring needs no TensorFlow.js backend.
-   *
-   * @example
-   * ```ts
-   * const again = await GRU4Rec.load(await model.save())
-   * ```
-   * @throws RecForgeError INVALID_ARGUMENT / UNSUPPORTED_VERSION / PARSE_ERROR for foreign or damaged artifacts.
-   */
-  static override async load(a: ModelArtifacts): Promise<GRU4Rec> {
-    checkArtifacts(a, 'gru4rec', 1)
-    return new GRU4Rec(a.config as Partial<GRU4RecConfig>).restore(a)
   }
 }

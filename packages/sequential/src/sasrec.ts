@@ -1,34 +1,17 @@
-import { checkArtifacts, checkNumber, RecForgeError, type ModelArtifacts } from '@recforge/core'
-import { gatherRows, tf } from '@recforge/tf'
-import { dense3, layerNorm, mm, type WeightSpec } from './internal/nn'
-import { SEQUENTIAL_DEFAULTS, SequentialRecommender, sampleNegatives, validateSequential, type BatchContext, type Params, type SequenceBatch, type SequentialConfig } from './sequential'
+import { RecForgeError, defineParams, param, resolveConfig, type ConfigOf } from '@recforge/core'
+import { gatherRows, matMul as mm, tf } from '@recforge/tf'
+import { dense3, layerNorm, type WeightSpec } from './internal/nn'
+import { SequentialRecommender, sampleNegatives, sequentialParams, type BatchContext, type Params, type SequenceBatch } from './sequential'
 
-/** Options of {@link SASRec}. */
-export interface SASRecConfig extends SequentialConfig {
-  /** Item embedding and hidden state size. Defaults to `32`. */
-  factors: number
-  /** Passes over the training windows. Defaults to `15`. */
-  epochs: number
-  /** Adam learning rate. Defaults to `0.005`. */
-  learningRate: number
-  /** Dropout rate on embeddings, attention weights and feed-forward layers. Defaults to `0.2`. */
-  dropout: number
-  /** Self-attention blocks. Defaults to `2`. */
-  blocks: number
-  /** Attention heads per block (must divide `factors`). Defaults to `1`. */
-  heads: number
-}
+/** The parameters of {@link SASRec} (the `sasrec` model). */
+export const SASREC_PARAMS = defineParams({
+  ...sequentialParams({ factors: 32, epochs: 15, learningRate: 0.005, dropout: 0.2 }),
+  blocks: param.int({ default: 2, min: 1, description: 'self-attention blocks' }),
+  heads: param.int({ default: 1, min: 1, description: 'attention heads per block (must divide factors)' }),
+})
 
-/**
- * The defaults of {@link SASRecConfig}.
- *
- * @example
- * ```ts
- * new SASRec({ ...SASREC_DEFAULTS, blocks: 1 })
- * ```
- * @throws never
- */
-export const SASREC_DEFAULTS: Readonly<SASRecConfig> = Object.freeze({ ...SEQUENTIAL_DEFAULTS, factors: 32, epochs: 15, learningRate: 0.005, dropout: 0.2, blocks: 2, heads: 1 })
+/** The configuration of {@link SASRec}: see {@link SASREC_PARAMS}. */
+export type SASRecConfig = ConfigOf<typeof SASREC_PARAMS>
 
 /**
  * SASRec-style next-item model (Kang & McAuley 2018, "Self-Attentive Sequential Recommendation"):
@@ -53,10 +36,8 @@ export class SASRec extends SequentialRecommender<SASRecConfig> {
   readonly name = 'sasrec'
 
   constructor(config: Partial<SASRecConfig> = {}) {
-    const c = validateSequential({ ...SASREC_DEFAULTS, ...config })
-    checkNumber('blocks', c.blocks, { min: 1, integer: true })
-    checkNumber('heads', c.heads, { min: 1, integer: true })
-    if (c.factors % c.heads !== 0) throw new RecForgeError('INVALID_ARGUMENT', `option "heads" (${c.heads}) must divide "factors" (${c.factors})`)
+    const c = resolveConfig(SASREC_PARAMS, config, { model: 'sasrec' })
+    if (c.factors % c.heads !== 0) throw new RecForgeError('INVALID_ARGUMENT', `sasrec: parameter "heads" (${c.heads}) must divide parameter "factors" (${c.factors})`)
     super(c)
   }
 
@@ -135,19 +116,5 @@ export class SASRec extends SequentialRecommender<SASRecConfig> {
     const logit = (ids: tf.Tensor) => tf.add(tf.sum(tf.mul(H, gatherRows(E, ids)), 1, true), gatherRows(bias, ids))
     const per = tf.add(tf.softplus(tf.neg(logit(tgt))), tf.softplus(logit(neg)))
     return tf.div(tf.sum(tf.mul(per, tf.reshape(batch.targetMask, [N, 1]))), Math.max(1, batch.count)) as tf.Scalar
-  }
-
-  /**
-   * Rebuilds a fitted SASRec from {@link SASRec.save} artifacts; scoring needs no TensorFlow.js backend.
-   *
-   * @example
-   * ```ts
-   * const again = await SASRec.load(await model.save())
-   * ```
-   * @throws RecForgeError INVALID_ARGUMENT / UNSUPPORTED_VERSION / PARSE_ERROR for foreign or damaged artifacts.
-   */
-  static override async load(a: ModelArtifacts): Promise<SASRec> {
-    checkArtifacts(a, 'sasrec', 1)
-    return new SASRec(a.config as Partial<SASRecConfig>).restore(a)
   }
 }

@@ -2,72 +2,62 @@ import {
   BaseRecommender,
   Random,
   RecForgeError,
-  checkArtifacts,
-  checkNumber,
+  param,
   requireTensor,
   sortedHas,
   throwIfAborted,
+  type ConfigOf,
   type FitOptions,
   type Interactions,
   type IncrementalRecommender,
   type ModelArtifacts,
+  type ModelState,
   type RecommendOptions,
   type ScoredItems,
 } from '@recforge/core'
-import { AdamOptimizer, Batcher, ScalarMean, ensureBackend, takeRows, tf, trainEpochs, type TrainEpochsResult } from '@recforge/tf'
+import { Batcher, ScalarMean, ensureBackend, takeRows, tf, trainEpochs, type TrainEpochsResult } from '@recforge/tf'
 import { initialValues, type WeightSpec } from './internal/nn'
-import { lastWindow, orderHistories, trainingWindows, type OrderedHistories, type SequenceOrder } from './internal/sequences'
+import { ParamsAdam } from './internal/optimizer'
+import { lastWindow, orderHistories, trainingWindows, type OrderedHistories } from './internal/sequences'
 
 export type { SequenceOrder } from './internal/sequences'
 
-/** Options every sequential recommender takes. */
-export interface SequentialConfig {
-  /** Size of the item embeddings and of the hidden state. Defaults to `64`. */
-  factors: number
-  /** Most recent items of a history the model reads (the window length L). Defaults to `50`. */
-  maxLength: number
-  /** Passes over the training windows. Defaults to the model's own default. */
-  epochs: number
-  /** Windows (sequences of up to `maxLength` items) per mini-batch. Defaults to `128`. */
-  batchSize: number
-  /** Adam learning rate. Defaults to the model's own default. */
-  learningRate: number
-  /** Dropout rate on embeddings and hidden layers during training. Defaults to the model's own default. */
-  dropout: number
-  /** Seed of initial weights, shuffling, negatives and dropout; `fit({ seed })` overrides it. Defaults to `42`. */
-  seed: number
-  /**
-   * `time`: order each user's history by timestamp, ties by input order (the data must have
-   * timestamps); `input`: use the order of the rows as given. Defaults to `'time'`.
-   */
-  order: SequenceOrder
+/** The defaults in which {@link GRU4Rec} and {@link SASRec} differ. */
+export interface SequentialDefaults {
+  readonly factors: number
+  readonly epochs: number
+  readonly learningRate: number
+  readonly dropout: number
 }
 
 /**
- * The defaults shared by {@link GRU4Rec} and {@link SASRec} (each sets its own factors, epochs, learning rate and dropout).
+ * The parameters every sequential recommender has, with a model's own defaults where they differ;
+ * a model's schema spreads them and adds its own.
  *
  * @example
  * ```ts
- * SEQUENTIAL_DEFAULTS.maxLength // 50
+ * const MY_PARAMS = defineParams({ ...sequentialParams({ factors: 32, epochs: 10, learningRate: 0.005, dropout: 0.1 }), blocks: param.int({ ... }) })
  * ```
- * @throws never
  */
-export const SEQUENTIAL_DEFAULTS = Object.freeze({ factors: 64, maxLength: 50, batchSize: 128, seed: 42, order: 'time' as SequenceOrder })
-
-/** Checks the shared options; returns the config unchanged. @throws RecForgeError INVALID_ARGUMENT for an option out of range. */
-export function validateSequential<C extends SequentialConfig>(c: C): C {
-  checkNumber('factors', c.factors, { min: 1, integer: true })
-  checkNumber('maxLength', c.maxLength, { min: 1, integer: true })
-  checkNumber('epochs', c.epochs, { min: 0, integer: true })
-  checkNumber('batchSize', c.batchSize, { min: 1, integer: true })
-  checkNumber('learningRate', c.learningRate, { min: 0, exclusiveMin: true })
-  checkNumber('dropout', c.dropout, { min: 0, max: 0.95 })
-  checkNumber('seed', c.seed, { integer: true })
-  if (c.order !== 'time' && c.order !== 'input') {
-    throw new RecForgeError('INVALID_ARGUMENT', `option "order" must be "time" or "input"; got ${JSON.stringify(c.order)}`)
+export function sequentialParams(d: SequentialDefaults) {
+  return {
+    factors: param.int({ default: d.factors, min: 1, description: 'size of the item embeddings and of the hidden state' }),
+    maxLength: param.int({ default: 50, min: 1, description: 'most recent items of a history the model reads (the window length)' }),
+    epochs: param.int({ default: d.epochs, min: 0, description: 'passes over the training windows' }),
+    batchSize: param.int({ default: 128, min: 1, description: 'windows (sequences of up to maxLength items) per mini-batch' }),
+    learningRate: param.float({ default: d.learningRate, min: 0, exclusiveMin: true, description: 'Adam step size' }),
+    dropout: param.float({ default: d.dropout, min: 0, max: 0.95, description: 'dropout rate on embeddings and hidden layers during training' }),
+    seed: param.int({ default: 42, description: 'seed of initial weights, shuffling, negatives and dropout (fit({ seed }) overrides it)' }),
+    order: param.enumOf({
+      values: ['time', 'input'],
+      default: 'time',
+      description: 'time: order each history by timestamp, ties by input order (the data must have timestamps); input: the rows as given',
+    }),
   }
-  return c
 }
+
+/** Options every sequential recommender takes: see {@link sequentialParams}. */
+export type SequentialConfig = ConfigOf<ReturnType<typeof sequentialParams>>
 
 /** Named parameter tensors during training. */
 export type Params = Readonly<Record<string, tf.Tensor>>
@@ -146,12 +136,10 @@ export interface SequentialFitReport extends TrainEpochsResult {
   readonly windows: number
 }
 
-const FORMAT_VERSION = 1
-
 /**
  * The shared machinery of next-item models: orders each user's history by time, cuts it into
- * windows of `maxLength` transitions, trains the network with Adam through TensorFlow.js
- * autodiff, and keeps in plain typed arrays each user's final hidden state and the item
+ * windows of `maxLength` transitions, trains the network through TensorFlow.js autodiff with
+ * `@recforge/compute`'s Adam, and keeps in plain typed arrays each user's final hidden state and the item
  * embeddings and biases. The score of item `i` for user `u` is `state(u) · E[i] + b[i]`, where
  * `state(u)` encodes the user's last `maxLength` training items; users without training items
  * get a zero state, so their ranking is the learned item bias. A history that was not in training
@@ -213,8 +201,7 @@ export abstract class SequentialRecommender<C extends SequentialConfig> extends 
       vars[name] = tf.tidy(() => tf.variable(tf.tensor(initialValues(spec, rng), [...spec.shape]), true))
     }
     const varList = names.map((n) => vars[n]!)
-    const adam = new AdamOptimizer({ learningRate: c.learningRate })
-    const slots = varList.map((v) => adam.slot(v))
+    const optimizer = new ParamsAdam(specs, vars, c.learningRate)
     const L = c.maxLength
     const batcher = new Batcher({ size: win.count, batchSize: c.batchSize, seed: rng.uint32() })
     const inBuf = new Int32Array(c.batchSize * L)
@@ -230,7 +217,6 @@ export abstract class SequentialRecommender<C extends SequentialConfig> extends 
       let count = 0
       for (let j = 0; j < targets.length; j++) if (targets[j]! > 0) count++
       return tf.tidy(() => {
-        adam.nextStep()
         const inputTensor = tf.tensor2d(inputs, [B, L], 'int32')
         const inputMask = tf.cast(tf.greater(inputTensor, 0), 'float32') as tf.Tensor2D
         const targetTensor = tf.tensor2d(targets, [B, L], 'int32')
@@ -252,7 +238,7 @@ export abstract class SequentialRecommender<C extends SequentialConfig> extends 
           seen,
         }
         const { value, grads } = tf.variableGrads(() => this.loss(vars, batch), varList)
-        for (let k = 0; k < varList.length; k++) adam.update(slots[k]!, grads[varList[k]!.name]!)
+        optimizer.apply(grads)
         return value
       })
     }
@@ -279,14 +265,12 @@ export abstract class SequentialRecommender<C extends SequentialConfig> extends 
         },
       })
       throwIfAborted(opts.signal, `${this.name} training`)
-      const weights: Record<string, Float32Array> = {}
-      for (const name of names) weights[name] = (await vars[name]!.data()) as Float32Array
+      const weights = optimizer.weights()
       this.states = this.computeStates(vars, hist, nU)
       this.weights = weights
       this.lastFit = { ...result, backend: backend.name, windows: win.count }
     } finally {
       acc.dispose()
-      adam.dispose()
       tf.dispose(varList)
     }
   }
@@ -432,17 +416,14 @@ export abstract class SequentialRecommender<C extends SequentialConfig> extends 
     return v
   }
 
-  override async save(): Promise<ModelArtifacts> {
-    const base = this.baseArtifacts()
-    const tensors: Record<string, Float32Array | Int32Array> = { ...base.tensors, states: this.states! }
+  protected override saveState(): ModelState {
+    const tensors: Record<string, Float32Array> = { states: this.states! }
     for (const [name, w] of Object.entries(this.weights!)) tensors[`w.${name}`] = w
-    return { model: this.name, formatVersion: FORMAT_VERSION, config: { ...this.config }, meta: base.meta, tensors }
+    return { tensors }
   }
 
-  /** Restores what {@link save} wrote, checking every size against the config and vocabularies. */
-  protected restore(a: ModelArtifacts): this {
-    checkArtifacts(a, this.name, FORMAT_VERSION)
-    this.restoreBase(a)
+  /** Restores what {@link saveState} wrote, checking every size against the config and vocabularies. */
+  protected override restoreState(a: ModelArtifacts): void {
     const nI = this.numItems
     const nU = this.numUsers
     const d = this.config.factors
@@ -457,6 +438,5 @@ export abstract class SequentialRecommender<C extends SequentialConfig> extends 
     }
     this.states = states
     this.weights = weights
-    return this
   }
 }

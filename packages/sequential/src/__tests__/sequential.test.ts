@@ -1,15 +1,18 @@
 import { describe, expect, it } from 'vitest'
-import { describeRecommender } from '@recforge/core/testing'
+import { describeModelDefinition, describeReadmeParams, describeRecommender } from '@recforge/core/testing'
 import { InteractionsBuilder, ModelRegistry, decodeArtifacts, isIncremental, encodeArtifacts, isRecForgeError, plantedFixture, type ProgressEvent, type Recommender } from '@recforge/core'
 import { initBackend, tf } from '@recforge/tf'
-import { GRU4Rec, SASRec, sequentialModels } from '../index'
+import { GRU4Rec, SASRec, gru4recModel, sasrecModel, sequentialModels } from '../index'
 import { successorFixture } from './fixtures'
 
 const gruSmall = { factors: 16, maxLength: 8, batchSize: 16, learningRate: 0.02, dropout: 0, epochs: 30, negatives: 64 }
 const sasSmall = { factors: 16, maxLength: 8, batchSize: 16, learningRate: 0.01, dropout: 0, epochs: 30, blocks: 1 }
 
-describeRecommender('gru4rec', { create: () => new GRU4Rec(gruSmall), load: GRU4Rec.load })
-describeRecommender('sasrec', { create: () => new SASRec(sasSmall), load: SASRec.load })
+describeRecommender('gru4rec', { create: () => new GRU4Rec(gruSmall), load: (a) => GRU4Rec.load(a) })
+describeRecommender('sasrec', { create: () => new SASRec(sasSmall), load: (a) => SASRec.load(a) })
+describeModelDefinition(gru4recModel, { construct: (c) => new GRU4Rec(c), fast: { epochs: 1, factors: 8, maxLength: 8, negatives: 8 } })
+describeModelDefinition(sasrecModel, { construct: (c) => new SASRec(c), fast: { epochs: 1, factors: 8, maxLength: 8 } })
+describeReadmeParams(new URL('../../README.md', import.meta.url), sequentialModels)
 
 function hitRate(model: Recommender<object>, next: Int32Array): number {
   let hits = 0
@@ -75,7 +78,7 @@ describe.each(models)('%s', (name, create) => {
     const { train } = successorFixture({ users: 20 })
     const m = create({ epochs: 2 })
     await m.fit(train, { seed: 2 })
-    const again = name === 'gru4rec' ? await GRU4Rec.load(decodeArtifacts(encodeArtifacts(await m.save()))) : await SASRec.load(decodeArtifacts(encodeArtifacts(await m.save())))
+    const again = (name === 'gru4rec' ? await GRU4Rec.load(decodeArtifacts(encodeArtifacts(await m.save()))) : await SASRec.load(decodeArtifacts(encodeArtifacts(await m.save())))) as GRU4Rec | SASRec
     expect(again.config).toEqual(m.config)
     for (const u of [0, 11]) expect(Array.from(again.score(u, all(24)))).toEqual(Array.from(m.score(u, all(24))))
     const iv = m.itemVectors()
@@ -188,7 +191,7 @@ it('registers gru4rec and sasrec for the command line, with needsTimestamps', ()
   expect(params.epochs).toBe(3)
   expect((model as SASRec).config.blocks).toBe(1)
   expect((reg.create('gru4rec', { negatives: 32 }).model as GRU4Rec).config.negatives).toBe(32)
-  expect(() => reg.create('gru4rec', { heads: 2 })).toThrowError(/no parameter "heads"/)
+  expect(() => reg.create('gru4rec', { heads: 2 })).toThrowError(/unknown parameter "heads"/)
 })
 
 describe('on the pure-JS cpu backend', () => {
