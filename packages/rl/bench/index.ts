@@ -80,7 +80,7 @@ const dqnCase = (gamma: number): BenchCase => ({
   repeat: 1,
   warmup: 0,
   run: () => {
-    const dqn = new DQNPolicy({ itemVectors, dimensions: D, hidden: 32, learningRate: 0.003, gamma, seed: 1 })
+    const dqn = new DQNPolicy({ hidden: 32, learningRate: 0.003, gamma, seed: 1 }, { itemVectors, dimensions: D })
     const t0 = performance.now()
     trainDQN(dqn, new SessionSimulator(userModel, { ...simOpts, seed: 7 }), { episodes: EPISODES })
     const msPerEpisode = (performance.now() - t0) / EPISODES

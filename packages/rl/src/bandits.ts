@@ -1,4 +1,4 @@
-import { checkNumber, Random, RecForgeError } from '@recforge/core'
+import { defineParams, param, Random, RecForgeError, resolveConfig, type ConfigOf, type ParamSchema } from '@recforge/core'
 import { argmaxRandomTie, beta } from './internal/sampling'
 import type { BanditContext, BanditPolicy } from './types'
 
@@ -76,15 +76,24 @@ function savedRng(policy: string, s: Readonly<Record<string, Float64Array>>): Fl
   return rng
 }
 
-/** Policies that learn per-item counts and reward sums: their state is those and the random stream. */
-abstract class CountingPolicy implements BanditPolicy {
+/** The seed every policy has. */
+export const seedParam = param.int({ default: 42, description: 'seed of exploration, tie-breaking and posterior draws' })
+
+/** A policy's checked configuration and its seeded generator, from its schema. */
+export abstract class ConfiguredPolicy<C extends { seed: number }> {
   abstract readonly name: string
-  protected readonly stats = new ArmStats()
+  readonly config: Readonly<C>
   protected readonly rng: Random
 
-  constructor(seed: number) {
-    this.rng = new Random(seed)
+  constructor(name: string, schema: ParamSchema, config: object) {
+    this.config = Object.freeze(resolveConfig(schema, config, { model: name }) as unknown as C)
+    this.rng = new Random(this.config.seed)
   }
+}
+
+/** Policies that learn per-item counts and reward sums: their state is those and the random stream. */
+abstract class CountingPolicy<C extends { seed: number }> extends ConfiguredPolicy<C> implements BanditPolicy {
+  protected readonly stats = new ArmStats()
 
   abstract select(context: BanditContext): number
   abstract update(context: BanditContext, item: number, reward: number): void
@@ -100,15 +109,15 @@ abstract class CountingPolicy implements BanditPolicy {
   }
 }
 
-/** Options of {@link EpsilonGreedy}. */
-export interface EpsilonGreedyOptions {
-  /** Probability of a uniformly random candidate instead of the best mean. Defaults to `0.1`. */
-  epsilon?: number
-  /** Mean reward assumed for an item never tried. Defaults to `0`. */
-  initialValue?: number
-  /** Seed for exploration and tie-breaking. Defaults to `42`. */
-  seed?: number
-}
+/** The parameters of {@link EpsilonGreedy} (`epsilon-greedy`). */
+export const EPSILON_GREEDY_PARAMS = defineParams({
+  epsilon: param.float({ default: 0.1, min: 0, max: 1, description: 'probability of a uniformly random candidate instead of the best mean' }),
+  initialValue: param.float({ default: 0, description: 'mean reward assumed for an item never tried' }),
+  seed: seedParam,
+})
+
+/** The configuration of {@link EpsilonGreedy}: see {@link EPSILON_GREEDY_PARAMS}. */
+export type EpsilonGreedyConfig = ConfigOf<typeof EPSILON_GREEDY_PARAMS>
 
 /**
  * Epsilon-greedy over items: with probability ε a random candidate, otherwise the candidate with
@@ -120,31 +129,27 @@ export interface EpsilonGreedyOptions {
  * const item = policy.select({ candidates })
  * policy.update({ candidates }, item, clicked ? 1 : 0)
  * ```
- * @throws RecForgeError INVALID_ARGUMENT for options out of range, empty candidates or a bad reward.
+ * @throws RecForgeError INVALID_ARGUMENT for options out of range or unknown, empty candidates or a bad reward.
  */
-export class EpsilonGreedy extends CountingPolicy {
+export class EpsilonGreedy extends CountingPolicy<EpsilonGreedyConfig> {
   readonly name = 'epsilon-greedy'
-  private readonly epsilon: number
-  private readonly initialValue: number
 
-  constructor(opts: EpsilonGreedyOptions = {}) {
-    super(opts.seed ?? 42)
-    this.epsilon = checkNumber('epsilon', opts.epsilon ?? 0.1, { min: 0, max: 1 })
-    this.initialValue = checkNumber('initialValue', opts.initialValue ?? 0)
+  constructor(config: Partial<EpsilonGreedyConfig> = {}) {
+    super('epsilon-greedy', EPSILON_GREEDY_PARAMS, config)
   }
 
   private means(c: Int32Array): Float64Array {
     const m = new Float64Array(c.length)
     for (let j = 0; j < c.length; j++) {
       const n = this.stats.n(c[j]!)
-      m[j] = n > 0 ? this.stats.sum(c[j]!) / n : this.initialValue
+      m[j] = n > 0 ? this.stats.sum(c[j]!) / n : this.config.initialValue
     }
     return m
   }
 
   select(context: BanditContext): number {
     const c = checkCandidates(this.name, context)
-    if (this.rng.float() < this.epsilon) return c[this.rng.int(c.length)]!
+    if (this.rng.float() < this.config.epsilon) return c[this.rng.int(c.length)]!
     return c[argmaxRandomTie(this.means(c), this.rng)]!
   }
 
@@ -152,12 +157,13 @@ export class EpsilonGreedy extends CountingPolicy {
   probabilities(context: BanditContext): Float64Array {
     const c = checkCandidates(this.name, context)
     const m = this.means(c)
+    const eps = this.config.epsilon
     let best = -Infinity
     for (const v of m) best = Math.max(best, v)
     let ties = 0
     for (const v of m) if (v === best) ties++
     const p = new Float64Array(c.length)
-    for (let j = 0; j < c.length; j++) p[j] = this.epsilon / c.length + (m[j] === best ? (1 - this.epsilon) / ties : 0)
+    for (let j = 0; j < c.length; j++) p[j] = eps / c.length + (m[j] === best ? (1 - eps) / ties : 0)
     return p
   }
 
@@ -168,13 +174,14 @@ export class EpsilonGreedy extends CountingPolicy {
   }
 }
 
-/** Options of {@link UCB1}. */
-export interface UCB1Options {
-  /** Multiplier c of the confidence width c·sqrt(2 ln t / n). Defaults to `1`. */
-  exploration?: number
-  /** Seed for tie-breaking. Defaults to `42`. */
-  seed?: number
-}
+/** The parameters of {@link UCB1} (`ucb1`). */
+export const UCB1_PARAMS = defineParams({
+  exploration: param.float({ default: 1, min: 0, description: 'multiplier c of the confidence width c·sqrt(2 ln t / n)' }),
+  seed: seedParam,
+})
+
+/** The configuration of {@link UCB1}: see {@link UCB1_PARAMS}. */
+export type UCB1Config = ConfigOf<typeof UCB1_PARAMS>
 
 /**
  * UCB1 (Auer, Cesa-Bianchi and Fischer 2002): every candidate never tried first, then the highest
@@ -186,15 +193,13 @@ export interface UCB1Options {
  * const item = policy.select({ candidates })
  * policy.update({ candidates }, item, reward)
  * ```
- * @throws RecForgeError INVALID_ARGUMENT for options out of range, empty candidates or a reward outside [0, 1].
+ * @throws RecForgeError INVALID_ARGUMENT for options out of range or unknown, empty candidates or a reward outside [0, 1].
  */
-export class UCB1 extends CountingPolicy {
+export class UCB1 extends CountingPolicy<UCB1Config> {
   readonly name = 'ucb1'
-  private readonly c: number
 
-  constructor(opts: UCB1Options = {}) {
-    super(opts.seed ?? 42)
-    this.c = checkNumber('exploration', opts.exploration ?? 1, { min: 0 })
+  constructor(config: Partial<UCB1Config> = {}) {
+    super('ucb1', UCB1_PARAMS, config)
   }
 
   select(context: BanditContext): number {
@@ -203,7 +208,7 @@ export class UCB1 extends CountingPolicy {
     const logT = Math.log(Math.max(1, this.stats.total))
     for (let j = 0; j < cand.length; j++) {
       const n = this.stats.n(cand[j]!)
-      u[j] = n === 0 ? Infinity : this.stats.sum(cand[j]!) / n + this.c * Math.sqrt((2 * logT) / n)
+      u[j] = n === 0 ? Infinity : this.stats.sum(cand[j]!) / n + this.config.exploration * Math.sqrt((2 * logT) / n)
     }
     return cand[argmaxRandomTie(u, this.rng)]!
   }
@@ -215,15 +220,15 @@ export class UCB1 extends CountingPolicy {
   }
 }
 
-/** Options of {@link ThompsonSampling}. */
-export interface ThompsonSamplingOptions {
-  /** Prior successes α of every item's Beta prior. Defaults to `1`. */
-  priorAlpha?: number
-  /** Prior failures β of every item's Beta prior. Defaults to `1`. */
-  priorBeta?: number
-  /** Seed for the posterior draws. Defaults to `42`. */
-  seed?: number
-}
+/** The parameters of {@link ThompsonSampling} (`thompson`). */
+export const THOMPSON_PARAMS = defineParams({
+  priorAlpha: param.float({ default: 1, min: 0, exclusiveMin: true, description: 'prior successes alpha of every item\'s Beta prior' }),
+  priorBeta: param.float({ default: 1, min: 0, exclusiveMin: true, description: 'prior failures beta of every item\'s Beta prior' }),
+  seed: seedParam,
+})
+
+/** The configuration of {@link ThompsonSampling}: see {@link THOMPSON_PARAMS}. */
+export type ThompsonSamplingConfig = ConfigOf<typeof THOMPSON_PARAMS>
 
 /**
  * Beta-Bernoulli Thompson sampling: draws each candidate's click rate from its Beta posterior and
@@ -235,17 +240,13 @@ export interface ThompsonSamplingOptions {
  * const item = policy.select({ candidates })
  * policy.update({ candidates }, item, 1)
  * ```
- * @throws RecForgeError INVALID_ARGUMENT for non-positive priors, empty candidates or a reward outside [0, 1].
+ * @throws RecForgeError INVALID_ARGUMENT for non-positive priors, unknown options, empty candidates or a reward outside [0, 1].
  */
-export class ThompsonSampling extends CountingPolicy {
+export class ThompsonSampling extends CountingPolicy<ThompsonSamplingConfig> {
   readonly name = 'thompson'
-  private readonly a0: number
-  private readonly b0: number
 
-  constructor(opts: ThompsonSamplingOptions = {}) {
-    super(opts.seed ?? 42)
-    this.a0 = checkNumber('priorAlpha', opts.priorAlpha ?? 1, { min: 0, exclusiveMin: true })
-    this.b0 = checkNumber('priorBeta', opts.priorBeta ?? 1, { min: 0, exclusiveMin: true })
+  constructor(config: Partial<ThompsonSamplingConfig> = {}) {
+    super('thompson', THOMPSON_PARAMS, config)
   }
 
   select(context: BanditContext): number {
@@ -254,7 +255,7 @@ export class ThompsonSampling extends CountingPolicy {
     for (let j = 0; j < c.length; j++) {
       const s = this.stats.sum(c[j]!)
       const f = this.stats.n(c[j]!) - s
-      draws[j] = beta(this.rng, this.a0 + s, this.b0 + f)
+      draws[j] = beta(this.rng, this.config.priorAlpha + s, this.config.priorBeta + f)
     }
     return c[argmaxRandomTie(draws, this.rng)]!
   }
@@ -268,11 +269,11 @@ export class ThompsonSampling extends CountingPolicy {
   }
 }
 
-/** Options of {@link RandomPolicy}. */
-export interface RandomPolicyOptions {
-  /** Seed. Defaults to `42`. */
-  seed?: number
-}
+/** The parameters of {@link RandomPolicy} (`random`). */
+export const RANDOM_PARAMS = defineParams({ seed: seedParam })
+
+/** The configuration of {@link RandomPolicy}: see {@link RANDOM_PARAMS}. */
+export type RandomPolicyConfig = ConfigOf<typeof RANDOM_PARAMS>
 
 /**
  * Uniformly random choice among the candidates: the exploration floor every learner must beat,
@@ -282,14 +283,13 @@ export interface RandomPolicyOptions {
  * ```ts
  * new RandomPolicy({ seed: 1 }).select({ candidates })
  * ```
- * @throws RecForgeError INVALID_ARGUMENT for empty candidates.
+ * @throws RecForgeError INVALID_ARGUMENT for empty candidates or unknown options.
  */
-export class RandomPolicy implements BanditPolicy {
+export class RandomPolicy extends ConfiguredPolicy<RandomPolicyConfig> implements BanditPolicy {
   readonly name = 'random'
-  private readonly rng: Random
 
-  constructor(opts: RandomPolicyOptions = {}) {
-    this.rng = new Random(opts.seed ?? 42)
+  constructor(config: Partial<RandomPolicyConfig> = {}) {
+    super('random', RANDOM_PARAMS, config)
   }
 
   select(context: BanditContext): number {

@@ -1,34 +1,32 @@
-import { checkNumber, Random, RecForgeError, throwIfAborted, type RunOptions } from '@recforge/core'
-import { checkCandidates } from './bandits'
+import { checkNumber, defineParams, param, RecForgeError, throwIfAborted, type ConfigOf, type RunOptions } from '@recforge/core'
+import { checkCandidates, ConfiguredPolicy, seedParam } from './bandits'
 import { argmaxRandomTie } from './internal/sampling'
 import { Mlp } from './internal/mlp'
 import type { SessionSimulator } from './simulator'
 import type { BanditContext, BanditPolicy } from './types'
 
-/** Options of {@link DQNPolicy}. */
-export interface DQNOptions {
-  /** Row-major item vectors (items × `dimensions`) that describe states and actions. */
-  itemVectors: Float32Array
+/** The parameters of {@link DQNPolicy}. */
+export const DQN_PARAMS = defineParams({
+  historyLength: param.int({ default: 3, min: 1, description: 'recent items in the state (their vectors concatenated, most recent first, zero-padded)' }),
+  hidden: param.int({ default: 64, min: 1, description: 'hidden units of the Q-network' }),
+  learningRate: param.float({ default: 0.001, min: 0, exclusiveMin: true, description: 'Adam step size' }),
+  gamma: param.float({ default: 0.9, min: 0, max: 1, description: 'discount factor' }),
+  epsilon: param.float({ default: 0.1, min: 0, max: 1, description: 'probability of a random candidate in select (exploration; 0 = greedy)' }),
+  batchSize: param.int({ default: 32, min: 1, description: 'transitions per gradient step' }),
+  bufferSize: param.int({ default: 10_000, min: 1, description: 'capacity of the replay buffer (the oldest transitions are overwritten)' }),
+  targetUpdate: param.int({ default: 200, min: 1, description: 'gradient steps between copies of the online network into the target network' }),
+  seed: seedParam,
+})
+
+/** The configuration of {@link DQNPolicy}: see {@link DQN_PARAMS}. */
+export type DQNConfig = ConfigOf<typeof DQN_PARAMS>
+
+/** The item vectors a {@link DQNPolicy} reads states and actions from. */
+export interface DQNVectors {
+  /** Row-major item vectors (items × `dimensions`). */
+  readonly itemVectors: Float32Array
   /** Length of one item vector. */
-  dimensions: number
-  /** Recent items in the state (their vectors concatenated, most recent first, zero-padded). Defaults to `3`. */
-  historyLength?: number
-  /** Hidden units of the Q-network. Defaults to `64`. */
-  hidden?: number
-  /** Adam learning rate. Defaults to `0.001`. */
-  learningRate?: number
-  /** Discount factor γ. Defaults to `0.9`. */
-  gamma?: number
-  /** Probability of a random candidate in `select` (exploration); set `epsilon = 0` to act greedily. Defaults to `0.1`. */
-  epsilon?: number
-  /** Transitions per gradient step. Defaults to `32`. */
-  batchSize?: number
-  /** Capacity of the replay buffer (oldest transitions are overwritten). Defaults to `10000`. */
-  bufferSize?: number
-  /** Gradient steps between copies of the online network into the target network. Defaults to `200`. */
-  targetUpdate?: number
-  /** Seed for initialisation, exploration and minibatch sampling. Defaults to `42`. */
-  seed?: number
+  readonly dimensions: number
 }
 
 interface Transition {
@@ -48,16 +46,16 @@ interface Transition {
  *
  * @example
  * ```ts
- * const dqn = new DQNPolicy({ itemVectors, dimensions: 16 })
+ * const dqn = new DQNPolicy({ hidden: 32 }, { itemVectors, dimensions: 16 })
  * trainDQN(dqn, simulator, { episodes: 500 })
  * dqn.epsilon = 0
  * const item = dqn.select({ candidates, history })
  * ```
  * @throws RecForgeError INVALID_ARGUMENT / DIMENSION_MISMATCH for bad options; UNKNOWN_ID for items outside the vectors.
  */
-export class DQNPolicy implements BanditPolicy {
+export class DQNPolicy extends ConfiguredPolicy<DQNConfig> implements BanditPolicy {
   readonly name = 'dqn'
-  /** Exploration rate used by `select`. */
+  /** Exploration rate used by `select` (starts at `config.epsilon`; `trainDQN` anneals it). */
   epsilon: number
   readonly historyLength: number
   readonly dimensions: number
@@ -65,36 +63,24 @@ export class DQNPolicy implements BanditPolicy {
   private readonly numItems: number
   private readonly online: Mlp
   private readonly target: Mlp
-  private readonly rng: Random
-  private readonly lr: number
-  private readonly gamma: number
-  private readonly batchSize: number
-  private readonly bufferSize: number
-  private readonly targetUpdate: number
   private readonly buffer: Transition[] = []
   private cursor = 0
   private steps = 0
 
-  constructor(opts: DQNOptions) {
-    const d = checkNumber('dimensions', opts.dimensions, { min: 1, integer: true })
-    if (!(opts.itemVectors instanceof Float32Array) || opts.itemVectors.length === 0 || opts.itemVectors.length % d !== 0) {
-      throw new RecForgeError('DIMENSION_MISMATCH', `dqn: itemVectors must be a Float32Array of items × ${d} values; got ${opts.itemVectors?.length ?? 'none'}`)
+  constructor(config: Partial<DQNConfig>, vectors: DQNVectors) {
+    super('dqn', DQN_PARAMS, config)
+    const d = checkNumber('dimensions', vectors.dimensions, { min: 1, integer: true })
+    if (!(vectors.itemVectors instanceof Float32Array) || vectors.itemVectors.length === 0 || vectors.itemVectors.length % d !== 0) {
+      throw new RecForgeError('DIMENSION_MISMATCH', `dqn: itemVectors must be a Float32Array of items × ${d} values; got ${vectors.itemVectors?.length ?? 'none'}`)
     }
     this.dimensions = d
-    this.items = opts.itemVectors
-    this.numItems = opts.itemVectors.length / d
-    this.historyLength = checkNumber('historyLength', opts.historyLength ?? 3, { min: 1, integer: true })
-    const hidden = checkNumber('hidden', opts.hidden ?? 64, { min: 1, integer: true })
-    this.lr = checkNumber('learningRate', opts.learningRate ?? 0.001, { min: 0, exclusiveMin: true })
-    this.gamma = checkNumber('gamma', opts.gamma ?? 0.9, { min: 0, max: 1 })
-    this.epsilon = checkNumber('epsilon', opts.epsilon ?? 0.1, { min: 0, max: 1 })
-    this.batchSize = checkNumber('batchSize', opts.batchSize ?? 32, { min: 1, integer: true })
-    this.bufferSize = checkNumber('bufferSize', opts.bufferSize ?? 10_000, { min: 1, integer: true })
-    this.targetUpdate = checkNumber('targetUpdate', opts.targetUpdate ?? 200, { min: 1, integer: true })
-    this.rng = new Random(opts.seed ?? 42)
+    this.items = vectors.itemVectors
+    this.numItems = vectors.itemVectors.length / d
+    this.historyLength = this.config.historyLength
+    this.epsilon = this.config.epsilon
     const inputs = (this.historyLength + 1) * d
-    this.online = new Mlp(inputs, hidden, this.rng)
-    this.target = new Mlp(inputs, hidden, undefined)
+    this.online = new Mlp(inputs, this.config.hidden, this.rng)
+    this.target = new Mlp(inputs, this.config.hidden, undefined)
     this.target.copyFrom(this.online)
   }
 
@@ -157,18 +143,20 @@ export class DQNPolicy implements BanditPolicy {
       nextCandidates: next ? next.candidates : new Int32Array(0),
       done: next === undefined || next.candidates.length === 0,
     }
-    if (this.buffer.length < this.bufferSize) this.buffer.push(t)
+    const capacity = this.config.bufferSize
+    if (this.buffer.length < capacity) this.buffer.push(t)
     else this.buffer[this.cursor] = t
-    this.cursor = (this.cursor + 1) % this.bufferSize
+    this.cursor = (this.cursor + 1) % capacity
   }
 
   /** One gradient step on a minibatch from the replay buffer (none until it holds a batch). Returns the loss or NaN. */
   trainStep(): number {
-    if (this.buffer.length < this.batchSize) return Number.NaN
+    const { batchSize, gamma, learningRate, targetUpdate } = this.config
+    if (this.buffer.length < batchSize) return Number.NaN
     const d = this.dimensions
     const sd = this.historyLength * d
     const inputs = sd + d
-    const B = this.batchSize
+    const B = batchSize
     const x = new Float64Array(B * inputs)
     const y = new Float64Array(B)
     for (let b = 0; b < B; b++) {
@@ -176,16 +164,16 @@ export class DQNPolicy implements BanditPolicy {
       x.set(t.state, b * inputs)
       for (let f = 0; f < d; f++) x[b * inputs + sd + f] = this.items[t.action * d + f]!
       let target = t.reward
-      if (!t.done && this.gamma > 0) {
+      if (!t.done && gamma > 0) {
         const q = this.qValues(t.nextState, t.nextCandidates, this.target)
         let best = -Infinity
         for (const v of q) best = Math.max(best, v)
-        target += this.gamma * best
+        target += gamma * best
       }
       y[b] = target
     }
-    const loss = this.online.trainBatch(x, y, this.lr)
-    if (++this.steps % this.targetUpdate === 0) this.target.copyFrom(this.online)
+    const loss = this.online.trainBatch(x, y, learningRate)
+    if (++this.steps % targetUpdate === 0) this.target.copyFrom(this.online)
     return loss
   }
 

@@ -1,5 +1,5 @@
-import { checkNumber, Random, RecForgeError } from '@recforge/core'
-import { checkCandidates } from './bandits'
+import { defineParams, param, RecForgeError, type ConfigOf, type ParamSchema } from '@recforge/core'
+import { checkCandidates, ConfiguredPolicy, seedParam } from './bandits'
 import { argmaxRandomTie } from './internal/sampling'
 import type { BanditContext, BanditPolicy } from './types'
 
@@ -77,35 +77,26 @@ class Featurizer {
   }
 }
 
-/** Options shared by {@link LinUCB} and {@link LinearThompson}. */
-export interface LinearBanditOptions extends LinearFeatureOptions {
-  /** Ridge penalty λ: A starts as λI. Defaults to `1`. */
-  lambda?: number
-  /** Seed for tie-breaking and posterior draws. Defaults to `42`. */
-  seed?: number
-}
+const lambda = param.float({ default: 1, min: 0, exclusiveMin: true, description: 'ridge penalty lambda: A starts as lambda·I' })
 
 /** Ridge-regression state shared by the linear bandits: A⁻¹ (kept by Sherman-Morrison), b and θ = A⁻¹b. */
-abstract class LinearBandit implements BanditPolicy {
-  abstract readonly name: string
+abstract class LinearBandit<C extends { lambda: number; seed: number }> extends ConfiguredPolicy<C> implements BanditPolicy {
   protected readonly features: Featurizer
   protected readonly dim: number
   protected readonly ainv: Float64Array
   protected readonly b: Float64Array
   protected readonly thetaHat: Float64Array
-  protected readonly rng: Random
   private readonly tmp: Float64Array
 
-  constructor(name: string, opts: LinearBanditOptions) {
-    this.features = new Featurizer(name, opts)
+  constructor(name: string, schema: ParamSchema, config: object, features: LinearFeatureOptions) {
+    super(name, schema, config)
+    this.features = new Featurizer(name, features)
     const d = (this.dim = this.features.dim)
-    const lambda = checkNumber('lambda', opts.lambda ?? 1, { min: 0, exclusiveMin: true })
     this.ainv = new Float64Array(d * d)
-    for (let f = 0; f < d; f++) this.ainv[f * d + f] = 1 / lambda
+    for (let f = 0; f < d; f++) this.ainv[f * d + f] = 1 / this.config.lambda
     this.b = new Float64Array(d)
     this.thetaHat = new Float64Array(d)
     this.tmp = new Float64Array(d)
-    this.rng = new Random(opts.seed ?? 42)
   }
 
   getState(): Record<string, Float64Array> {
@@ -170,11 +161,15 @@ abstract class LinearBandit implements BanditPolicy {
   }
 }
 
-/** Options of {@link LinUCB}. */
-export interface LinUCBOptions extends LinearBanditOptions {
-  /** Width α of the confidence bonus α·sqrt(xᵀA⁻¹x). Defaults to `1`. */
-  alpha?: number
-}
+/** The parameters of {@link LinUCB} (`linucb`). */
+export const LINUCB_PARAMS = defineParams({
+  alpha: param.float({ default: 1, min: 0, description: 'width alpha of the confidence bonus alpha·sqrt(xᵀA⁻¹x)' }),
+  lambda,
+  seed: seedParam,
+})
+
+/** The configuration of {@link LinUCB}: see {@link LINUCB_PARAMS}. */
+export type LinUCBConfig = ConfigOf<typeof LINUCB_PARAMS>
 
 /**
  * LinUCB (Li, Chu, Langford and Schapire 2010) with one shared weight vector: a candidate's
@@ -183,20 +178,18 @@ export interface LinUCBOptions extends LinearBanditOptions {
  *
  * @example
  * ```ts
- * const policy = new LinUCB({ itemVectors, userVectors, dimensions: 16, alpha: 0.5 })
+ * const policy = new LinUCB({ alpha: 0.5 }, { itemVectors, userVectors, dimensions: 16 })
  * const item = policy.select({ user: 3, candidates })
  * policy.update({ user: 3, candidates }, item, 1)
  * ```
  * @throws RecForgeError INVALID_ARGUMENT / DIMENSION_MISMATCH for inconsistent vectors or features;
  * UNKNOWN_ID for an item outside the vectors or not among the candidates.
  */
-export class LinUCB extends LinearBandit {
+export class LinUCB extends LinearBandit<LinUCBConfig> {
   readonly name = 'linucb'
-  private readonly alpha: number
 
-  constructor(opts: LinUCBOptions) {
-    super('linucb', opts)
-    this.alpha = checkNumber('alpha', opts.alpha ?? 1, { min: 0 })
+  constructor(config: Partial<LinUCBConfig>, features: LinearFeatureOptions) {
+    super('linucb', LINUCB_PARAMS, config, features)
   }
 
   select(context: BanditContext): number {
@@ -207,17 +200,21 @@ export class LinUCB extends LinearBandit {
     for (let j = 0; j < c.length; j++) {
       let mean = 0
       for (let f = 0; f < d; f++) mean += this.thetaHat[f]! * rows[j * d + f]!
-      u[j] = mean + this.alpha * Math.sqrt(Math.max(0, this.quad(rows, j * d)))
+      u[j] = mean + this.config.alpha * Math.sqrt(Math.max(0, this.quad(rows, j * d)))
     }
     return c[argmaxRandomTie(u, this.rng)]!
   }
 }
 
-/** Options of {@link LinearThompson}. */
-export interface LinearThompsonOptions extends LinearBanditOptions {
-  /** Scale v of the posterior: θ̃ ~ N(θ̂, v²A⁻¹). Defaults to `0.5`. */
-  v?: number
-}
+/** The parameters of {@link LinearThompson} (`lints`). */
+export const LINTS_PARAMS = defineParams({
+  v: param.float({ default: 0.5, min: 0, description: 'scale v of the posterior: θ̃ ~ N(θ̂, v²A⁻¹)' }),
+  lambda,
+  seed: seedParam,
+})
+
+/** The configuration of {@link LinearThompson}: see {@link LINTS_PARAMS}. */
+export type LinearThompsonConfig = ConfigOf<typeof LINTS_PARAMS>
 
 /**
  * Linear Thompson sampling (Agrawal and Goyal 2013): draws θ̃ ~ N(θ̂, v²A⁻¹) and shows the
@@ -225,19 +222,17 @@ export interface LinearThompsonOptions extends LinearBanditOptions {
  *
  * @example
  * ```ts
- * const policy = new LinearThompson({ itemVectors, dimensions: 16, v: 0.3 })
+ * const policy = new LinearThompson({ v: 0.3 }, { itemVectors, dimensions: 16 })
  * const item = policy.select({ candidates })
  * policy.update({ candidates }, item, 0)
  * ```
  * @throws RecForgeError as {@link LinUCB}.
  */
-export class LinearThompson extends LinearBandit {
+export class LinearThompson extends LinearBandit<LinearThompsonConfig> {
   readonly name = 'lints'
-  private readonly v: number
 
-  constructor(opts: LinearThompsonOptions) {
-    super('lints', opts)
-    this.v = checkNumber('v', opts.v ?? 0.5, { min: 0 })
+  constructor(config: Partial<LinearThompsonConfig>, features: LinearFeatureOptions) {
+    super('lints', LINTS_PARAMS, config, features)
   }
 
   /** θ̂ + v·L·z with L the Cholesky factor of A⁻¹ and z standard normal. */
@@ -257,7 +252,7 @@ export class LinearThompson extends LinearBandit {
     for (let r = 0; r < d; r++) {
       let t = 0
       for (let k = 0; k <= r; k++) t += L[r * d + k]! * z[k]!
-      out[r]! += this.v * t
+      out[r]! += this.config.v * t
     }
     return out
   }

@@ -1,6 +1,6 @@
-import { RecForgeError, resolveParams, type Interactions, type ModelDefinition, type ParamSpec, type ParamValue, type ParamValues } from '@recforge/core'
-import { EpsilonGreedy, RandomPolicy, ThompsonSampling, UCB1 } from './bandits'
-import { LinearThompson, LinUCB } from './linear'
+import { defineParams, param, RecForgeError, resolveConfig, type Interactions, type ParamSchema, type ParamValue } from '@recforge/core'
+import { EPSILON_GREEDY_PARAMS, EpsilonGreedy, RANDOM_PARAMS, RandomPolicy, THOMPSON_PARAMS, ThompsonSampling, UCB1_PARAMS, UCB1 } from './bandits'
+import { LINTS_PARAMS, LINUCB_PARAMS, LinearThompson, LinUCB } from './linear'
 import { fitRewardModel } from './simulator'
 import type { BanditPolicy, LoggedEvents } from './types'
 
@@ -8,17 +8,16 @@ import type { BanditPolicy, LoggedEvents } from './types'
 export interface PolicyDefinition {
   readonly name: string
   readonly description: string
-  readonly params: Readonly<Record<string, ParamSpec>>
+  /** The policy's parameter schema (the one its constructor uses), plus what `createPolicy` needs to fit vectors. */
+  readonly params: ParamSchema
   /** Whether the policy needs item vectors (given, or fitted on a log's warm-up part). */
   readonly needsVectors: boolean
 }
 
-const seed: ParamSpec = { type: 'int', default: 42, description: 'random seed' }
-const vectorParams: Record<string, ParamSpec> = {
-  lambda: { type: 'float', default: 1, min: 0, description: 'ridge penalty (A starts as lambda * I)' },
-  factors: { type: 'int', default: 16, min: 1, description: 'size of the vectors fitted on the warm-up ratings when none are given' },
-  useUsers: { type: 'bool', default: true, description: 'add user ⊙ item features when user vectors are available' },
-  seed,
+/** What `createPolicy` adds to a linear policy's parameters: how to get vectors when none are given. */
+const VECTOR_PARAMS = {
+  factors: param.int({ default: 16, min: 1, description: 'size of the vectors fitted on the warm-up ratings when none are given' }),
+  useUsers: param.bool({ default: true, description: 'add user ⊙ item features when user vectors are available' }),
 }
 
 /**
@@ -31,30 +30,12 @@ const vectorParams: Record<string, ParamSpec> = {
  * ```
  */
 export const rlPolicies: readonly PolicyDefinition[] = [
-  { name: 'random', description: 'uniformly random candidate (the logging policy)', needsVectors: false, params: { seed } },
-  {
-    name: 'epsilon-greedy',
-    description: 'best mean reward so far, a random candidate with probability epsilon',
-    needsVectors: false,
-    params: {
-      epsilon: { type: 'float', default: 0.1, min: 0, max: 1, description: 'exploration probability' },
-      initialValue: { type: 'float', default: 0, description: 'mean assumed for untried items' },
-      seed,
-    },
-  },
-  { name: 'ucb1', description: 'UCB1 (Auer et al. 2002) over items', needsVectors: false, params: { exploration: { type: 'float', default: 1, min: 0, description: 'confidence width multiplier' }, seed } },
-  {
-    name: 'thompson',
-    description: 'Beta-Bernoulli Thompson sampling over items',
-    needsVectors: false,
-    params: {
-      priorAlpha: { type: 'float', default: 1, min: 0, description: 'Beta prior successes' },
-      priorBeta: { type: 'float', default: 1, min: 0, description: 'Beta prior failures' },
-      seed,
-    },
-  },
-  { name: 'linucb', description: 'LinUCB (Li et al. 2010) over item and user vectors', needsVectors: true, params: { alpha: { type: 'float', default: 1, min: 0, description: 'confidence width' }, ...vectorParams } },
-  { name: 'lints', description: 'linear Thompson sampling (Agrawal and Goyal 2013) over item and user vectors', needsVectors: true, params: { v: { type: 'float', default: 0.5, min: 0, description: 'posterior scale' }, ...vectorParams } },
+  { name: 'random', description: 'uniformly random candidate (the logging policy)', needsVectors: false, params: RANDOM_PARAMS },
+  { name: 'epsilon-greedy', description: 'best mean reward so far, a random candidate with probability epsilon', needsVectors: false, params: EPSILON_GREEDY_PARAMS },
+  { name: 'ucb1', description: 'UCB1 (Auer et al. 2002) over items', needsVectors: false, params: UCB1_PARAMS },
+  { name: 'thompson', description: 'Beta-Bernoulli Thompson sampling over items', needsVectors: false, params: THOMPSON_PARAMS },
+  { name: 'linucb', description: 'LinUCB (Li et al. 2010) over item and user vectors', needsVectors: true, params: defineParams({ ...LINUCB_PARAMS, ...VECTOR_PARAMS }) },
+  { name: 'lints', description: 'linear Thompson sampling (Agrawal and Goyal 2013) over item and user vectors', needsVectors: true, params: defineParams({ ...LINTS_PARAMS, ...VECTOR_PARAMS }) },
 ]
 
 /** What a policy may need beyond its parameters. */
@@ -88,18 +69,16 @@ export interface PolicyEnvironment {
 export function createPolicy(name: string, params: Record<string, ParamValue | undefined> = {}, env: PolicyEnvironment = {}): BanditPolicy {
   const def = rlPolicies.find((p) => p.name === name)
   if (!def) throw new RecForgeError('UNKNOWN_ID', `unknown policy "${name}"; policies: ${rlPolicies.map((p) => p.name).join(', ')}`)
-  // resolveParams only reads the name and the parameter specs of a definition
-  const p: ParamValues = resolveParams({ name: def.name, params: def.params } as unknown as ModelDefinition, params)
-  const num = (k: string) => p[k] as number
+  const { factors, useUsers, ...p } = resolveConfig(def.params, params, { model: `policy "${name}"`, coerce: true }) as Record<string, ParamValue>
   switch (name) {
     case 'random':
-      return new RandomPolicy({ seed: num('seed') })
+      return new RandomPolicy(p)
     case 'epsilon-greedy':
-      return new EpsilonGreedy({ epsilon: num('epsilon'), initialValue: num('initialValue'), seed: num('seed') })
+      return new EpsilonGreedy(p)
     case 'ucb1':
-      return new UCB1({ exploration: num('exploration'), seed: num('seed') })
+      return new UCB1(p)
     case 'thompson':
-      return new ThompsonSampling({ priorAlpha: num('priorAlpha'), priorBeta: num('priorBeta'), seed: num('seed') })
+      return new ThompsonSampling(p)
   }
   let { itemVectors, userVectors, dimensions } = env
   if (!itemVectors) {
@@ -107,11 +86,11 @@ export function createPolicy(name: string, params: Record<string, ParamValue | u
     if (!warmup) {
       throw new RecForgeError('INVALID_ARGUMENT', `policy "${name}" needs item vectors: pass itemVectors and dimensions, or warm-up ratings (buildLoggedDataset with warmupFraction > 0)`)
     }
-    const mf = fitRewardModel(warmup, { factors: num('factors'), seed: num('seed') })
+    const mf = fitRewardModel(warmup, { factors: factors as number, seed: p.seed as number })
     itemVectors = mf.itemFactors
     userVectors = mf.userFactors
     dimensions = mf.factors
   }
-  const vec = { itemVectors, dimensions, ...(p.useUsers && userVectors ? { userVectors } : {}), lambda: num('lambda'), seed: num('seed') }
-  return name === 'linucb' ? new LinUCB({ ...vec, alpha: num('alpha') }) : new LinearThompson({ ...vec, v: num('v') })
+  const features = { itemVectors, ...(dimensions !== undefined ? { dimensions } : {}), ...(useUsers && userVectors ? { userVectors } : {}) }
+  return name === 'linucb' ? new LinUCB(p, features) : new LinearThompson(p, features)
 }

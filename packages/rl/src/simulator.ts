@@ -16,7 +16,7 @@ export interface MFRewardModelOptions extends RunOptions {
   /** SGD step size. Defaults to `0.01`. */
   learningRate?: number
   /** L2 penalty on factors and biases. Defaults to `0.05`. */
-  regularization?: number
+  l2?: number
   /** Predicted rating at which the click probability is 1/2. Defaults to `3.5`. */
   threshold?: number
   /** Slope of the click probability per rating point. Defaults to `2`. */
@@ -84,7 +84,7 @@ export function fitRewardModel(data: Interactions, opts: MFRewardModelOptions = 
   const d = checkNumber('factors', opts.factors ?? 16, { min: 1, integer: true })
   const epochs = checkNumber('epochs', opts.epochs ?? 20, { min: 1, integer: true })
   const lr = checkNumber('learningRate', opts.learningRate ?? 0.01, { min: 0, exclusiveMin: true })
-  const reg = checkNumber('regularization', opts.regularization ?? 0.05, { min: 0 })
+  const reg = checkNumber('l2', opts.l2 ?? 0.05, { min: 0 })
   const threshold = checkNumber('threshold', opts.threshold ?? 3.5)
   const sharpness = checkNumber('sharpness', opts.sharpness ?? 2, { min: 0 })
   const n = nnz(data)

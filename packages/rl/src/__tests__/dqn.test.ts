@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { InteractionsBuilder, isRecForgeError, Random } from '@recforge/core'
+import { defaultConfig, InteractionsBuilder, isRecForgeError, Random } from '@recforge/core'
 import { Mlp } from '../internal/mlp'
-import { DQNPolicy, evaluateInSimulator, fitRewardModel, RandomPolicy, SessionSimulator, trainDQN, type RewardModel } from '../index'
+import { DQN_PARAMS, DQNPolicy, evaluateInSimulator, fitRewardModel, RandomPolicy, SessionSimulator, trainDQN, type RewardModel } from '../index'
 
 const G = 4
 const PER = 10
@@ -35,7 +35,7 @@ function vectors(seed: number): Float32Array {
 describe('DQN in the simulator', () => {
   it('learns a planted sequential pattern that a random policy misses', () => {
     const sim = new SessionSimulator(planted, { candidates: 8, sessionLength: 10, seed: 1 })
-    const dqn = new DQNPolicy({ itemVectors: vectors(2), dimensions: G + 2, historyLength: 2, hidden: 32, learningRate: 0.003, epsilon: 0.05, targetUpdate: 100, seed: 3 })
+    const dqn = new DQNPolicy({ historyLength: 2, hidden: 32, learningRate: 0.003, epsilon: 0.05, targetUpdate: 100, seed: 3 }, { itemVectors: vectors(2), dimensions: G + 2 })
     const progress: number[] = []
     const rewards = trainDQN(dqn, sim, { episodes: 300, onProgress: (e) => progress.push(e.current) })
     expect(rewards.length).toBe(300)
@@ -53,7 +53,7 @@ describe('DQN in the simulator', () => {
   })
 
   it('learns online through update() from live feedback', () => {
-    const dqn = new DQNPolicy({ itemVectors: vectors(2), dimensions: G + 2, historyLength: 1, hidden: 16, learningRate: 0.01, batchSize: 16, gamma: 0, seed: 5 })
+    const dqn = new DQNPolicy({ historyLength: 1, hidden: 16, learningRate: 0.01, batchSize: 16, gamma: 0, seed: 5 }, { itemVectors: vectors(2), dimensions: G + 2 })
     const rng = new Random(4)
     for (let t = 0; t < 1500; t++) {
       const last = rng.int(NI)
@@ -82,8 +82,11 @@ describe('DQN in the simulator', () => {
       }
       return 'none'
     }
-    expect(code(() => new DQNPolicy({ itemVectors: new Float32Array(7), dimensions: 2 }))).toBe('DIMENSION_MISMATCH')
-    const dqn = new DQNPolicy({ itemVectors: vectors(1), dimensions: G + 2 })
+    expect(code(() => new DQNPolicy({}, { itemVectors: new Float32Array(7), dimensions: 2 }))).toBe('DIMENSION_MISMATCH')
+    expect(code(() => new DQNPolicy({ hiddenUnits: 8 } as never, { itemVectors: vectors(1), dimensions: G + 2 }))).toBe('INVALID_ARGUMENT')
+    expect(() => new DQNPolicy({ learningRate: 0 }, { itemVectors: vectors(1), dimensions: G + 2 })).toThrow(/"learningRate"/)
+    expect({ ...new DQNPolicy({}, { itemVectors: vectors(1), dimensions: G + 2 }).config }).toEqual(defaultConfig(DQN_PARAMS))
+    const dqn = new DQNPolicy({}, { itemVectors: vectors(1), dimensions: G + 2 })
     expect(code(() => dqn.select({ candidates: Int32Array.of(NI) }))).toBe('UNKNOWN_ID')
     const sim = new SessionSimulator(planted, { candidates: 8, seed: 1 })
     const s = sim.reset()

@@ -24,7 +24,7 @@ function run(policy: BanditPolicy, rounds: number, seed: number): number {
 }
 
 describe('linear bandits recover a planted linear reward', () => {
-  for (const make of [() => new LinUCB({ featureDimensions: D, alpha: 0.5 }), () => new LinearThompson({ featureDimensions: D, v: 0.1 })]) {
+  for (const make of [() => new LinUCB({ alpha: 0.5 }, { featureDimensions: D }), () => new LinearThompson({ v: 0.1 }, { featureDimensions: D })]) {
     it(`${make().name}: θ̂ close to θ, late regret far below random`, () => {
       const policy = make() as LinUCB | LinearThompson
       const regret = run(policy, 2000, 11)
@@ -41,7 +41,7 @@ describe('linear bandits recover a planted linear reward', () => {
     // two users with opposite tastes over 2-d item vectors; reward = u·i
     const items = new Float32Array([1, 0, 0, 1, 0.7, 0.7, -1, 0])
     const users = new Float32Array([1, 0, 0, 1])
-    const policy = new LinUCB({ itemVectors: items, userVectors: users, dimensions: 2, alpha: 0.3 })
+    const policy = new LinUCB({ alpha: 0.3 }, { itemVectors: items, userVectors: users, dimensions: 2 })
     const rng = new Random(1)
     const candidates = Int32Array.of(0, 1, 2, 3)
     for (let t = 0; t < 400; t++) {
@@ -64,13 +64,13 @@ describe('linear bandits recover a planted linear reward', () => {
       }
       return 'none'
     }
-    expect(code(() => new LinUCB({ itemVectors: new Float32Array(5), dimensions: 2 }))).toBe('DIMENSION_MISMATCH')
-    expect(code(() => new LinUCB({}))).toBe('INVALID_ARGUMENT')
-    const p = new LinUCB({ featureDimensions: 3 })
+    expect(code(() => new LinUCB({}, { itemVectors: new Float32Array(5), dimensions: 2 }))).toBe('DIMENSION_MISMATCH')
+    expect(code(() => new LinUCB({}, {}))).toBe('INVALID_ARGUMENT')
+    const p = new LinUCB({}, { featureDimensions: 3 })
     expect(code(() => p.select({ candidates: Int32Array.of(1, 2), features: new Float32Array(5) }))).toBe('DIMENSION_MISMATCH')
     expect(code(() => p.select({ candidates: Int32Array.of(1, 2) }))).toBe('INVALID_ARGUMENT')
     expect(code(() => p.update({ candidates: Int32Array.of(1, 2), features: new Float32Array(6) }, 7, 1))).toBe('UNKNOWN_ID')
-    const q = new LinearThompson({ itemVectors: new Float32Array(4), dimensions: 2 })
+    const q = new LinearThompson({}, { itemVectors: new Float32Array(4), dimensions: 2 })
     expect(code(() => q.select({ candidates: Int32Array.of(0, 2) }))).toBe('UNKNOWN_ID')
   })
 })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { InteractionsBuilder, isRecForgeError, Random } from '@recforge/core'
-import { buildLoggedDataset, createPolicy, replayEvaluate, rlPolicies } from '../index'
+import { buildLoggedDataset, createPolicy, replayEvaluate, rlPolicies, ThompsonSampling } from '../index'
 
 describe('createPolicy and rlPolicies', () => {
   const rng = new Random(1)
@@ -24,8 +24,12 @@ describe('createPolicy and rlPolicies', () => {
   it('coerces --set strings and checks them', () => {
     const p = createPolicy('epsilon-greedy', { epsilon: '0.3' })
     expect(p.name).toBe('epsilon-greedy')
-    expect(() => createPolicy('epsilon-greedy', { epsilon: '2' })).toThrowError(/within/)
-    expect(() => createPolicy('ucb1', { nope: 1 })).toThrowError(/no parameter "nope"/)
+    expect(() => createPolicy('epsilon-greedy', { epsilon: '2' })).toThrowError(/"epsilon" must be a finite number in \[0, 1\]/)
+    expect(() => createPolicy('ucb1', { nope: 1 })).toThrowError(/unknown parameter "nope"/)
+    // the command line and the constructors share one schema: what one rejects, the other does
+    expect(() => createPolicy('thompson', { priorAlpha: '0' })).toThrowError(/priorAlpha/)
+    expect(() => new ThompsonSampling({ priorAlpha: 0 })).toThrowError(/priorAlpha/)
+    expect(() => createPolicy('linucb', { lambda: 0 }, { itemVectors: new Float32Array(8), dimensions: 2 })).toThrowError(/lambda/)
   })
 
   it('names the missing piece for unknown policies and linear policies without vectors', () => {

@@ -1,14 +1,14 @@
 import type { Random } from '@recforge/core'
+import { Adam, glorotUniform } from '@recforge/compute'
 
 /**
- * A one-hidden-layer perceptron with a scalar output (ReLU hidden units), trained with Adam on
- * typed arrays. Small enough that hand-written forward and backward passes beat tensor overhead.
+ * A one-hidden-layer perceptron with a scalar output (ReLU hidden units), trained with
+ * `@recforge/compute`'s Adam on typed arrays. Small enough that hand-written forward and backward
+ * passes beat tensor overhead.
  */
 export class Mlp {
   readonly params: Float64Array
-  private readonly m: Float64Array
-  private readonly v: Float64Array
-  private t = 0
+  private adam: Adam<Float64Array> | undefined
   // offsets into params: W1 (in × h), b1 (h), w2 (h), b2 (1)
   private readonly oB1: number
   private readonly oW2: number
@@ -25,13 +25,9 @@ export class Mlp {
     this.oB2 = this.oW2 + hidden
     this.params = new Float64Array(this.oB2 + 1)
     this.scratch = new Float64Array(hidden)
-    this.m = new Float64Array(this.params.length)
-    this.v = new Float64Array(this.params.length)
     if (rng) {
-      const l1 = Math.sqrt(6 / (inputs + hidden))
-      for (let j = 0; j < this.oB1; j++) this.params[j] = (rng.float() * 2 - 1) * l1
-      const l2 = Math.sqrt(6 / (hidden + 1))
-      for (let j = 0; j < hidden; j++) this.params[this.oW2 + j] = (rng.float() * 2 - 1) * l2
+      glorotUniform(this.params, inputs, hidden, rng, 0, this.oB1)
+      glorotUniform(this.params, hidden, 1, rng, this.oW2, hidden)
     }
   }
 
@@ -83,7 +79,10 @@ export class Mlp {
     return out
   }
 
-  /** One Adam step on the mean of 0.5·(f(x_b) − y_b)² with the error clipped to [−1, 1] (Huber). Returns the loss. */
+  /**
+   * One Adam step on the mean of 0.5·(f(x_b) − y_b)² with the error clipped to [−1, 1] (Huber).
+   * Returns the loss. The moments start on the first call, with that call's step size.
+   */
   trainBatch(x: Float64Array, y: Float64Array, lr: number): number {
     const B = y.length
     const h = this.hidden
@@ -105,17 +104,9 @@ export class Mlp {
         for (let k = 0; k < this.inputs; k++) g[k * h + j]! += dh * x[o + k]!
       }
     }
-    this.t++
-    const b1 = 0.9
-    const b2 = 0.999
-    const c1 = 1 - Math.pow(b1, this.t)
-    const c2 = 1 - Math.pow(b2, this.t)
-    for (let j = 0; j < p.length; j++) {
-      const gj = g[j]!
-      const mj = (this.m[j] = b1 * this.m[j]! + (1 - b1) * gj)
-      const vj = (this.v[j] = b2 * this.v[j]! + (1 - b2) * gj * gj)
-      p[j]! -= (lr * (mj / c1)) / (Math.sqrt(vj / c2) + 1e-8)
-    }
+    this.adam ??= new Adam(p, { learningRate: lr })
+    this.adam.step()
+    this.adam.update(p, g, 0, 0, p.length)
     return loss / B
   }
 }
