@@ -1,20 +1,8 @@
-import {
-  BaseRecommender,
-  defineParams,
-  param,
-  Random,
-  RecForgeError,
-  requireTensor,
-  resolveConfig,
-  type ConfigOf,
-  type FitOptions,
-  type Interactions,
-  type ModelArtifacts,
-  type ModelState,
-} from '@recforge/core'
+import { defineParams, param, Random, resolveConfig, type ConfigOf, type FitOptions, type Interactions } from '@recforge/core'
 import { glorotUniform } from '@recforge/compute'
 import { Batcher, initBackend, matMul, tf } from '@recforge/tf'
 import { activeUsers, denseRows, minimizeStep, trainUserEpochs } from './internal/common'
+import { GANRecommender } from './internal/model'
 
 /** The parameters of {@link CFGAN} (the `cfgan` model). */
 export const CFGAN_PARAMS = defineParams({
@@ -59,12 +47,8 @@ function sampleMask(purchases: Float32Array, ratio: number, rng: Random, include
  * @throws RecForgeError INVALID_ARGUMENT for options out of range; EMPTY_INPUT for empty data;
  * NOT_FITTED / UNKNOWN_ID when scoring; ABORTED when the signal fires.
  */
-export class CFGAN extends BaseRecommender<CFGANConfig> {
+export class CFGAN extends GANRecommender<CFGANConfig, 'w1' | 'b1' | 'w2' | 'b2'> {
   readonly name = 'cfgan'
-  private w1: Float32Array | undefined
-  private b1: Float32Array | undefined
-  private w2: Float32Array | undefined
-  private b2: Float32Array | undefined
 
   constructor(config: Partial<CFGANConfig> = {}) {
     super(resolveConfig(CFGAN_PARAMS, config, { model: 'cfgan' }))
@@ -123,10 +107,7 @@ export class CFGAN extends BaseRecommender<CFGANConfig> {
         })
         return { generatorLoss, discriminatorLoss }
       })
-      this.w1 = (await gW1.data()) as Float32Array
-      this.b1 = (await gB1.data()) as Float32Array
-      this.w2 = (await gW2.data()) as Float32Array
-      this.b2 = (await gB2.data()) as Float32Array
+      await this.keepWeights({ w1: gW1, b1: gB1, w2: gW2, b2: gB2 })
     } finally {
       optG.dispose()
       optD.dispose()
@@ -137,9 +118,7 @@ export class CFGAN extends BaseRecommender<CFGANConfig> {
   /** Generator logits: relu(b1 + Σ over purchased items of W1 rows) · W2 + b2, in plain typed arrays. */
   protected scoreAll(user: number, out: Float32Array): void {
     const s = this.requireFitted()
-    const w1 = this.w1!
-    const b1 = this.b1!
-    const w2 = this.w2!
+    const { w1, b1, w2, b2 } = this.weights!
     const n = out.length
     const h = b1.length
     const hid = Float32Array.from(b1)
@@ -147,7 +126,7 @@ export class CFGAN extends BaseRecommender<CFGANConfig> {
       const row = s.indices[k]! * h
       for (let j = 0; j < h; j++) hid[j]! += w1[row + j]!
     }
-    out.set(this.b2!)
+    out.set(b2)
     for (let j = 0; j < h; j++) {
       const a = hid[j]!
       if (a <= 0) continue
@@ -156,23 +135,9 @@ export class CFGAN extends BaseRecommender<CFGANConfig> {
     }
   }
 
-  protected override saveState(): ModelState {
-    return { tensors: { w1: this.w1!, b1: this.b1!, w2: this.w2!, b2: this.b2! } }
-  }
-
-  protected override restoreState(a: ModelArtifacts): void {
+  protected weightSizes(): Record<'w1' | 'b1' | 'w2' | 'b2', number> {
     const n = this.numItems
     const h = this.config.hidden
-    const w1 = requireTensor(a, 'w1', Float32Array)
-    const b1 = requireTensor(a, 'b1', Float32Array)
-    const w2 = requireTensor(a, 'w2', Float32Array)
-    const b2 = requireTensor(a, 'b2', Float32Array)
-    if (w1.length !== n * h || b1.length !== h || w2.length !== h * n || b2.length !== n) {
-      throw new RecForgeError('PARSE_ERROR', `cfgan artifacts: weight sizes (w1 ${w1.length}, b1 ${b1.length}, w2 ${w2.length}, b2 ${b2.length}) do not match ${n} items and ${h} hidden units`)
-    }
-    this.w1 = w1
-    this.b1 = b1
-    this.w2 = w2
-    this.b2 = b2
+    return { w1: n * h, b1: h, w2: h * n, b2: n }
   }
 }

@@ -1,19 +1,7 @@
-import {
-  BaseRecommender,
-  defineParams,
-  param,
-  Random,
-  RecForgeError,
-  requireTensor,
-  resolveConfig,
-  type ConfigOf,
-  type FitOptions,
-  type Interactions,
-  type ModelArtifacts,
-  type ModelState,
-} from '@recforge/core'
+import { defineParams, param, Random, RecForgeError, resolveConfig, type ConfigOf, type FitOptions, type Interactions } from '@recforge/core'
 import { Batcher, initBackend, matMul, tf } from '@recforge/tf'
 import { activeUsers, denseRows, minimizeStep, normalInit, trainUserEpochs } from './internal/common'
+import { GANRecommender } from './internal/model'
 
 /** The parameters of {@link IRGAN} (the `irgan` model). */
 export const IRGAN_PARAMS = defineParams({
@@ -66,11 +54,8 @@ function sampleFrom(cdf: Float64Array, count: number, rng: Random, out: Int32Arr
  * @throws RecForgeError INVALID_ARGUMENT for options out of range; EMPTY_INPUT for empty data;
  * NOT_FITTED / UNKNOWN_ID when scoring; ABORTED when the signal fires.
  */
-export class IRGAN extends BaseRecommender<IRGANConfig> {
+export class IRGAN extends GANRecommender<IRGANConfig, 'userEmb' | 'itemEmb' | 'itemBias'> {
   readonly name = 'irgan'
-  private userEmb: Float32Array | undefined
-  private itemEmb: Float32Array | undefined
-  private itemBias: Float32Array | undefined
 
   constructor(config: Partial<IRGANConfig> = {}) {
     const c = resolveConfig(IRGAN_PARAMS, config, { model: 'irgan' })
@@ -189,9 +174,7 @@ export class IRGAN extends BaseRecommender<IRGANConfig> {
         idx.dispose()
         return { generatorLoss, discriminatorLoss }
       })
-      this.userEmb = (await gU.data()) as Float32Array
-      this.itemEmb = (await gI.data()) as Float32Array
-      this.itemBias = (await gB.data()) as Float32Array
+      await this.keepWeights({ userEmb: gU, itemEmb: gI, itemBias: gB })
     } finally {
       optG.dispose()
       optD.dispose()
@@ -202,9 +185,7 @@ export class IRGAN extends BaseRecommender<IRGANConfig> {
   /** Generator logits g_u·g_i + b_i (the policy's ranking; the temperature does not change the order). */
   protected scoreAll(user: number, out: Float32Array): void {
     const d = this.config.factors
-    const U = this.userEmb!
-    const I = this.itemEmb!
-    const bias = this.itemBias!
+    const { userEmb: U, itemEmb: I, itemBias: bias } = this.weights!
     const uo = user * d
     for (let i = 0; i < out.length; i++) {
       let s = bias[i]!
@@ -217,32 +198,18 @@ export class IRGAN extends BaseRecommender<IRGANConfig> {
   /** Row-major item vectors of the generator (items × factors). */
   itemVectors(): { vectors: Float32Array; dimensions: number } {
     this.requireFitted()
-    return { vectors: this.itemEmb!, dimensions: this.config.factors }
+    return { vectors: this.weights!.itemEmb, dimensions: this.config.factors }
   }
 
   /** The generator's vector of `user`. */
   userVector(user: number): Float32Array {
     this.checkUser(user)
     const d = this.config.factors
-    return this.userEmb!.slice(user * d, user * d + d)
+    return this.weights!.userEmb.slice(user * d, user * d + d)
   }
 
-  protected override saveState(): ModelState {
-    return { tensors: { userEmb: this.userEmb!, itemEmb: this.itemEmb!, itemBias: this.itemBias! } }
-  }
-
-  protected override restoreState(a: ModelArtifacts): void {
-    const userEmb = requireTensor(a, 'userEmb', Float32Array)
-    const itemEmb = requireTensor(a, 'itemEmb', Float32Array)
-    const itemBias = requireTensor(a, 'itemBias', Float32Array)
-    const nU = this.numUsers
-    const nI = this.numItems
+  protected weightSizes(): Record<'userEmb' | 'itemEmb' | 'itemBias', number> {
     const d = this.config.factors
-    if (userEmb.length !== nU * d || itemEmb.length !== nI * d || itemBias.length !== nI) {
-      throw new RecForgeError('PARSE_ERROR', `irgan artifacts: embedding sizes (userEmb ${userEmb.length}, itemEmb ${itemEmb.length}, itemBias ${itemBias.length}) do not match ${nU} users, ${nI} items, ${d} factors`)
-    }
-    this.userEmb = userEmb
-    this.itemEmb = itemEmb
-    this.itemBias = itemBias
+    return { userEmb: this.numUsers * d, itemEmb: this.numItems * d, itemBias: this.numItems }
   }
 }
