@@ -1,4 +1,5 @@
-import { defineParams, param, Random, RecForgeError, resolveConfig, type ConfigOf, type ParamSchema } from '@recforge/core'
+import { Random, RecForgeError, resolveConfig, type ParamSchema } from '@recforge/core'
+import { EPSILON_GREEDY_PARAMS, RANDOM_PARAMS, THOMPSON_PARAMS, UCB1_PARAMS, type EpsilonGreedyConfig, type RandomPolicyConfig, type ThompsonSamplingConfig, type UCB1Config } from './params'
 import { argmaxRandomTie, beta } from './internal/sampling'
 import type { BanditContext, BanditPolicy } from './types'
 
@@ -76,9 +77,6 @@ function savedRng(policy: string, s: Readonly<Record<string, Float64Array>>): Fl
   return rng
 }
 
-/** The seed every policy has. */
-export const seedParam = param.int({ default: 42, description: 'seed of exploration, tie-breaking and posterior draws' })
-
 /** A policy's checked configuration and its seeded generator, from its schema. */
 export abstract class ConfiguredPolicy<C extends { seed: number }> {
   abstract readonly name: string
@@ -108,16 +106,6 @@ abstract class CountingPolicy<C extends { seed: number }> extends ConfiguredPoli
     this.rng.setState(rng)
   }
 }
-
-/** The parameters of {@link EpsilonGreedy} (`epsilon-greedy`). */
-export const EPSILON_GREEDY_PARAMS = defineParams({
-  epsilon: param.float({ default: 0.1, min: 0, max: 1, description: 'probability of a uniformly random candidate instead of the best mean' }),
-  initialValue: param.float({ default: 0, description: 'mean reward assumed for an item never tried' }),
-  seed: seedParam,
-})
-
-/** The configuration of {@link EpsilonGreedy}: see {@link EPSILON_GREEDY_PARAMS}. */
-export type EpsilonGreedyConfig = ConfigOf<typeof EPSILON_GREEDY_PARAMS>
 
 /**
  * Epsilon-greedy over items: with probability ε a random candidate, otherwise the candidate with
@@ -174,15 +162,6 @@ export class EpsilonGreedy extends CountingPolicy<EpsilonGreedyConfig> {
   }
 }
 
-/** The parameters of {@link UCB1} (`ucb1`). */
-export const UCB1_PARAMS = defineParams({
-  exploration: param.float({ default: 1, min: 0, description: 'multiplier c of the confidence width c·sqrt(2 ln t / n)' }),
-  seed: seedParam,
-})
-
-/** The configuration of {@link UCB1}: see {@link UCB1_PARAMS}. */
-export type UCB1Config = ConfigOf<typeof UCB1_PARAMS>
-
 /**
  * UCB1 (Auer, Cesa-Bianchi and Fischer 2002): every candidate never tried first, then the highest
  * mean + sqrt(2 ln t / n). For rewards in [0, 1] its expected regret grows as O(log t).
@@ -219,16 +198,6 @@ export class UCB1 extends CountingPolicy<UCB1Config> {
     this.stats.add(item, reward)
   }
 }
-
-/** The parameters of {@link ThompsonSampling} (`thompson`). */
-export const THOMPSON_PARAMS = defineParams({
-  priorAlpha: param.float({ default: 1, min: 0, exclusiveMin: true, description: 'prior successes alpha of every item\'s Beta prior' }),
-  priorBeta: param.float({ default: 1, min: 0, exclusiveMin: true, description: 'prior failures beta of every item\'s Beta prior' }),
-  seed: seedParam,
-})
-
-/** The configuration of {@link ThompsonSampling}: see {@link THOMPSON_PARAMS}. */
-export type ThompsonSamplingConfig = ConfigOf<typeof THOMPSON_PARAMS>
 
 /**
  * Beta-Bernoulli Thompson sampling: draws each candidate's click rate from its Beta posterior and
@@ -268,12 +237,6 @@ export class ThompsonSampling extends CountingPolicy<ThompsonSamplingConfig> {
     this.stats.add(item, r)
   }
 }
-
-/** The parameters of {@link RandomPolicy} (`random`). */
-export const RANDOM_PARAMS = defineParams({ seed: seedParam })
-
-/** The configuration of {@link RandomPolicy}: see {@link RANDOM_PARAMS}. */
-export type RandomPolicyConfig = ConfigOf<typeof RANDOM_PARAMS>
 
 /**
  * Uniformly random choice among the candidates: the exploration floor every learner must beat,

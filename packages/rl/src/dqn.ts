@@ -1,25 +1,10 @@
-import { checkNumber, defineParams, param, RecForgeError, throwIfAborted, type ConfigOf, type RunOptions } from '@recforge/core'
-import { checkCandidates, ConfiguredPolicy, seedParam } from './bandits'
+import { checkNumber, RecForgeError, throwIfAborted, type RunOptions } from '@recforge/core'
+import { checkCandidates, ConfiguredPolicy } from './bandits'
+import { DQN_PARAMS, type DQNConfig } from './params'
 import { argmaxRandomTie } from './internal/sampling'
 import { Mlp } from './internal/mlp'
 import type { SessionSimulator } from './simulator'
 import type { BanditContext, BanditPolicy } from './types'
-
-/** The parameters of {@link DQNPolicy}. */
-export const DQN_PARAMS = defineParams({
-  historyLength: param.int({ default: 3, min: 1, description: 'recent items in the state (their vectors concatenated, most recent first, zero-padded)' }),
-  hidden: param.int({ default: 64, min: 1, description: 'hidden units of the Q-network' }),
-  learningRate: param.float({ default: 0.001, min: 0, exclusiveMin: true, description: 'Adam step size' }),
-  gamma: param.float({ default: 0.9, min: 0, max: 1, description: 'discount factor' }),
-  epsilon: param.float({ default: 0.1, min: 0, max: 1, description: 'probability of a random candidate in select (exploration; 0 = greedy)' }),
-  batchSize: param.int({ default: 32, min: 1, description: 'transitions per gradient step' }),
-  bufferSize: param.int({ default: 10_000, min: 1, description: 'capacity of the replay buffer (the oldest transitions are overwritten)' }),
-  targetUpdate: param.int({ default: 200, min: 1, description: 'gradient steps between copies of the online network into the target network' }),
-  seed: seedParam,
-})
-
-/** The configuration of {@link DQNPolicy}: see {@link DQN_PARAMS}. */
-export type DQNConfig = ConfigOf<typeof DQN_PARAMS>
 
 /** The item vectors a {@link DQNPolicy} reads states and actions from. */
 export interface DQNVectors {

@@ -1,5 +1,6 @@
-import { defineParams, param, RecForgeError, type ConfigOf, type ParamSchema } from '@recforge/core'
-import { checkCandidates, ConfiguredPolicy, seedParam } from './bandits'
+import { RecForgeError, type ParamSchema } from '@recforge/core'
+import { checkCandidates, ConfiguredPolicy } from './bandits'
+import { LINTS_PARAMS, LINUCB_PARAMS, type LinearThompsonConfig, type LinUCBConfig } from './params'
 import { argmaxRandomTie } from './internal/sampling'
 import type { BanditContext, BanditPolicy } from './types'
 
@@ -76,8 +77,6 @@ class Featurizer {
     return out
   }
 }
-
-const lambda = param.float({ default: 1, min: 0, exclusiveMin: true, description: 'ridge penalty lambda: A starts as lambda·I' })
 
 /** Ridge-regression state shared by the linear bandits: A⁻¹ (kept by Sherman-Morrison), b and θ = A⁻¹b. */
 abstract class LinearBandit<C extends { lambda: number; seed: number }> extends ConfiguredPolicy<C> implements BanditPolicy {
@@ -161,16 +160,6 @@ abstract class LinearBandit<C extends { lambda: number; seed: number }> extends 
   }
 }
 
-/** The parameters of {@link LinUCB} (`linucb`). */
-export const LINUCB_PARAMS = defineParams({
-  alpha: param.float({ default: 1, min: 0, description: 'width alpha of the confidence bonus alpha·sqrt(xᵀA⁻¹x)' }),
-  lambda,
-  seed: seedParam,
-})
-
-/** The configuration of {@link LinUCB}: see {@link LINUCB_PARAMS}. */
-export type LinUCBConfig = ConfigOf<typeof LINUCB_PARAMS>
-
 /**
  * LinUCB (Li, Chu, Langford and Schapire 2010) with one shared weight vector: a candidate's
  * expected reward is θ·x, where x comes from item (and user) vectors or from `context.features`;
@@ -205,16 +194,6 @@ export class LinUCB extends LinearBandit<LinUCBConfig> {
     return c[argmaxRandomTie(u, this.rng)]!
   }
 }
-
-/** The parameters of {@link LinearThompson} (`lints`). */
-export const LINTS_PARAMS = defineParams({
-  v: param.float({ default: 0.5, min: 0, description: 'scale v of the posterior: θ̃ ~ N(θ̂, v²A⁻¹)' }),
-  lambda,
-  seed: seedParam,
-})
-
-/** The configuration of {@link LinearThompson}: see {@link LINTS_PARAMS}. */
-export type LinearThompsonConfig = ConfigOf<typeof LINTS_PARAMS>
 
 /**
  * Linear Thompson sampling (Agrawal and Goyal 2013): draws θ̃ ~ N(θ̂, v²A⁻¹) and shows the

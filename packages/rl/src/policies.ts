@@ -1,6 +1,7 @@
 import { defineParams, param, RecForgeError, resolveConfig, type Interactions, type ParamSchema, type ParamValue } from '@recforge/core'
-import { EPSILON_GREEDY_PARAMS, EpsilonGreedy, RANDOM_PARAMS, RandomPolicy, THOMPSON_PARAMS, ThompsonSampling, UCB1_PARAMS, UCB1 } from './bandits'
-import { LINTS_PARAMS, LINUCB_PARAMS, LinearThompson, LinUCB } from './linear'
+import { EpsilonGreedy, RandomPolicy, ThompsonSampling, UCB1 } from './bandits'
+import { LinearThompson, LinUCB } from './linear'
+import { EPSILON_GREEDY_PARAMS, LINTS_PARAMS, LINUCB_PARAMS, RANDOM_PARAMS, THOMPSON_PARAMS, UCB1_PARAMS } from './params'
 import { fitRewardModel } from './simulator'
 import type { BanditPolicy, LoggedEvents } from './types'
 
