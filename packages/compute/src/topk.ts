@@ -55,12 +55,7 @@ export class TopKHeap {
     while (x > 0) {
       const p = (x - 1) >> 1
       if (!(S[x]! < S[p]! || (S[x] === S[p] && J[x]! > J[p]!))) break
-      const ts = S[x]!
-      const tj = J[x]!
-      S[x] = S[p]!
-      J[x] = J[p]!
-      S[p] = ts
-      J[p] = tj
+      this.swap(x, p)
       x = p
     }
   }
@@ -97,13 +92,19 @@ export class TopKHeap {
       if (l < size && (S[l]! < S[m]! || (S[l] === S[m] && J[l]! > J[m]!))) m = l
       if (r < size && (S[r]! < S[m]! || (S[r] === S[m] && J[r]! > J[m]!))) m = r
       if (m === x) break
-      const ts = S[x]!
-      const tj = J[x]!
-      S[x] = S[m]!
-      J[x] = J[m]!
-      S[m] = ts
-      J[m] = tj
+      this.swap(x, m)
       x = m
     }
+  }
+
+  private swap(x: number, y: number): void {
+    const S = this.score
+    const J = this.index
+    const ts = S[x]!
+    const tj = J[x]!
+    S[x] = S[y]!
+    J[x] = J[y]!
+    S[y] = ts
+    J[y] = tj
   }
 }
