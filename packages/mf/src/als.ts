@@ -11,12 +11,12 @@ import {
   type Interactions,
   type ModelArtifacts,
 } from '@recforge/core'
+import { ownedCopy, toShared } from '@recforge/compute'
 import { FactorRecommender, type FoldedUser } from './factorModel'
-import { alsKernel, alsWasmKernel, type AlsKernelArgs, type AlsWasmKernelArgs } from './internal/kernels'
+import { alsKernel, type AlsKernelArgs, type AlsWasmKernelArgs } from './internal/kernels'
 import { createAlsWasmSpace, type AlsWasmSpace, type WasmCsr } from './internal/wasmSpace'
 import { gramMatrix } from './internal/linalg'
-import { createPool, sharedLike, splitRows, type KernelPool } from './internal/pool'
-import { resolveWorkers } from './internal/workers'
+import { rowRanges, startPool, type MfPool } from './internal/parallel'
 
 /** Options of {@link ALS}. */
 export interface ALSConfig {
@@ -103,66 +103,64 @@ export class ALS extends FactorRecommender<Resolved> {
     const nu = data.users.size
     const ni = data.items.size
     const n = nnz(data)
-    const workers = await resolveWorkers(c.workers, n)
-    const pool: KernelPool | undefined = workers > 1 ? await createPool(workers) : undefined
+    const pool = await startPool(c.workers, n)
     try {
       const rng = new Random(opts.seed ?? c.seed)
       const initU = rng.fillNormal(new Float32Array(nu * k), 0, c.initStd) as Float32Array
       const initV = rng.fillNormal(new Float32Array(ni * k), 0, c.initStd) as Float32Array
-      const space = c.solver === 'cg' && c.wasm ? createAlsWasmSpace(nu, ni, n, k, pool ? pool.size : 1) : undefined
+      const space = c.solver === 'cg' && c.wasm ? createAlsWasmSpace(nu, ni, n, k, pool.threads) : undefined
       const run = space ? this.wasmHalfSteps(space, data, initU, initV, pool) : this.jsHalfSteps(data, initU, initV, pool)
       for (let it = 0; it < c.iterations; it++) {
         throwIfAborted(opts.signal, 'ALS fit')
         // items first, then users: the final user vectors are then exactly what fold-in gives
         await run.items()
         await run.users()
-        opts.onProgress?.({ stage: 'iteration', current: it + 1, total: c.iterations, ...(pool ? { message: `${pool.size} workers` } : {}) })
+        opts.onProgress?.({ stage: 'iteration', current: it + 1, total: c.iterations, ...(pool.shared ? { message: `${pool.threads} workers` } : {}) })
       }
       const { U, V } = run
       this.k = k
-      this.userFactors = U.buffer instanceof SharedArrayBuffer ? new Float32Array(U) : U
-      this.itemFactors = V.buffer instanceof SharedArrayBuffer ? new Float32Array(V) : V
+      this.userFactors = ownedCopy(U)
+      this.itemFactors = ownedCopy(V)
       this.userBias = undefined
       this.itemBias = undefined
       this.globalMean = 0
       this.gramCache = undefined
       this.rememberTraining(data)
     } finally {
-      await pool?.close()
+      await pool.close()
     }
   }
 
-  /** The float64 TypeScript half-steps (both solvers), on shared arrays when a pool runs them. */
-  private jsHalfSteps(data: Interactions, initU: Float32Array, initV: Float32Array, pool: KernelPool | undefined): HalfSteps {
+  /** The float64 TypeScript half-steps (both solvers), on shared arrays when several threads run them. */
+  private jsHalfSteps(data: Interactions, initU: Float32Array, initV: Float32Array, pool: MfPool): HalfSteps {
     const c = this.config
     const k = c.factors
     const nu = data.users.size
     const ni = data.items.size
     const n = nnz(data)
-    const shared = pool !== undefined
-    const U = sharedLike(initU, shared)
-    const V = sharedLike(initV, shared)
+    const shared = pool.shared
+    const U = toShared(initU, shared)
+    const V = toShared(initV, shared)
     const byUser = {
-      indptr: sharedLike(data.indptr.slice(0, nu + 1), shared),
-      indices: sharedLike(data.indices.slice(0, n), shared),
-      values: sharedLike(data.values.slice(0, n), shared),
+      indptr: toShared(data.indptr.slice(0, nu + 1), shared),
+      indices: toShared(data.indices.slice(0, n), shared),
+      values: toShared(data.values.slice(0, n), shared),
     }
     const t = transpose(data)
-    const byItem = { indptr: sharedLike(t.indptr, shared), indices: sharedLike(t.indices, shared), values: sharedLike(t.values, shared) }
+    const byItem = { indptr: toShared(t.indptr, shared), indices: toShared(t.indices, shared), values: toShared(t.values, shared) }
     const cgSteps = c.solver === 'cholesky' ? 0 : c.cgSteps
-    const userParts = pool ? splitRows(byUser.indptr, nu, pool.size, 2 * k) : [[0, nu] as [number, number]]
-    const itemParts = pool ? splitRows(byItem.indptr, ni, pool.size, 2 * k) : [[0, ni] as [number, number]]
+    const userParts = rowRanges(byUser.indptr, nu, pool.threads, 2 * k)
+    const itemParts = rowRanges(byItem.indptr, ni, pool.threads, 2 * k)
     const half = async (csr: typeof byUser, rows: Array<[number, number]>, fixed: Float32Array, fixedRows: number, out: Float32Array) => {
-      const gram = sharedLike(gramMatrix(fixed, fixedRows, k, c.reg), shared)
+      const gram = toShared(gramMatrix(fixed, fixedRows, k, c.reg), shared)
       const args: AlsKernelArgs[] = rows.map(([start, end]) => ({ start, end, k, ...csr, fixed, gram, alpha: c.alpha, out, cgSteps }))
-      if (pool) await pool.run('als', args)
-      else for (const a of args) alsKernel(a)
+      await pool.run('als', args)
     }
     return { U, V, items: () => half(byItem, itemParts, U, nu, V), users: () => half(byUser, userParts, V, ni, U) }
   }
 
   /** The WebAssembly SIMD conjugate-gradient half-steps, with everything in one shared memory. */
-  private wasmHalfSteps(space: AlsWasmSpace, data: Interactions, initU: Float32Array, initV: Float32Array, pool: KernelPool | undefined): HalfSteps {
+  private wasmHalfSteps(space: AlsWasmSpace, data: Interactions, initU: Float32Array, initV: Float32Array, pool: MfPool): HalfSteps {
     const c = this.config
     const k = c.factors
     const nu = data.users.size
@@ -178,8 +176,8 @@ export class ALS extends FactorRecommender<Resolved> {
     byItem.indptr.set(t.indptr)
     byItem.indices.set(t.indices)
     byItem.values.set(t.values)
-    const userParts = pool ? splitRows(byUser.indptr, nu, pool.size, 2 * k) : [[0, nu] as [number, number]]
-    const itemParts = pool ? splitRows(byItem.indptr, ni, pool.size, 2 * k) : [[0, ni] as [number, number]]
+    const userParts = rowRanges(byUser.indptr, nu, pool.threads, 2 * k)
+    const itemParts = rowRanges(byItem.indptr, ni, pool.threads, 2 * k)
     const half = async (csr: WasmCsr, rows: Array<[number, number]>, fixed: Float32Array, fixedRows: number, out: Float32Array) => {
       gram.set(gramMatrix(fixed, fixedRows, k, c.reg))
       const args: AlsWasmKernelArgs[] = rows.map(([start, end], task) => ({
@@ -198,8 +196,7 @@ export class ALS extends FactorRecommender<Resolved> {
         cgSteps: c.cgSteps,
         scratch: space.scratch + task * 16 * k,
       }))
-      if (pool) await pool.run('alsWasm', args)
-      else for (const a of args) alsWasmKernel(a)
+      await pool.run('alsWasm', args)
     }
     return { U, V, items: () => half(byItem, itemParts, U, nu, V), users: () => half(byUser, userParts, V, ni, U) }
   }

@@ -11,11 +11,11 @@ import {
   type Interactions,
   type ModelArtifacts,
 } from '@recforge/core'
+import { ownedCopy, toShared } from '@recforge/compute'
 import { FactorRecommender, type FoldedUser } from './factorModel'
-import { bprKernel, type BprKernelArgs, type BprKernelResult } from './internal/kernels'
-import { createPool, sharedLike, splitRows, type KernelPool } from './internal/pool'
+import { bprKernel, type BprKernelArgs } from './internal/kernels'
+import { rowRanges, startPool } from './internal/parallel'
 import { createFactorWasmSpace } from './internal/wasmSpace'
-import { resolveWorkers } from './internal/workers'
 
 /** Options of {@link BPR}. */
 export interface BPRConfig {
@@ -98,9 +98,8 @@ export class BPR extends FactorRecommender<Resolved> {
     const ni = data.items.size
     const n = nnz(data)
     if (ni < 2) throw new RecForgeError('INVALID_ARGUMENT', `bpr needs at least 2 items to sample negatives; got ${ni}`)
-    const workers = await resolveWorkers(c.workers, n)
-    const pool: KernelPool | undefined = workers > 1 ? await createPool(workers) : undefined
-    const shared = pool !== undefined
+    const pool = await startPool(c.workers, n)
+    const shared = pool.shared
     try {
       const rng = new Random(opts.seed ?? c.seed)
       const initU = rng.fillNormal(new Float32Array(nu * k), 0, c.initStd) as Float32Array
@@ -108,13 +107,13 @@ export class BPR extends FactorRecommender<Resolved> {
       const space = c.wasm ? createFactorWasmSpace(nu, ni, k) : undefined
       space?.U.set(initU)
       space?.V.set(initV)
-      const U = space ? space.U : sharedLike(initU, shared)
-      const V = space ? space.V : sharedLike(initV, shared)
-      const B = sharedLike(new Float32Array(ni), shared)
+      const U = space ? space.U : toShared(initU, shared)
+      const V = space ? space.V : toShared(initV, shared)
+      const B = toShared(new Float32Array(ni), shared)
       // rows sorted so negatives can be checked by binary search
-      const indptr = sharedLike(data.indptr.slice(0, nu + 1), shared)
-      const indices = sharedLike(data.indices.slice(0, n), shared)
-      const rowOf = sharedLike(new Int32Array(n), shared)
+      const indptr = toShared(data.indptr.slice(0, nu + 1), shared)
+      const indices = toShared(data.indices.slice(0, n), shared)
+      const rowOf = toShared(new Int32Array(n), shared)
       for (let u = 0; u < nu; u++) {
         indices.subarray(indptr[u]!, indptr[u + 1]!).sort()
         rowOf.fill(u, indptr[u]!, indptr[u + 1]!)
@@ -125,9 +124,9 @@ export class BPR extends FactorRecommender<Resolved> {
         negCdf = new Float64Array(ni)
         let acc = 0
         for (let i = 0; i < ni; i++) negCdf[i] = acc += Math.pow(counts[i]! + 1, c.popularityExponent)
-        negCdf = sharedLike(negCdf, shared)
+        negCdf = toShared(negCdf, shared)
       }
-      const parts = pool ? splitRows(indptr, nu, pool.size, 0) : [[0, nu] as [number, number]]
+      const parts = rowRanges(indptr, nu, pool.threads, 0)
       for (let ep = 0; ep < c.epochs; ep++) {
         throwIfAborted(opts.signal, 'BPR fit')
         const args: BprKernelArgs[] = parts.map(([a, b]) => ({
@@ -150,7 +149,7 @@ export class BPR extends FactorRecommender<Resolved> {
           freezeItems: false,
           ...(space ? { module: space.module, memory: space.memory } : {}),
         }))
-        const results: BprKernelResult[] = pool ? await pool.run<BprKernelResult>('bpr', args) : args.map((a) => bprKernel(a, Random))
+        const results = await pool.run('bpr', args)
         if (opts.onProgress) {
           let loss = 0
           let correct = 0
@@ -165,14 +164,14 @@ export class BPR extends FactorRecommender<Resolved> {
         }
       }
       this.k = k
-      this.userFactors = U.buffer instanceof SharedArrayBuffer ? new Float32Array(U) : U
-      this.itemFactors = V.buffer instanceof SharedArrayBuffer ? new Float32Array(V) : V
-      this.itemBias = shared ? new Float32Array(B) : B
+      this.userFactors = ownedCopy(U)
+      this.itemFactors = ownedCopy(V)
+      this.itemBias = ownedCopy(B)
       this.userBias = undefined
       this.globalMean = 0
       this.rememberTraining(data)
     } finally {
-      await pool?.close()
+      await pool.close()
     }
   }
 
@@ -212,7 +211,6 @@ export class BPR extends FactorRecommender<Resolved> {
         verifyNegatives: true,
         freezeItems: true,
       },
-      Random,
     )
     return { vector: vec, bias: 0 }
   }

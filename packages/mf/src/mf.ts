@@ -10,7 +10,7 @@ import {
 } from '@recforge/core'
 import { FactorRecommender, type FoldedUser } from './factorModel'
 import { checkLrDecay, ratingFoldIn, rowsOf, validationSplit } from './internal/ratings'
-import { createMfWasmSpace } from './internal/wasmSpace'
+import { createMfWasmSpace, type MfSgdState } from './internal/wasmSpace'
 
 /** Options of {@link MF}; names and meanings follow Surprise's `SVD`. */
 export interface MFConfig {
@@ -249,15 +249,7 @@ export class MF extends FactorRecommender<Resolved & { wasm: boolean }> {
 }
 
 /** One SGD epoch of biased MF in TypeScript (the fallback of the WebAssembly kernel); returns the summed squared error. */
-function mfEpoch(a: {
-  order: Int32Array
-  rowOf: Int32Array
-  items: Int32Array
-  ratings: Float32Array
-  P: Float64Array
-  Q: Float64Array
-  bu: Float64Array
-  bi: Float64Array
+function mfEpoch(a: MfSgdState & {
   k: number
   mu: number
   lr: number

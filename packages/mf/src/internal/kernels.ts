@@ -1,9 +1,11 @@
 /**
- * Hot loops shared by the single-threaded path and the worker threads. Each kernel is one
- * self-contained function (no imports, no free variables but JS globals) so that its source can
- * be shipped to a worker with `Function.prototype.toString`; the single-threaded path calls the
- * very same function, which keeps both paths numerically identical per row.
+ * Hot loops shared by the single-threaded path and the worker threads. The worker entry
+ * (kernels.worker.ts) serves {@link mfKernels}, bundled with what they import into
+ * kernels.worker.generated.ts; the calling thread runs the very same functions, which keeps both
+ * paths numerically identical per row.
  */
+import { choleskySolve, instantiateWasm } from '@recforge/compute'
+import { Random } from '@recforge/core'
 
 /** Arguments of {@link alsKernel}: solve rows `start..end` of one ALS half-step. */
 export interface AlsKernelArgs {
@@ -34,6 +36,7 @@ export interface AlsKernelArgs {
  */
 export function alsKernel(a: AlsKernelArgs): void {
   const { start, end, k, indptr, indices, values, fixed, gram, alpha, out, cgSteps } = a
+  // conjugate gradient: iterate x, residual r, direction p, A p; the exact solve turns r into x
   const x = new Float64Array(k)
   const r = new Float64Array(k)
   const p = new Float64Array(k)
@@ -46,39 +49,14 @@ export function alsKernel(a: AlsKernelArgs): void {
     if (cgSteps > 0) {
       for (let f = 0; f < k; f++) x[f] = out[xo + f]!
       // r = b - A x = Σ (c·p - (c-1)·(y·x)) y - G x
-      for (let f = 0; f < k; f++) {
-        let s = 0
-        const go = f * k
-        for (let g = 0; g < k; g++) s += gram[go + g]! * x[g]!
-        r[f] = -s
-      }
+      gramTimes(gram, x, r, k)
+      for (let f = 0; f < k; f++) r[f] = -r[f]!
       for (let e = a0; e < a1; e++) {
         const v = values[e]!
         const c = 1 + alpha * (v < 0 ? -v : v)
         const pref = v > 0 ? 1 : 0
         const yo = indices[e]! * k
-        // unrolled by four with independent sums: V8 keeps them in registers
-        let d0 = 0
-        let d1 = 0
-        let d2 = 0
-        let d3 = 0
-        let f = 0
-        for (; f + 3 < k; f += 4) {
-          d0 += fixed[yo + f]! * x[f]!
-          d1 += fixed[yo + f + 1]! * x[f + 1]!
-          d2 += fixed[yo + f + 2]! * x[f + 2]!
-          d3 += fixed[yo + f + 3]! * x[f + 3]!
-        }
-        for (; f < k; f++) d0 += fixed[yo + f]! * x[f]!
-        const w = c * pref - (c - 1) * (d0 + d1 + d2 + d3)
-        f = 0
-        for (; f + 3 < k; f += 4) {
-          r[f]! += w * fixed[yo + f]!
-          r[f + 1]! += w * fixed[yo + f + 1]!
-          r[f + 2]! += w * fixed[yo + f + 2]!
-          r[f + 3]! += w * fixed[yo + f + 3]!
-        }
-        for (; f < k; f++) r[f]! += w * fixed[yo + f]!
+        addScaledRow(r, c * pref - (c - 1) * rowDot(fixed, yo, x, k), fixed, yo, k)
       }
       let rs = 0
       for (let f = 0; f < k; f++) {
@@ -86,37 +64,11 @@ export function alsKernel(a: AlsKernelArgs): void {
         rs += r[f]! * r[f]!
       }
       for (let it = 0; it < cgSteps && rs > 1e-20; it++) {
-        for (let f = 0; f < k; f++) {
-          let s = 0
-          const go = f * k
-          for (let g = 0; g < k; g++) s += gram[go + g]! * p[g]!
-          ap[f] = s
-        }
+        gramTimes(gram, p, ap, k)
         for (let e = a0; e < a1; e++) {
           const v = values[e]!
-          const cm1 = alpha * (v < 0 ? -v : v)
           const yo = indices[e]! * k
-          let d0 = 0
-          let d1 = 0
-          let d2 = 0
-          let d3 = 0
-          let f = 0
-          for (; f + 3 < k; f += 4) {
-            d0 += fixed[yo + f]! * p[f]!
-            d1 += fixed[yo + f + 1]! * p[f + 1]!
-            d2 += fixed[yo + f + 2]! * p[f + 2]!
-            d3 += fixed[yo + f + 3]! * p[f + 3]!
-          }
-          for (; f < k; f++) d0 += fixed[yo + f]! * p[f]!
-          const d = cm1 * (d0 + d1 + d2 + d3)
-          f = 0
-          for (; f + 3 < k; f += 4) {
-            ap[f]! += d * fixed[yo + f]!
-            ap[f + 1]! += d * fixed[yo + f + 1]!
-            ap[f + 2]! += d * fixed[yo + f + 2]!
-            ap[f + 3]! += d * fixed[yo + f + 3]!
-          }
-          for (; f < k; f++) ap[f]! += d * fixed[yo + f]!
+          addScaledRow(ap, alpha * (v < 0 ? -v : v) * rowDot(fixed, yo, p, k), fixed, yo, k)
         }
         let pap = 0
         for (let f = 0; f < k; f++) pap += p[f]! * ap[f]!
@@ -150,31 +102,50 @@ export function alsKernel(a: AlsKernelArgs): void {
           for (let g = 0; g <= f; g++) A[ro + g]! += w * fixed[yo + g]!
         }
       }
-      // Cholesky A = L Lᵀ in the lower triangle, then forward and back substitution.
-      for (let i = 0; i < k; i++) {
-        const io = i * k
-        for (let j = 0; j <= i; j++) {
-          const jo = j * k
-          let s = A[io + j]!
-          for (let m = 0; m < j; m++) s -= A[io + m]! * A[jo + m]!
-          if (i === j) A[io + i] = Math.sqrt(s > 1e-300 ? s : 1e-300)
-          else A[io + j] = s / A[jo + j]!
-        }
-      }
-      for (let i = 0; i < k; i++) {
-        let s = r[i]!
-        const io = i * k
-        for (let m = 0; m < i; m++) s -= A[io + m]! * x[m]!
-        x[i] = s / A[io + i]!
-      }
-      for (let i = k - 1; i >= 0; i--) {
-        let s = x[i]!
-        for (let m = i + 1; m < k; m++) s -= A[m * k + i]! * x[m]!
-        x[i] = s / A[i * k + i]!
-      }
-      for (let f = 0; f < k; f++) out[xo + f] = x[f]!
+      // exact solve of A x = r (r becomes x)
+      choleskySolve(A, r, k)
+      for (let f = 0; f < k; f++) out[xo + f] = r[f]!
     }
   }
+}
+
+/** `out = G v` for the k × k Gram matrix `G` (row-major). */
+function gramTimes(gram: Float64Array, v: Float64Array, out: Float64Array, k: number): void {
+  for (let f = 0; f < k; f++) {
+    let s = 0
+    const go = f * k
+    for (let g = 0; g < k; g++) s += gram[go + g]! * v[g]!
+    out[f] = s
+  }
+}
+
+/** `y[yo..yo+k) · v`, unrolled by four with independent sums (V8 keeps them in registers), added as `d0 + d1 + d2 + d3`. */
+function rowDot(y: Float32Array, yo: number, v: Float64Array, k: number): number {
+  let d0 = 0
+  let d1 = 0
+  let d2 = 0
+  let d3 = 0
+  let f = 0
+  for (; f + 3 < k; f += 4) {
+    d0 += y[yo + f]! * v[f]!
+    d1 += y[yo + f + 1]! * v[f + 1]!
+    d2 += y[yo + f + 2]! * v[f + 2]!
+    d3 += y[yo + f + 3]! * v[f + 3]!
+  }
+  for (; f < k; f++) d0 += y[yo + f]! * v[f]!
+  return d0 + d1 + d2 + d3
+}
+
+/** `out += w · y[yo..yo+k)`, unrolled by four. */
+function addScaledRow(out: Float64Array, w: number, y: Float32Array, yo: number, k: number): void {
+  let f = 0
+  for (; f + 3 < k; f += 4) {
+    out[f]! += w * y[yo + f]!
+    out[f + 1]! += w * y[yo + f + 1]!
+    out[f + 2]! += w * y[yo + f + 2]!
+    out[f + 3]! += w * y[yo + f + 3]!
+  }
+  for (; f < k; f++) out[f]! += w * y[yo + f]!
 }
 
 /** Arguments of {@link bprKernel}: `samples` SGD steps of BPR on shared factors. */
@@ -220,12 +191,11 @@ export interface BprKernelResult {
 /**
  * Stochastic gradient ascent on BPR-Opt (Rendle et al. 2009) with an item bias, as the implicit
  * library does: draw a (user, positive) entry uniformly, a negative item uniformly or by the
- * popularity table, and update the three vectors. `RandomCtor` is core's `Random`, passed in so
- * this function has no imports.
+ * popularity table, and update the three vectors.
  */
-export function bprKernel(a: BprKernelArgs, RandomCtor: new (seed: number) => { uint32(): number; float(): number }): BprKernelResult {
+export function bprKernel(a: BprKernelArgs): BprKernelResult {
   const { k, indptr, indices, rowOf, entryStart, entryEnd, negCdf, numItems, users, items, itemBias, lr, reg, verifyNegatives, freezeItems } = a
-  const rng = new RandomCtor(a.seed)
+  const rng = new Random(a.seed)
   const span = entryEnd - entryStart
   const popular = negCdf.length === numItems && numItems > 0
   const total = popular ? negCdf[numItems - 1]! : 0
@@ -236,7 +206,7 @@ export function bprKernel(a: BprKernelArgs, RandomCtor: new (seed: number) => { 
   let simdDot: ((u: number, i: number, j: number, k: number) => number) | undefined
   let simdUpdate: ((u: number, i: number, j: number, k: number, z: number, lr: number, reg: number) => void) | undefined
   if (a.module && a.memory && k % 4 === 0 && !freezeItems) {
-    const ex = new WebAssembly.Instance(a.module, { env: { memory: a.memory } }).exports
+    const ex = instantiateWasm(a.module, a.memory)
     simdDot = ex.bpr_dot as typeof simdDot
     simdUpdate = ex.bpr_update as typeof simdUpdate
   }
@@ -341,11 +311,13 @@ export interface AlsWasmKernelArgs {
 
 /**
  * The conjugate-gradient ALS half-step of {@link alsKernel} in WebAssembly f32x4 SIMD
- * (scripts/als.wat), on data that lives in `memory`. Instantiating the small module per call
+ * (`cg` of kernels.wat), on data that lives in `memory`. Instantiating the small module per call
  * costs microseconds against a half-step of milliseconds.
  */
 export function alsWasmKernel(a: AlsWasmKernelArgs): void {
-  const inst = new WebAssembly.Instance(a.module, { env: { memory: a.memory } })
-  const cg = inst.exports.cg as (...args: number[]) => void
+  const cg = instantiateWasm(a.module, a.memory).cg as (...args: number[]) => void
   cg(a.start, a.end, a.k, a.indptr, a.indices, a.values, a.fixed, a.gram, a.alpha, a.out, a.cgSteps, a.scratch)
 }
+
+/** The kernels the pool of ALS and BPR runs, by name. */
+export const mfKernels = { als: alsKernel, alsWasm: alsWasmKernel, bpr: bprKernel }

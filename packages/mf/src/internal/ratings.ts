@@ -1,5 +1,5 @@
+import { choleskySolve } from '@recforge/compute'
 import { Random, RecForgeError, nnz, type Interactions } from '@recforge/core'
-import { solveSpd } from './linalg'
 
 /**
  * Least-squares fold-in for the biased rating models: with the items fixed, solves
@@ -41,7 +41,7 @@ export function ratingFoldIn(opts: {
   const lam = Math.max(1, n)
   for (let f = 0; f < k; f++) A[f * d + f]! += lam * reg + 1e-9
   if (biased) A[k * d + k]! += lam * regBias + 1e-9
-  solveSpd(A, b, d)
+  choleskySolve(A, b, d)
   return { p: b.subarray(0, k), bias: biased ? b[k]! : 0 }
 }
 

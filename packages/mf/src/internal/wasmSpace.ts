@@ -1,18 +1,9 @@
-import { WASM_KERNELS_BASE64 } from './wasmKernels'
+import { compileWasm, instantiateWasm, wasmArena } from '@recforge/compute'
+import { kernelsWasm } from './kernels.wasm.generated'
 
-let compiled: WebAssembly.Module | null | undefined
-
-/** The compiled kernels module (scripts/kernels.wat), or null where WebAssembly SIMD or shared memory is unavailable. */
+/** The compiled kernels module (kernels.wat), or null where WebAssembly SIMD or shared memory is unavailable. */
 export function wasmKernelsModule(): WebAssembly.Module | null {
-  if (compiled === undefined) {
-    try {
-      const bytes = Uint8Array.from(atob(WASM_KERNELS_BASE64), (ch) => ch.charCodeAt(0))
-      compiled = typeof SharedArrayBuffer !== 'undefined' && WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null
-    } catch {
-      compiled = null
-    }
-  }
-  return compiled
+  return compileWasm(kernelsWasm, { sharedMemory: true })
 }
 
 /** A CSR whose arrays are views into the workspace memory. */
@@ -35,44 +26,44 @@ export interface AlsWasmSpace {
   scratch: number
 }
 
-const PAGE = 65_536
-const MAX_BYTES = 4 * 1024 ** 3 - PAGE
-
 /**
- * Lays out an ALS fit in one shared WebAssembly memory (16-byte aligned regions), or returns
- * undefined when the module is unavailable, `k` is not a multiple of 4, or it needs 4 GiB or more.
+ * Lays out an ALS fit in one shared WebAssembly memory (compute's arena: 16-byte aligned regions),
+ * or returns undefined when the module is unavailable, `k` is not a multiple of 4, or it needs 4 GiB or more.
  */
 export function createAlsWasmSpace(nu: number, ni: number, nnz: number, k: number, tasks: number): AlsWasmSpace | undefined {
   const module = k % 4 === 0 ? wasmKernelsModule() : null
   if (!module) return undefined
-  const sizes = [nu + 1, nnz, nnz, ni + 1, nnz, nnz, nu * k, ni * k, k * k, tasks * 4 * k]
-  const align = (n: number) => Math.ceil(n / 4) * 16
-  const bytes = sizes.reduce((s, n) => s + align(n), 0)
-  if (bytes > MAX_BYTES) return undefined
-  const pages = Math.max(1, Math.ceil(bytes / PAGE))
-  let memory: WebAssembly.Memory
-  try {
-    memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true })
-  } catch {
-    return undefined
+  const arena = wasmArena(
+    {
+      uIndptr: [Int32Array, nu + 1],
+      uIndices: [Int32Array, nnz],
+      uValues: [Float32Array, nnz],
+      iIndptr: [Int32Array, ni + 1],
+      iIndices: [Int32Array, nnz],
+      iValues: [Float32Array, nnz],
+      U: [Float32Array, nu * k],
+      V: [Float32Array, ni * k],
+      gram: [Float32Array, k * k],
+      scratch: [Float32Array, tasks * 4 * k],
+    },
+    { shared: true },
+  )
+  if (!arena) return undefined
+  const v = arena.views
+  return {
+    module,
+    memory: arena.memory!,
+    byUser: { indptr: v.uIndptr, indices: v.uIndices, values: v.uValues },
+    byItem: { indptr: v.iIndptr, indices: v.iIndices, values: v.iValues },
+    U: v.U,
+    V: v.V,
+    gram: v.gram,
+    scratch: v.scratch.byteOffset,
   }
-  const buf = memory.buffer
-  let o = 0
-  const take = <T extends Int32Array | Float32Array>(C: new (b: ArrayBufferLike, off: number, len: number) => T, len: number): T => {
-    const a = new C(buf, o, len)
-    o += align(len)
-    return a
-  }
-  const byUser = { indptr: take(Int32Array, nu + 1), indices: take(Int32Array, nnz), values: take(Float32Array, nnz) }
-  const byItem = { indptr: take(Int32Array, ni + 1), indices: take(Int32Array, nnz), values: take(Float32Array, nnz) }
-  const U = take(Float32Array, nu * k)
-  const V = take(Float32Array, ni * k)
-  const gram = take(Float32Array, k * k)
-  return { module, memory, byUser, byItem, U, V, gram, scratch: o }
 }
 
-/** One MF fit's SGD state inside a WebAssembly memory, with the epoch kernel bound to it. */
-export interface MfWasmSpace {
+/** The arrays one SGD epoch of MF reads and updates (the TypeScript loop's and the WebAssembly kernel's). */
+export interface MfSgdState {
   /** Training entries in visiting order (shuffled in place between epochs). */
   order: Int32Array
   rowOf: Int32Array
@@ -82,6 +73,10 @@ export interface MfWasmSpace {
   Q: Float64Array
   bu: Float64Array
   bi: Float64Array
+}
+
+/** One MF fit's SGD state inside a WebAssembly memory, with the epoch kernel bound to it. */
+export interface MfWasmSpace extends MfSgdState {
   /** Runs one epoch over `order`; returns the summed squared training error. */
   epoch(k: number, mu: number, lr: number, lrBias: number, reg: number, regBias: number): number
 }
@@ -93,33 +88,22 @@ export interface MfWasmSpace {
 export function createMfWasmSpace(entries: number, train: number, nu: number, ni: number, k: number): MfWasmSpace | undefined {
   const module = k % 2 === 0 ? wasmKernelsModule() : null
   if (!module) return undefined
-  const a4 = (n: number) => Math.ceil(n / 4) * 16
-  const a8 = (n: number) => Math.ceil(n / 2) * 16
-  const bytes = a4(train) + 3 * a4(entries) + a8(nu * k) + a8(ni * k) + a8(nu) + a8(ni)
-  if (bytes > MAX_BYTES) return undefined
-  const pages = Math.max(1, Math.ceil(bytes / PAGE))
-  let memory: WebAssembly.Memory
-  try {
-    memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true })
-  } catch {
-    return undefined
-  }
-  const buf = memory.buffer
-  let o = 0
-  const take = <T extends Int32Array | Float32Array | Float64Array>(C: { new (b: ArrayBufferLike, off: number, len: number): T; BYTES_PER_ELEMENT: number }, len: number): T => {
-    const a = new C(buf, o, len)
-    o += Math.ceil((len * C.BYTES_PER_ELEMENT) / 16) * 16
-    return a
-  }
-  const order = take(Int32Array, train)
-  const rowOf = take(Int32Array, entries)
-  const items = take(Int32Array, entries)
-  const ratings = take(Float32Array, entries)
-  const P = take(Float64Array, nu * k)
-  const Q = take(Float64Array, ni * k)
-  const bu = take(Float64Array, nu)
-  const bi = take(Float64Array, ni)
-  const fn = new WebAssembly.Instance(module, { env: { memory } }).exports.mf_epoch as (...args: number[]) => number
+  const arena = wasmArena(
+    {
+      order: [Int32Array, train],
+      rowOf: [Int32Array, entries],
+      items: [Int32Array, entries],
+      ratings: [Float32Array, entries],
+      P: [Float64Array, nu * k],
+      Q: [Float64Array, ni * k],
+      bu: [Float64Array, nu],
+      bi: [Float64Array, ni],
+    },
+    { shared: true },
+  )
+  if (!arena) return undefined
+  const { order, rowOf, items, ratings, P, Q, bu, bi } = arena.views
+  const fn = instantiateWasm(module, arena.memory!).mf_epoch as (...args: number[]) => number
   return {
     order,
     rowOf,
@@ -146,14 +130,7 @@ export interface FactorWasmSpace {
 export function createFactorWasmSpace(nu: number, ni: number, k: number): FactorWasmSpace | undefined {
   const module = k % 4 === 0 ? wasmKernelsModule() : null
   if (!module) return undefined
-  const bytes = (nu + ni) * k * 4
-  if (bytes > MAX_BYTES) return undefined
-  let memory: WebAssembly.Memory
-  try {
-    const pages = Math.max(1, Math.ceil(bytes / PAGE))
-    memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true })
-  } catch {
-    return undefined
-  }
-  return { module, memory, U: new Float32Array(memory.buffer, 0, nu * k), V: new Float32Array(memory.buffer, nu * k * 4, ni * k) }
+  const arena = wasmArena({ U: [Float32Array, nu * k], V: [Float32Array, ni * k] }, { shared: true })
+  if (!arena) return undefined
+  return { module, memory: arena.memory!, U: arena.views.U, V: arena.views.V }
 }
