@@ -11,20 +11,12 @@ import {
   type ModelArtifacts,
   type ScoredItems,
 } from '@recforge/core'
-import { KernelPool, evenSplit } from './internal/pool'
-import {
-  createSweepWorkspace,
-  createWoodburyWorkspace,
-  crossRowsKernel,
-  easeRowsKernel,
-  gramRowsKernel,
-  sweepInverse,
-  sweepRowsKernel,
-  triangleSplit,
-  woodburyRowsKernel,
-  type DenseArray,
-} from './internal/spd'
-import { checkBool, checkEnum, checkKeys, checkThreads, mostPopular, resolveThreads, sortedCsr, toShared } from './internal/util'
+import { allocate, splitEven, splitTriangle } from '@recforge/compute'
+import { rowTasks, withBaselinesPool, type BaselinesPool } from './internal/parallel'
+import { sweepInverse } from './internal/spd'
+import type { DenseArray } from './internal/spdKernels'
+import { createSweepWorkspace, createWoodburyWorkspace } from './internal/spdWorkspace'
+import { checkBool, checkEnum, checkKeys, checkThreads, csrPairArgs, mostPopular, sortedCsr, swapCsrPair, type CsrPairArgs } from './internal/util'
 
 /** Options of {@link EASE}. */
 export interface EASEConfig {
@@ -110,27 +102,22 @@ export class EASE extends BaseRecommender<EASEConfig> {
     const c = this.config
     const ni = data.items.size
     const keep = c.maxItems > 0 && c.maxItems < ni ? mostPopular(data, c.maxItems) : undefined
-    const csr = sortedCsr(data, { keep, binary: c.binary })
-    const m = csr.items
-    const threads = c.threads === 0 && m < PARALLEL_MIN_ITEMS ? 1 : resolveThreads(c.threads)
-    const pool =
-      threads > 1
-        ? new KernelPool(threads - 1, { gram: gramRowsKernel, sweep: sweepRowsKernel, ease: easeRowsKernel, cross: crossRowsKernel, woodbury: woodburyRowsKernel })
-        : undefined
     const report = (stage: string, current: number, total: number) => opts.onProgress?.({ stage, current, total })
-    try {
-      const shared = pool !== undefined
-      const split = triangleSplit(m, threads)
-      const u = shared ? { indptr: toShared(csr.byUser.indptr), indices: toShared(csr.byUser.indices), values: toShared(csr.byUser.values) } : csr.byUser
-      const it = shared ? { indptr: toShared(csr.byItem.indptr), indices: toShared(csr.byItem.indices), values: toShared(csr.byItem.values) } : csr.byItem
+    await withBaselinesPool(c.threads, keep ? keep.length : ni, PARALLEL_MIN_ITEMS, async (starting) => {
+      const csr = sortedCsr(data, { keep, binary: c.binary })
+      const m = csr.items
+      const pool = await starting
+      const shared = pool.shared
+      const split = splitTriangle(m, pool.threads)
+      const x = csrPairArgs(csr, shared)
       let A: DenseArray
-      if (this.usesUserGram(csr.users, m, it.indptr[m]!)) {
-        A = await this.woodbury(csr.users, m, u, it, pool, threads, opts, report)
+      if (this.usesUserGram(csr.users, m, x.iIndptr[m]!)) {
+        A = await this.woodbury(csr.users, m, x, pool, opts, report)
       } else {
         const ws = createSweepWorkspace(m, { precision: c.precision, shared })
         A = ws.A
         // Gram matrix, lower triangle, lambda on the diagonal
-        await this.parallel(pool, split, (r0, r1) => [u.indptr, u.indices, u.values, it.indptr, it.indices, it.values, m, A, r0, r1, c.lambda], 'gram', gramRowsKernel)
+        await pool.run('gram', rowTasks(split, () => ({ ...x, n: m, A: ws.A, lambda: c.lambda })))
         report('gram', m, m)
         await sweepInverse(ws, { pool, signal: opts.signal, onBlock: (done) => report('invert', done, m) })
       }
@@ -140,15 +127,13 @@ export class EASE extends BaseRecommender<EASEConfig> {
           throw new RecForgeError('INVALID_ARGUMENT', `ease: the inverse has a non-positive diagonal at item ${i} (${-d}); the Gram matrix is ill-conditioned, use a larger lambda`)
         }
       }
-      const B = new Float32Array(shared ? new SharedArrayBuffer(m * m * 4) : new ArrayBuffer(m * m * 4))
-      await this.parallel(pool, split, (r0, r1) => [A, m, B, r0, r1], 'ease', easeRowsKernel)
+      const B = allocate(Float32Array, m * m, shared)
+      await pool.run('ease', rowTasks(split, () => ({ A, n: m, B })))
       report('weights', m, m)
       this.weights = B
       this.setItems(keep, ni)
       this.rowValues = c.binary ? undefined : data.values.slice(0, data.indptr[data.users.size]!)
-    } finally {
-      await pool?.close()
-    }
+    })
   }
 
   /** Whether the fit goes through the n x n user Gram matrix (see {@link EASEConfig.solver}). */
@@ -167,25 +152,23 @@ export class EASE extends BaseRecommender<EASEConfig> {
   private async woodbury(
     n: number,
     m: number,
-    u: { indptr: Int32Array; indices: Int32Array; values: Float32Array },
-    it: { indptr: Int32Array; indices: Int32Array; values: Float32Array },
-    pool: KernelPool | undefined,
-    threads: number,
+    x: CsrPairArgs,
+    pool: BaselinesPool,
     opts: FitOptions,
     report: (stage: string, current: number, total: number) => void,
   ): Promise<DenseArray> {
     const c = this.config
-    const shared = pool !== undefined
+    const { shared, threads } = pool
     const ws = createSweepWorkspace(n, { precision: c.precision, shared })
     const K = ws.A
     // X X^T + lambda I: the Gram kernel with the roles of users and items swapped
-    await this.parallel(pool, triangleSplit(n, threads), (r0, r1) => [it.indptr, it.indices, it.values, u.indptr, u.indices, u.values, n, K, r0, r1, c.lambda], 'gram', gramRowsKernel)
+    await pool.run('gram', rowTasks(splitTriangle(n, threads), () => ({ ...swapCsrPair(x), n, A: K, lambda: c.lambda })))
     report('gram', n, n)
     await sweepInverse(ws, { pool, signal: opts.signal, onBlock: (done) => report('invert', done, n) })
-    const nnz = it.indptr[m]!
+    const nnz = x.iIndptr[m]!
     const wb = createWoodburyWorkspace(n, m, nnz, { precision: c.precision, threads, shared })
-    wb.indices.set(it.indices.subarray(0, nnz))
-    wb.values.set(it.values.subarray(0, nnz))
+    wb.indices.set(x.iIndices.subarray(0, nnz))
+    wb.values.set(x.iValues.subarray(0, nnz))
     // S = -K^-1 in full storage (the sweep left its lower triangle)
     const S = wb.S
     for (let i = 0; i < n; i++) {
@@ -197,26 +180,17 @@ export class EASE extends BaseRecommender<EASEConfig> {
       }
     }
     throwIfAborted(opts.signal, 'EASE fit')
-    // the WebAssembly arguments of a kernel that runs on thread t (0 = this one)
-    const simd = (t: number) => (wb.module ? [wb.module, wb.memory, wb.out[t]] : [])
+    // the WebAssembly arguments of the task of thread t (0 = this one)
+    const simd = (t: number) => (wb.module ? { module: wb.module, memory: wb.memory, out: wb.out[t] } : {})
     const blocks = (total: number, split: Int32Array) => split.map((v, k) => (k === split.length - 1 ? total : Math.min(total, Math.round(v / 16) * 16)))
-    const userSplit = blocks(n, evenSplit(n, threads))
-    await this.parallel(pool, userSplit, (r0, r1, t) => [it.indptr, wb.indices, wb.values, S, n, wb.Z, m, r0, r1, ...simd(t)], 'cross', crossRowsKernel)
+    const userSplit = blocks(n, splitEven(n, threads))
+    await pool.run('cross', rowTasks(userSplit, (t) => ({ iIndptr: x.iIndptr, iIndices: wb.indices, iValues: wb.values, S, n, Z: wb.Z, m, ...simd(t) })))
     throwIfAborted(opts.signal, 'EASE fit')
     const A = wb.A
-    const itemSplit = blocks(m, triangleSplit(m, threads))
-    await this.parallel(pool, itemSplit, (r0, r1, t) => [it.indptr, wb.indices, wb.values, wb.Z, m, A, r0, r1, c.lambda, ...simd(t)], 'woodbury', woodburyRowsKernel)
+    const itemSplit = blocks(m, splitTriangle(m, threads))
+    await pool.run('woodbury', rowTasks(itemSplit, (t) => ({ iIndptr: x.iIndptr, iIndices: wb.indices, iValues: wb.values, Z: wb.Z, m, A, lambda: c.lambda, ...simd(t) })))
     report('woodbury', m, m)
     return A
-  }
-
-  /** Runs `kernel` over the row ranges of `split`: the first range here, the others on the pool. */
-  private async parallel(pool: KernelPool | undefined, split: Int32Array, args: (r0: number, r1: number, thread: number) => unknown[], name: string, kernel: (...a: never[]) => void): Promise<void> {
-    const parts = split.length - 1
-    const jobs: Promise<unknown>[] = []
-    if (pool) for (let p = 1; p < parts; p++) if (split[p]! < split[p + 1]!) jobs.push(pool.run(p - 1, name, args(split[p]!, split[p + 1]!, p)))
-    ;(kernel as (...a: unknown[]) => void)(...args(split[0]!, pool ? split[1]! : split[parts]!, 0))
-    await Promise.all(jobs)
   }
 
   private setItems(keep: Int32Array | undefined, ni: number): void {

@@ -9,9 +9,10 @@ import {
   type ModelArtifacts,
   type ScoredItems,
 } from '@recforge/core'
-import { knnRowsKernel } from './internal/knn'
-import { KernelPool } from './internal/pool'
-import { checkBool, checkEnum, checkKeys, checkThreads, resolveThreads, sortedCsr, toShared } from './internal/util'
+import { splitByPrefix } from '@recforge/compute'
+import type { KnnRows } from './internal/knn'
+import { rowTasks, withBaselinesPool } from './internal/parallel'
+import { checkBool, checkEnum, checkKeys, checkThreads, csrPairArgs, sortedCsr } from './internal/util'
 
 /** Item-item similarity measures of {@link ItemKNN}. */
 export type ItemSimilarity = 'cosine' | 'adjusted-cosine' | 'conditional'
@@ -121,51 +122,30 @@ export class ItemKNN extends BaseRecommender<ItemKNNConfig> {
       }
       values = centred
     } else if (c.binary) values = new Float32Array(nnz).fill(1)
-    const csr = sortedCsr({ ...data, values }, {})
-    // norms: L2 (cosine) or squared L2 (conditional)
-    const norms = new Float64Array(ni)
-    for (let i = 0; i < ni; i++) {
-      let s = 0
-      for (let p = csr.byItem.indptr[i]!; p < csr.byItem.indptr[i + 1]!; p++) s += csr.byItem.values[p]! ** 2
-      norms[i] = c.similarity === 'conditional' ? s : Math.sqrt(s)
-    }
-    const mode = c.similarity === 'conditional' ? 1 : 0
-    const threads = c.threads === 0 && ni < PARALLEL_MIN_ITEMS ? 1 : resolveThreads(c.threads)
-    // split items by work: sum over each item's users of their row length
-    const work = new Float64Array(ni + 1)
-    for (let i = 0; i < ni; i++) {
-      let w = 1
-      for (let p = csr.byItem.indptr[i]!; p < csr.byItem.indptr[i + 1]!; p++) {
-        const u = csr.byItem.indices[p]!
-        w += csr.byUser.indptr[u + 1]! - csr.byUser.indptr[u]!
+    const parts = await withBaselinesPool(c.threads, ni, PARALLEL_MIN_ITEMS, async (starting): Promise<KnnRows[]> => {
+      const csr = sortedCsr({ ...data, values }, {})
+      // norms: L2 (cosine) or squared L2 (conditional)
+      const norms = new Float64Array(ni)
+      for (let i = 0; i < ni; i++) {
+        let s = 0
+        for (let p = csr.byItem.indptr[i]!; p < csr.byItem.indptr[i + 1]!; p++) s += csr.byItem.values[p]! ** 2
+        norms[i] = c.similarity === 'conditional' ? s : Math.sqrt(s)
       }
-      work[i + 1] = work[i]! + w
-    }
-    const bounds = [0]
-    for (let p = 1; p < threads; p++) {
-      const target = (work[ni]! * p) / threads
-      let i = bounds[bounds.length - 1]!
-      while (i < ni && work[i]! < target) i++
-      bounds.push(i)
-    }
-    bounds.push(ni)
-    type Part = { counts: Int32Array; nbr: Int32Array; sim: Float32Array }
-    let parts: Part[]
-    if (threads > 1) {
-      const pool = new KernelPool(threads - 1, { knn: knnRowsKernel })
-      try {
-        const s = (a: Int32Array | Float32Array | Float64Array) => toShared(a)
-        const args = [s(csr.byUser.indptr), s(csr.byUser.indices), s(csr.byUser.values), s(csr.byItem.indptr), s(csr.byItem.indices), s(csr.byItem.values), ni]
-        const jobs: Promise<Part>[] = []
-        for (let p = 1; p < threads; p++) jobs.push(pool.run<Part>(p - 1, 'knn', [...args, bounds[p]!, bounds[p + 1]!, mode, norms, c.shrink, c.neighbors]))
-        const first = knnRowsKernel(csr.byUser.indptr, csr.byUser.indices, csr.byUser.values, csr.byItem.indptr, csr.byItem.indices, csr.byItem.values, ni, bounds[0]!, bounds[1]!, mode, norms, c.shrink, c.neighbors)
-        parts = [first, ...(await Promise.all(jobs))]
-      } finally {
-        await pool.close()
+      // split items by work: sum over each item's users of their row length
+      const work = new Float64Array(ni + 1)
+      for (let i = 0; i < ni; i++) {
+        let w = 1
+        for (let p = csr.byItem.indptr[i]!; p < csr.byItem.indptr[i + 1]!; p++) {
+          const u = csr.byItem.indices[p]!
+          w += csr.byUser.indptr[u + 1]! - csr.byUser.indptr[u]!
+        }
+        work[i + 1] = work[i]! + w
       }
-    } else {
-      parts = [knnRowsKernel(csr.byUser.indptr, csr.byUser.indices, csr.byUser.values, csr.byItem.indptr, csr.byItem.indices, csr.byItem.values, ni, 0, ni, mode, norms, c.shrink, c.neighbors)]
-    }
+      const pool = await starting
+      const args = csrPairArgs(csr, pool.shared)
+      const mode = c.similarity === 'conditional' ? 1 : 0
+      return pool.run('knn', rowTasks(splitByPrefix((i) => work[i]!, ni, pool.threads), () => ({ ...args, ni, mode, norms, shrink: c.shrink, topN: c.neighbors })))
+    })
     opts.onProgress?.({ stage: 'similarity', current: ni, total: ni })
     const indptr = new Int32Array(ni + 1)
     let total = 0

@@ -1,11 +1,15 @@
-import { createRequire } from 'node:module'
+import { createPool, splitTriangle as triangleSplit } from '@recforge/compute'
 import { Random } from '@recforge/core'
 import fc from 'fast-check'
-import { afterAll, describe, expect, it } from 'vitest'
-import { KernelPool } from '../internal/pool'
-import { createSweepWorkspace, createWoodburyWorkspace, crossRowsKernel, sweepInverse, sweepRowsKernel, sweepWasmModule, triangleSplit, woodburyRowsKernel } from '../internal/spd'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { baselinesKernels } from '../internal/kernels'
+import { knnRowsKernel } from '../internal/knn'
+import { kernelsWorker } from '../internal/kernels.worker.generated'
+import type { BaselinesPool } from '../internal/parallel'
+import { sweepInverse } from '../internal/spd'
+import { createSweepWorkspace, createWoodburyWorkspace, sweepWasmModule } from '../internal/spdWorkspace'
 import { sortedCsr } from '../internal/util'
-import { SWEEP_WASM_BASE64 } from '../internal/sweepWasm'
+import { crossRowsKernel, woodburyRowsKernel } from '../internal/woodburyKernels'
 import { gaussJordanInverse, maxRelErr, randomImplicit } from './helpers'
 
 /** A random SPD matrix: R^T R + ridge I, row-major. */
@@ -24,7 +28,7 @@ function randomSpd(n: number, seed: number, ridge = 0.5): Float64Array {
 }
 
 /** Runs the sweep on a copy and returns the full inverse (negated, mirrored). */
-async function sweepInverseFull(A: Float64Array, n: number, block: number, opts: { pool?: KernelPool; wasm?: boolean; precision?: 'float64' | 'float32' } = {}): Promise<Float64Array> {
+async function sweepInverseFull(A: Float64Array, n: number, block: number, opts: { pool?: BaselinesPool; wasm?: boolean; precision?: 'float64' | 'float32' } = {}): Promise<Float64Array> {
   const ws = createSweepWorkspace(n, { block, shared: opts.pool !== undefined, wasm: opts.wasm ?? false, precision: opts.precision ?? 'float64' })
   ws.A.set(A)
   await sweepInverse(ws, opts.pool ? { pool: opts.pool } : {})
@@ -36,7 +40,12 @@ async function sweepInverseFull(A: Float64Array, n: number, block: number, opts:
 
 
 describe('blocked symmetric sweep inverse', () => {
-  const pool = new KernelPool(1, { sweep: sweepRowsKernel })
+  // the calling thread and one worker share the rows
+  let pool: BaselinesPool
+  beforeAll(async () => {
+    pool = await createPool({ kernels: baselinesKernels, script: kernelsWorker, threads: 2 })
+    expect(pool.threads).toBe(2)
+  })
   afterAll(() => pool.close())
 
   it('equals a straightforward Gauss-Jordan inverse on random SPD matrices (any size and block)', async () => {
@@ -117,11 +126,6 @@ describe('blocked symmetric sweep inverse', () => {
     }
   })
 
-  it('ships the WebAssembly that scripts/sweep.wat compiles to', async () => {
-    const { compile } = createRequire(import.meta.url)('../../scripts/build-wasm.cjs') as { compile: () => Promise<Uint8Array> }
-    expect(Buffer.from(await compile()).toString('base64')).toBe(SWEEP_WASM_BASE64)
-  })
-
   it('splits a lower triangle into ranges of similar area', () => {
     const b = triangleSplit(1000, 4)
     expect(b[0]).toBe(0)
@@ -149,9 +153,9 @@ describe('Woodbury kernels (Z = S X, then the lower triangle of -P)', () => {
     wb.indices.set(csr.byItem.indices)
     for (let p = 0; p < nnz; p++) wb.values[p] = 1 + (p % 3) / 2
     wb.S.set(Ssym)
-    const simd = wb.module ? ([wb.module, wb.memory, wb.out[0]] as const) : ([] as const)
-    crossRowsKernel(csr.byItem.indptr, wb.indices, wb.values, wb.S, n, wb.Z, m, 0, n, ...simd)
-    woodburyRowsKernel(csr.byItem.indptr, wb.indices, wb.values, wb.Z, m, wb.A, 0, m, 7, ...simd)
+    const simd = wb.module ? { module: wb.module, memory: wb.memory, out: wb.out[0] } : {}
+    crossRowsKernel({ iIndptr: csr.byItem.indptr, iIndices: wb.indices, iValues: wb.values, S: wb.S, n, Z: wb.Z, m, start: 0, end: n, ...simd })
+    woodburyRowsKernel({ iIndptr: csr.byItem.indptr, iIndices: wb.indices, iValues: wb.values, Z: wb.Z, m, A: wb.A, start: 0, end: m, lambda: 7, ...simd })
     return wb
   }
 
@@ -187,12 +191,18 @@ describe('Woodbury kernels (Z = S X, then the lower triangle of -P)', () => {
 })
 
 describe('kernel pool', () => {
-  it('runs kernels whose source calls __name, as tsx leaves them', async () => {
-    // eslint-disable-next-line @typescript-eslint/no-implied-eval
-    const kernel = new Function('x', 'return __name((y) => y * 2, "double")(x)') as (x: number) => number
-    const pool = new KernelPool(1, { double: kernel })
+  it('runs the bundled worker script, which needs no transpiler helper (tsx wraps names in __name)', async () => {
+    expect(kernelsWorker.code).not.toContain('__name')
+    const data = randomImplicit(30, 20, 6, new Random(9))
+    const { byUser, byItem } = sortedCsr(data, {})
+    const args = { uIndptr: byUser.indptr, uIndices: byUser.indices, uValues: byUser.values, iIndptr: byItem.indptr, iIndices: byItem.indices, iValues: byItem.values, ni: 20, mode: 0, norms: new Float64Array(20).fill(1), shrink: 0, topN: 5 }
+    const pool = await createPool({ kernels: baselinesKernels, script: kernelsWorker, threads: 2 })
     try {
-      expect(await pool.run<number>(0, 'double', [21])).toBe(42)
+      expect(pool.threads).toBe(2)
+      const [here, there] = await pool.run('knn', [{ ...args, start: 0, end: 20 }, { ...args, start: 0, end: 20 }])
+      expect(there).toEqual(knnRowsKernel({ ...args, start: 0, end: 20 }))
+      expect(there).toEqual(here)
+      expect(there!.nbr.length).toBeGreaterThan(0)
     } finally {
       await pool.close()
     }

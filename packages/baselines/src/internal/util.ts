@@ -1,20 +1,5 @@
+import { toShared } from '@recforge/compute'
 import { RecForgeError, checkNumber, itemCounts, transpose, type Interactions, type ItemMajor, type Vocabulary } from '@recforge/core'
-import { defaultThreads } from './pool'
-
-type Typed = Int32Array | Float32Array | Float64Array
-
-/** A copy of `a` on a SharedArrayBuffer (so worker threads read it without copying). */
-export function toShared<T extends Typed>(a: T): T {
-  const C = a.constructor as new (buf: SharedArrayBuffer) => T
-  const out = new C(new SharedArrayBuffer(a.byteLength))
-  ;(out as Typed).set(a as never)
-  return out
-}
-
-/** Resolves the `threads` option: 0 means one per core (at most 8). */
-export function resolveThreads(threads: number): number {
-  return threads === 0 ? defaultThreads() : threads
-}
 
 /** Checks an option is one of `values`. */
 export function checkEnum<T extends string>(name: string, value: T, values: readonly T[]): T {
@@ -40,6 +25,28 @@ export function checkKeys(model: string, given: object, known: readonly string[]
   for (const key of Object.keys(given)) {
     if (!known.includes(key)) throw new RecForgeError('INVALID_ARGUMENT', `${model}: unknown option "${key}"; known options are ${known.join(', ')}`)
   }
+}
+
+/** The user-major (`u*`) and item-major (`i*`) CSR arrays a kernel reads (on shared memory when threads share them). */
+export interface CsrPairArgs {
+  uIndptr: Int32Array
+  uIndices: Int32Array
+  uValues: Float32Array
+  iIndptr: Int32Array
+  iIndices: Int32Array
+  iValues: Float32Array
+}
+
+/** The arrays of a {@link SortedCsr} as kernel arguments, copied to shared memory with `shared`. */
+export function csrPairArgs(csr: SortedCsr, shared: boolean): CsrPairArgs {
+  const { byUser: u, byItem: i } = csr
+  const s = <A extends Int32Array | Float32Array>(a: A) => toShared(a, shared)
+  return { uIndptr: s(u.indptr), uIndices: s(u.indices), uValues: s(u.values), iIndptr: s(i.indptr), iIndices: s(i.indices), iValues: s(i.values) }
+}
+
+/** The same arrays with the roles of users and items swapped. */
+export function swapCsrPair(p: CsrPairArgs): CsrPairArgs {
+  return { uIndptr: p.iIndptr, uIndices: p.iIndices, uValues: p.iValues, iIndptr: p.uIndptr, iIndices: p.uIndices, iValues: p.uValues }
 }
 
 /**
