@@ -1,7 +1,7 @@
+import { dot, normalizeInPlace, squaredL2 } from '@recforge/compute'
 import { RecForgeError, checkArtifacts, decodeArtifacts, encodeArtifacts, requireTensor, topK, type Metric, type SearchResult, type VectorIndex } from '@recforge/core'
 import { readBytes, writeBytesAtomic } from './internal/io'
 import { VectorArena } from './internal/arena'
-import { dot, l2sq, normalizeInPlace } from './internal/kernels'
 import { checkBatch, checkDimensions, checkK, checkKeys, checkMetric, checkQuery } from './internal/validate'
 
 const FORMAT = 'exact-index'
@@ -275,7 +275,7 @@ export class ExactIndex implements VectorIndex {
     }
     const data = buf
     const qbuf = buf
-    if (this.metric === 'l2') for (let i = 0; i < n; i++) out[i] = -l2sq(data, base + i * d, qbuf, qo, d)
+    if (this.metric === 'l2') for (let i = 0; i < n; i++) out[i] = -squaredL2(data, base + i * d, qbuf, qo, d)
     else if (this.metric === 'ip') for (let i = 0; i < n; i++) out[i] = dot(data, base + i * d, qbuf, qo, d)
     else for (let i = 0; i < n; i++) out[i] = dot(data, base + i * d, qbuf, qo, d) - 1
   }

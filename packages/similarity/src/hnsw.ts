@@ -1,7 +1,7 @@
+import { dot, heapPop, heapPush, normalizeInPlace, squaredL2 } from '@recforge/compute'
 import { Random, RecForgeError, checkArtifacts, checkNumber, decodeArtifacts, encodeArtifacts, requireTensor, type Metric, type SearchResult, type VectorIndex } from '@recforge/core'
 import { readBytes, writeBytesAtomic } from './internal/io'
 import { VectorArena } from './internal/arena'
-import { dot, l2sq, normalizeInPlace } from './internal/kernels'
 import { checkBatch, checkDimensions, checkK, checkKeys, checkMetric, checkQuery } from './internal/validate'
 
 const FORMAT = 'hnsw-index'
@@ -525,7 +525,7 @@ export class HnswIndex implements VectorIndex {
       } else {
         for (let t = 0; t < m; t++) {
           const ro = rowBase + nbr[t]! * dims
-          nbrD[t] = ip ? -dot(buf, qo, buf, ro, dims) : l2sq(buf, qo, buf, ro, dims)
+          nbrD[t] = ip ? -dot(buf, qo, buf, ro, dims) : squaredL2(buf, qo, buf, ro, dims)
         }
       }
       for (let t = 0; t < m; t++) {
@@ -659,7 +659,7 @@ export class HnswIndex implements VectorIndex {
     return kept
   }
 
-  // ---- binary heaps on typed arrays: candidates (min by distance), results (max by distance)
+  // ---- binary heaps on typed arrays (compute's heapPush/heapPop): candidates (min by distance), results (max by distance)
 
   private pushCand(dd: number, id: number): void {
     if (this.candN === this.candD.length) {
@@ -670,74 +670,18 @@ export class HnswIndex implements VectorIndex {
       ni.set(this.candI)
       this.candI = ni
     }
-    const D = this.candD
-    const I = this.candI
-    let i = this.candN++
-    while (i > 0) {
-      const p = (i - 1) >> 1
-      if (D[p]! <= dd) break
-      D[i] = D[p]!
-      I[i] = I[p]!
-      i = p
-    }
-    D[i] = dd
-    I[i] = id
+    heapPush(this.candD, this.candI, this.candN++, dd, id, 1)
   }
 
   private popCand(): void {
-    const D = this.candD
-    const I = this.candI
-    const n = --this.candN
-    if (n === 0) return
-    const dd = D[n]!
-    const id = I[n]!
-    let i = 0
-    for (;;) {
-      let c = 2 * i + 1
-      if (c >= n) break
-      if (c + 1 < n && D[c + 1]! < D[c]!) c++
-      if (D[c]! >= dd) break
-      D[i] = D[c]!
-      I[i] = I[c]!
-      i = c
-    }
-    D[i] = dd
-    I[i] = id
+    heapPop(this.candD, this.candI, --this.candN, 1)
   }
 
   private pushRes(dd: number, id: number): void {
-    const D = this.resD
-    const I = this.resI
-    let i = this.resN++
-    while (i > 0) {
-      const p = (i - 1) >> 1
-      if (D[p]! >= dd) break
-      D[i] = D[p]!
-      I[i] = I[p]!
-      i = p
-    }
-    D[i] = dd
-    I[i] = id
+    heapPush(this.resD, this.resI, this.resN++, dd, id, -1)
   }
 
   private popRes(): void {
-    const D = this.resD
-    const I = this.resI
-    const n = --this.resN
-    if (n === 0) return
-    const dd = D[n]!
-    const id = I[n]!
-    let i = 0
-    for (;;) {
-      let c = 2 * i + 1
-      if (c >= n) break
-      if (c + 1 < n && D[c + 1]! > D[c]!) c++
-      if (D[c]! <= dd) break
-      D[i] = D[c]!
-      I[i] = I[c]!
-      i = c
-    }
-    D[i] = dd
-    I[i] = id
+    heapPop(this.resD, this.resI, --this.resN, -1)
   }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { Random } from '@recforge/core'
 import { VectorArena, simdAvailable } from '../internal/arena'
-import { dot, l2sq } from '../internal/kernels'
+import { dot, squaredL2 as l2sq } from '@recforge/compute'
 
 describe('VectorArena batched SIMD kernels', () => {
   it('dotMany and l2Many write what dot and l2 give row by row, in list order', () => {
