@@ -124,8 +124,19 @@ export class SqlEventLog implements EventLog {
     })
   }
 
+  /**
+   * Commits the queue batch by batch. The sync that makes a batch durable runs while the next
+   * batch is inserted (one sync covers every commit before it), and batches are acknowledged in
+   * order, each only after its sync.
+   */
   private async drain(): Promise<void> {
-    while (this.queue.length) {
+    let acknowledged: Promise<void> = Promise.resolve()
+    for (;;) {
+      if (!this.queue.length) {
+        // appends that arrive while the last batch syncs are taken before draining ends
+        await acknowledged
+        if (!this.queue.length) return
+      }
       const batch: Pending[] = []
       let rows = 0
       while (this.queue.length && (batch.length === 0 || rows + this.queue[0]!.records.length <= MAX_ROWS_PER_COMMIT)) {
@@ -133,24 +144,41 @@ export class SqlEventLog implements EventLog {
         batch.push(p)
         rows += p.records.length
       }
+      let stored: StoredRecord[]
       try {
-        const stored = await this.commit(batch.flatMap((p) => p.records))
+        stored = await this.insert(batch.flatMap((p) => p.records))
+      } catch (e) {
+        await acknowledged
+        if (batch.length === 1) batch[0]!.reject(this.explain(e, batch[0]!.records))
+        else
+          for (const p of batch) {
+            try {
+              const one = await this.insert(p.records)
+              await this.store.sync()
+              p.resolve(one)
+            } catch (e2) {
+              p.reject(this.explain(e2, p.records))
+            }
+          }
+        continue
+      }
+      const previous = acknowledged
+      const synced = this.store.sync()
+      acknowledged = previous.then(async () => {
+        try {
+          await synced
+        } catch (e) {
+          for (const p of batch) p.reject(this.explain(e, p.records))
+          return
+        }
         let o = 0
         for (const p of batch) {
           p.resolve(stored.slice(o, o + p.records.length))
           o += p.records.length
         }
-      } catch (e) {
-        if (batch.length === 1) batch[0]!.reject(this.explain(e, batch[0]!.records))
-        else
-          for (const p of batch) {
-            try {
-              p.resolve(await this.commit(p.records))
-            } catch (e2) {
-              p.reject(this.explain(e2, p.records))
-            }
-          }
-      }
+      })
+      // at most one batch waits for its sync while the next one is inserted
+      await previous
     }
   }
 
@@ -163,7 +191,8 @@ export class SqlEventLog implements EventLog {
     return new RecForgeError('IO_ERROR', `could not store ${records.length} record(s) in ${this.where}: ${(e as Error).message}`, { cause: e })
   }
 
-  private async commit(records: readonly LogRecord[]): Promise<StoredRecord[]> {
+  /** Inserts records in one statement (committed, not yet synced). */
+  private async insert(records: readonly LogRecord[]): Promise<StoredRecord[]> {
     const n = records.length
     const cols: unknown[][] = Array.from({ length: 8 }, () => new Array<unknown>(n))
     for (let j = 0; j < n; j++) {
@@ -183,7 +212,6 @@ export class SqlEventLog implements EventLog {
       }
     }
     const rows = await this.store.query<{ seq: number }>(INSERT, cols)
-    await this.store.sync()
     const seqs = rows.map((r) => r.seq).sort((a, b) => a - b)
     return records.map((r, j) => ({ ...r, seq: seqs[j]!, origin: this.origin }))
   }

@@ -48,11 +48,6 @@ export class Experiment {
     shown.delete(item)
   }
 
-  /** Forgets the lists shown (their item indices belong to the previous generation's users). */
-  forgetShown(): void {
-    this.lastShown.clear()
-  }
-
   stats(): { a: ArmStats; b: ArmStats } {
     const arm = (x: 'a' | 'b'): ArmStats => {
       const s = this.arms[x]

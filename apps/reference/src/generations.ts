@@ -3,6 +3,7 @@ import { link, mkdir, open, readFile, readdir, rename, rm, stat, copyFile } from
 import path from 'node:path'
 import { decodeArtifacts, encodeArtifacts, IdVocabulary, nnz, RecForgeError, type Interactions, type ItemSideInfo, type ModelArtifacts, type ModelRegistry, type ParamValues } from '@recforge/core'
 import type { ServedModel } from './catalogue'
+import { processAlive } from './sql'
 
 /**
  * A model folder holds generations: `generations/g-000007/` with the training data
@@ -320,16 +321,6 @@ async function pruneGenerations(dir: string, current: string): Promise<void> {
   for (const n of older.slice(0, Math.max(0, older.length - KEEP_PREVIOUS))) await rm(path.join(generationsDir(dir), n), { recursive: true, force: true })
 }
 
-function alive(pid: number): boolean {
-  if (pid === process.pid) return true
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
 /** The writer's pid in a temporary name (`.x.<pid>.<...>.tmp`, `.g-<pid>-<time>.tmp`), or undefined. */
 function tmpOwner(name: string): number | undefined {
   const m = /^\.(?:g-(\d+)-\d+|.*?\.(\d+)\.[0-9a-z]+)\.tmp$/.exec(name)
@@ -359,7 +350,7 @@ export async function cleanModelDir(dir: string): Promise<string[]> {
     for (const n of names) {
       if (!n.startsWith('.') || !n.endsWith('.tmp')) continue
       const pid = tmpOwner(n)
-      if (pid !== undefined && alive(pid)) continue
+      if (pid !== undefined && processAlive(pid)) continue
       const p = path.join(folder, n)
       try {
         await rm(p, { recursive: true, force: true })

@@ -415,11 +415,19 @@ export class RecService {
   private applyStored(records: readonly StoredRecord[], updateModels: boolean): number {
     const { applied, unknownItems } = this.live.apply(records, this.items)
     if (unknownItems) this.report(`event log: skipped ${unknownItems} feedback event(s) on items the served catalogue does not have`)
+    // one model update per user and write: a batch of many events for one user refits it once
+    const byUser = new Map<number, { items: number[]; values: number[] }>()
     for (const a of applied) {
-      if (updateModels && a.user < this.live.trainUsers) this.updateModels(a.user, new Int32Array([a.item]), new Float32Array([a.value]))
+      if (updateModels && a.user < this.live.trainUsers) {
+        let row = byUser.get(a.user)
+        if (!row) byUser.set(a.user, (row = { items: [], values: [] }))
+        row.items.push(a.item)
+        row.values.push(a.value)
+      }
       this.experiment?.feedback(a.record.user, a.item)
       this.bandit?.feedback(a.user, a.item)
     }
+    for (const [u, row] of byUser) this.updateModels(u, Int32Array.from(row.items), Float32Array.from(row.values))
     if (updateModels) this.stored += applied.length
     return applied.length
   }

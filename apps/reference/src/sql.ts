@@ -1,4 +1,4 @@
-import { cp, mkdir, open, readFile, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises'
+import { cp, mkdir, open, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import path from 'node:path'
 import { RecForgeError } from '@recforge/core'
@@ -122,7 +122,9 @@ async function initEmbedded(dir: string): Promise<void> {
   await rename(tmp, dir)
 }
 
-function alive(pid: number): boolean {
+/** Whether process `pid` runs (on this machine). */
+export function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true
   try {
     process.kill(pid, 0)
     return true
@@ -146,7 +148,7 @@ async function lockFolder(dir: string): Promise<() => Promise<void>> {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new RecForgeError('IO_ERROR', `could not lock the event store ${dir}: ${(e as Error).message}`, { cause: e })
       const owner = Number((await readFile(file, 'utf8').catch(() => '')).trim())
-      if (Number.isInteger(owner) && owner > 0 && alive(owner)) {
+      if (Number.isInteger(owner) && owner > 0 && processAlive(owner)) {
         throw new RecForgeError('IO_ERROR', `the event store ${dir} is in use by process ${owner} (another recforge serve on this model folder?); stop it, or give each process its own --model-dir or a shared --database`)
       }
       await rm(file, { force: true })
@@ -183,6 +185,7 @@ export async function openEmbeddedStore(dir: string): Promise<SqlStore> {
   const walDir = path.join(dir, 'pg_wal')
   const handles = new Map<string, FileHandle>()
   let lastSegment: string | undefined
+  let syncing: Promise<void> = Promise.resolve()
   const handle = async (name: string): Promise<FileHandle> => {
     let h = handles.get(name)
     if (!h) handles.set(name, (h = await open(path.join(walDir, name), 'r+')))
@@ -195,26 +198,33 @@ export async function openEmbeddedStore(dir: string): Promise<SqlStore> {
     shared: false,
     query,
     transaction: (fn) => db.transaction((tx) => fn(async <R extends Row>(sql: string, params?: unknown[]) => (await tx.query<R>(sql, params)).rows)),
-    async sync() {
-      const [row] = await query<{ file: string }>('SELECT file_name AS file FROM pg_walfile_name_offset(pg_current_wal_insert_lsn())')
-      const segment = row!.file
-      if (lastSegment !== undefined && lastSegment !== segment) {
-        // the commit may have started in the previous segment; a new file also needs its directory entry synced
-        await (await handle(lastSegment)).datasync()
-        await handles.get(lastSegment)!.close()
-        handles.delete(lastSegment)
-        const d = await open(walDir, 'r')
-        await d.sync().finally(() => d.close())
-      }
-      await (await handle(segment)).datasync()
-      lastSegment = segment
+    sync() {
+      // one sync at a time: a segment switch closes the handle of the previous segment
+      const run = syncing.then(syncWal)
+      syncing = run.catch(() => {})
+      return run
     },
     async close() {
+      await syncing
       for (const h of handles.values()) await h.close()
       handles.clear()
       await db.close()
       await unlock()
     },
+  }
+  async function syncWal(): Promise<void> {
+    const [row] = await query<{ file: string }>('SELECT file_name AS file FROM pg_walfile_name_offset(pg_current_wal_insert_lsn())')
+    const segment = row!.file
+    if (lastSegment !== undefined && lastSegment !== segment) {
+      // the commit may have started in the previous segment; a new file also needs its directory entry synced
+      await (await handle(lastSegment)).datasync()
+      await handles.get(lastSegment)!.close()
+      handles.delete(lastSegment)
+      const d = await open(walDir, 'r')
+      await d.sync().finally(() => d.close())
+    }
+    await (await handle(segment)).datasync()
+    lastSegment = segment
   }
   await migrate(store)
   return store
@@ -277,13 +287,4 @@ export async function openServerStore(url: string, opts: { max?: number } = {}):
     throw new RecForgeError('IO_ERROR', `could not use the PostgreSQL server ${where}: ${(e as Error).message}`, { cause: e })
   }
   return store
-}
-
-/** Lists the files of a folder, or none when it does not exist. */
-export async function listDir(dir: string): Promise<string[]> {
-  try {
-    return await readdir(dir)
-  } catch {
-    return []
-  }
 }

@@ -1,0 +1,113 @@
+/**
+ * The reference app as a service: acknowledged feedback events per second (single-event
+ * requests, 20 connections) with the embedded store, with the log in memory for comparison, and
+ * GET /recommendations latency while a retrain runs. Models: pop, itemknn and als fitted on the
+ * built-in MovieLens latest-small. Run from the repository root:
+ *   flock /tmp/recforge-bench.lock pnpm --filter @recforge/reference bench
+ * SERVICE_BENCH_EVENTS sets the requests per feedback run (default 30000). Writes
+ * bench/results/reference-service.{json,md}.
+ */
+import { cp, mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import autocannon from 'autocannon'
+import { runSuite, type BenchCase } from '@recforge/bench'
+import { runTrain } from '../src/commands'
+import { createRegistry } from '../src/models'
+import { readGeneration } from '../src/generations'
+import { startServing, type Serving } from '../src/serve'
+
+const EVENTS = Number(process.env['SERVICE_BENCH_EVENTS'] ?? 30_000)
+const registry = createRegistry()
+const root = await mkdtemp(path.join(tmpdir(), 'recforge-service-bench-'))
+const pristine = path.join(root, 'pristine')
+await runTrain({ data: 'builtin', models: ['pop', 'itemknn', 'als'], seed: 42, modelDir: pristine, quiet: true }, registry)
+const gen = await readGeneration(pristine, registry)
+const users = gen.data.users.ids()
+const items = gen.data.items.ids()
+const open = { writesPerMinute: 0, readsPerMinute: 0 }
+
+let n = 0
+let serving: Serving | undefined
+const fresh = async (memory: boolean): Promise<Serving> => {
+  await serving?.close()
+  const dir = path.join(root, `run-${n++}`)
+  await cp(pristine, dir, { recursive: true })
+  serving = memory
+    ? // the same models and data with the log in memory: what durability costs
+      await startServing({ registry, data: gen.data, ...(gen.itemInfo ? { itemInfo: gen.itemInfo } : {}), models: gen.models, port: 0, bandit: 'none', security: open })
+    : await startServing({ registry, modelDir: dir, port: 0, bandit: 'none', security: open })
+  return serving
+}
+
+/** Sends EVENTS single-event POST /feedback requests over 20 connections; users known (from the training data) or new. */
+async function feedback(s: Serving, known: boolean): Promise<Record<string, number>> {
+  let k = 0
+  const r = await autocannon({
+    url: `${s.url}feedback`,
+    method: 'POST',
+    connections: 20,
+    amount: EVENTS,
+    headers: { 'content-type': 'application/json' },
+    requests: [
+      {
+        setupRequest: (req) => {
+          const j = k++
+          const user = known ? users[(j * 7919) % users.length] : `new-${j % 5000}`
+          return { ...req, body: JSON.stringify({ user, item: items[(j * 104729) % items.length], event: 'click' }) }
+        },
+      },
+    ],
+  })
+  const acknowledged = r['2xx']
+  const stored = s.service.stats().feedbackEvents
+  if (stored < acknowledged) throw new Error(`stored ${stored} < acknowledged ${acknowledged}`)
+  return { eventsPerSecond: acknowledged / (r.duration || 1), p99ms: r.latency.p99, acknowledged, non2xx: r.non2xx }
+}
+
+/** GET /recommendations (als) over 10 connections for `seconds`, or until `until` resolves. */
+async function reads(s: Serving, opts: { seconds?: number; until?: Promise<unknown> }): Promise<Record<string, number>> {
+  let k = 0
+  const inst = autocannon({
+    url: s.url,
+    connections: 10,
+    duration: opts.seconds ?? 600,
+    requests: [{ setupRequest: (req) => ({ ...req, path: `/recommendations/${users[(k++ * 31) % users.length]}?model=als&k=10` }) }],
+  })
+  if (opts.until) void opts.until.then(() => (inst as unknown as { stop(): void }).stop())
+  const r = await inst
+  return { requestsPerSecond: r.requests.average, p50ms: r.latency.p50, p99ms: r.latency.p99, maxms: r.latency.max, non2xx: r.non2xx }
+}
+
+let current: Serving | undefined
+const cases: BenchCase[] = [
+  { name: `feedback, known users, embedded store (${EVENTS} requests, 20 connections)`, repeat: 3, warmup: 0, setup: async () => void (current = await fresh(false)), run: () => feedback(current!, true) },
+  { name: `feedback, new users, embedded store (${EVENTS} requests, 20 connections)`, repeat: 3, warmup: 0, setup: async () => void (current = await fresh(false)), run: () => feedback(current!, false) },
+  { name: `feedback, known users, log in memory (${EVENTS} requests, 20 connections)`, repeat: 3, warmup: 0, setup: async () => void (current = await fresh(true)), run: () => feedback(current!, true) },
+  { name: `feedback, new users, log in memory (${EVENTS} requests, 20 connections)`, repeat: 3, warmup: 0, setup: async () => void (current = await fresh(true)), run: () => feedback(current!, false) },
+  { name: 'GET /recommendations als, idle (10 s, 10 connections)', repeat: 3, warmup: 0, setup: async () => void (current = await fresh(false)), run: () => reads(current!, { seconds: 10 }) },
+  {
+    name: 'GET /recommendations als, while retraining pop, itemknn, als (10 connections)',
+    repeat: 3,
+    warmup: 0,
+    setup: async () => void (current = await fresh(false)),
+    run: async () => {
+      const { done } = await current!.retrain!()
+      const t0 = Date.now()
+      const out = await reads(current!, { until: done })
+      const status = await done
+      if (status.status !== 'done') throw new Error(`retrain ${status.status}: ${status.error}`)
+      return { ...out, retrainSeconds: (Date.now() - t0) / 1000 }
+    },
+  },
+]
+
+try {
+  await runSuite('reference-service', cases, {
+    command: 'flock /tmp/recforge-bench.lock pnpm --filter @recforge/reference bench',
+    notes: ['median over 3 runs of each figure; each run starts a fresh server on a fresh copy of the model folder', 'eventsPerSecond counts acknowledged (202) single-event requests; every acknowledged event was stored'],
+  })
+} finally {
+  await serving?.close()
+  await rm(root, { recursive: true, force: true })
+}
