@@ -83,28 +83,28 @@ for (const [dsName, ds] of ratingData) {
 
 // (b) implicit models on the synthetic 1M preset (6,040 x 3,706 like the anchor)
 const oneM = generateSynthetic('1m', { itemText: false }).interactions
-for (const [solver, workers] of [['cg', 1], ['cg', 2], ['cholesky', 2]] as const) {
+for (const [solver, threads] of [['cg', 1], ['cg', 2], ['cholesky', 2]] as const) {
   // the exact solver costs tens of seconds per iteration here: fewer runs and iterations
   const exact = solver === 'cholesky'
   cases.push({
-    name: `als (64 factors, ${solver}), synthetic 1m, ${workers} thread${workers > 1 ? 's' : ''}`,
+    name: `als (64 factors, ${solver}), synthetic 1m, ${threads} thread${threads > 1 ? 's' : ''}`,
     repeat: exact ? 1 : 3,
     warmup: exact ? 0 : 1,
     run: async () => {
       const timer = iterationTimer()
-      await new ALS({ factors: 64, iterations: exact ? 3 : 5, solver, workers }).fit(oneM, { onProgress: timer.onProgress })
+      await new ALS({ factors: 64, iterations: exact ? 3 : 5, solver, threads }).fit(oneM, { onProgress: timer.onProgress })
       return { secondsPerIteration: timer.perStep(), cpuSecondsPerIteration: timer.cpuPerStep() }
     },
   })
 }
-for (const workers of [1, 2]) {
+for (const threads of [1, 2]) {
   cases.push({
-    name: `bpr (64 factors, uniform), synthetic 1m, ${workers} thread${workers > 1 ? 's' : ''}`,
+    name: `bpr (64 factors, uniform), synthetic 1m, ${threads} thread${threads > 1 ? 's' : ''}`,
     repeat: 3,
     warmup: 1,
     run: async () => {
       const timer = iterationTimer()
-      await new BPR({ factors: 64, epochs: 5, workers }).fit(oneM, { onProgress: timer.onProgress })
+      await new BPR({ factors: 64, epochs: 5, threads }).fit(oneM, { onProgress: timer.onProgress })
       return { secondsPerEpoch: timer.perStep(), cpuSecondsPerEpoch: timer.cpuPerStep() }
     },
   })

@@ -1,48 +1,11 @@
-import {
-  Random,
-  RecForgeError,
-  checkArtifacts,
-  checkNumber,
-  nnz,
-  throwIfAborted,
-  transpose,
-  validateInteractions,
-  type FitOptions,
-  type Interactions,
-  type ModelArtifacts,
-} from '@recforge/core'
+import { nnz, resolveConfig, throwIfAborted, transpose, type FitOptions, type Interactions } from '@recforge/core'
 import { ownedCopy, toShared } from '@recforge/compute'
 import { FactorRecommender, type FoldedUser } from './factorModel'
 import { alsKernel, type AlsKernelArgs, type AlsWasmKernelArgs } from './internal/kernels'
 import { createAlsWasmSpace, type AlsWasmSpace, type WasmCsr } from './internal/wasmSpace'
 import { gramMatrix } from './internal/linalg'
 import { rowRanges, startPool, type MfPool } from './internal/parallel'
-
-/** Options of {@link ALS}. */
-export interface ALSConfig {
-  /** Number of latent factors. Defaults to `64`. */
-  factors?: number
-  /** Alternating iterations (each solves users and items once). Defaults to `15`. */
-  iterations?: number
-  /** L2 penalty λ on the factors. Defaults to `0.01`. */
-  reg?: number
-  /** Confidence scale: c = 1 + alpha · value. Defaults to `1`. */
-  alpha?: number
-  /** Solver: `cg` (conjugate gradient, warm-started, as implicit does) or `cholesky` (exact). Defaults to `'cg'`. */
-  solver?: 'cg' | 'cholesky'
-  /** Conjugate-gradient steps per row and half-step. Defaults to `3`. */
-  cgSteps?: number
-  /** Standard deviation of the initial factors. Defaults to `0.01`. */
-  initStd?: number
-  /** Run the `cg` solver in WebAssembly f32x4 SIMD (float32 arithmetic, as implicit) when `factors` is a multiple of 4; otherwise, and for `cholesky`, the float64 TypeScript kernel runs. Defaults to `true`. */
-  wasm?: boolean
-  /** Worker threads; `0` picks one per core for large data (single-threaded below 50,000 interactions). Defaults to `0`. */
-  workers?: number
-  /** Seed of the initial factors. Defaults to `42`. */
-  seed?: number
-}
-
-type Resolved = Required<ALSConfig>
+import { ALS_PARAMS, type ALSConfig } from './params'
 
 /** The two half-steps of one ALS iteration over factors `U` and `V`. */
 interface HalfSteps {
@@ -52,12 +15,11 @@ interface HalfSteps {
   users: () => Promise<void>
 }
 
-const ALS_FORMAT = 1
-
 /**
  * Implicit-feedback alternating least squares with confidence weighting
  * (Hu, Koren & Volinsky 2008), solved per row by conjugate gradient as the implicit library does,
- * or exactly by Cholesky. Both half-steps run on worker threads for large data.
+ * or exactly by Cholesky. Both half-steps run on worker threads for large data. Parameters:
+ * {@link ALS_PARAMS}.
  *
  * @example
  * ```ts
@@ -65,47 +27,22 @@ const ALS_FORMAT = 1
  * await als.fit(interactions)
  * als.recommend(0, { k: 10 })
  * ```
- * @throws RecForgeError INVALID_ARGUMENT for out-of-range options or non-finite values.
+ * @throws RecForgeError INVALID_ARGUMENT for an unknown or out-of-range parameter, or non-finite values.
  */
-export class ALS extends FactorRecommender<Resolved> {
+export class ALS extends FactorRecommender<ALSConfig> {
   readonly name = 'als'
   protected readonly accumulate = true
   private gramCache: Float64Array | undefined
 
-  constructor(config: ALSConfig = {}) {
-    const c: Resolved = {
-      factors: config.factors ?? 64,
-      iterations: config.iterations ?? 15,
-      reg: config.reg ?? 0.01,
-      alpha: config.alpha ?? 1,
-      solver: config.solver ?? 'cg',
-      cgSteps: config.cgSteps ?? 3,
-      initStd: config.initStd ?? 0.01,
-      wasm: config.wasm ?? true,
-      workers: config.workers ?? 0,
-      seed: config.seed ?? 42,
-    }
-    checkNumber('factors', c.factors, { min: 1, integer: true })
-    checkNumber('iterations', c.iterations, { min: 0, integer: true })
-    checkNumber('reg', c.reg, { min: 0 })
-    checkNumber('alpha', c.alpha, { min: 0 })
-    checkNumber('cgSteps', c.cgSteps, { min: 1, integer: true })
-    checkNumber('initStd', c.initStd, { min: 0 })
-    checkNumber('workers', c.workers, { min: 0, integer: true })
-    if (c.solver !== 'cg' && c.solver !== 'cholesky') throw new RecForgeError('INVALID_ARGUMENT', `option "solver" must be "cg" or "cholesky"; got ${JSON.stringify(c.solver)}`)
-    super(c)
+  constructor(config: Partial<ALSConfig> = {}) {
+    super(resolveConfig(ALS_PARAMS, config, { model: 'als' }))
   }
 
   protected async fitModel(data: Interactions, opts: FitOptions): Promise<void> {
-    validateInteractions(data)
     const c = this.config
-    const k = c.factors
-    const nu = data.users.size
-    const ni = data.items.size
-    const n = nnz(data)
-    const pool = await startPool(c.workers, n)
+    const { k, nu, ni, n, rng } = this.startFit(data, opts)
+    const pool = await startPool(c.threads, n)
     try {
-      const rng = new Random(opts.seed ?? c.seed)
       const initU = rng.fillNormal(new Float32Array(nu * k), 0, c.initStd) as Float32Array
       const initV = rng.fillNormal(new Float32Array(ni * k), 0, c.initStd) as Float32Array
       const space = c.solver === 'cg' && c.wasm ? createAlsWasmSpace(nu, ni, n, k, pool.threads) : undefined
@@ -115,7 +52,7 @@ export class ALS extends FactorRecommender<Resolved> {
         // items first, then users: the final user vectors are then exactly what fold-in gives
         await run.items()
         await run.users()
-        opts.onProgress?.({ stage: 'iteration', current: it + 1, total: c.iterations, ...(pool.shared ? { message: `${pool.threads} workers` } : {}) })
+        opts.onProgress?.({ stage: 'iteration', current: it + 1, total: c.iterations, ...(pool.shared ? { message: `${pool.threads} threads` } : {}) })
       }
       const { U, V } = run
       this.k = k
@@ -152,7 +89,7 @@ export class ALS extends FactorRecommender<Resolved> {
     const userParts = rowRanges(byUser.indptr, nu, pool.threads, 2 * k)
     const itemParts = rowRanges(byItem.indptr, ni, pool.threads, 2 * k)
     const half = async (csr: typeof byUser, rows: Array<[number, number]>, fixed: Float32Array, fixedRows: number, out: Float32Array) => {
-      const gram = toShared(gramMatrix(fixed, fixedRows, k, c.reg), shared)
+      const gram = toShared(gramMatrix(fixed, fixedRows, k, c.l2), shared)
       const args: AlsKernelArgs[] = rows.map(([start, end]) => ({ start, end, k, ...csr, fixed, gram, alpha: c.alpha, out, cgSteps }))
       await pool.run('als', args)
     }
@@ -179,7 +116,7 @@ export class ALS extends FactorRecommender<Resolved> {
     const userParts = rowRanges(byUser.indptr, nu, pool.threads, 2 * k)
     const itemParts = rowRanges(byItem.indptr, ni, pool.threads, 2 * k)
     const half = async (csr: WasmCsr, rows: Array<[number, number]>, fixed: Float32Array, fixedRows: number, out: Float32Array) => {
-      gram.set(gramMatrix(fixed, fixedRows, k, c.reg))
+      gram.set(gramMatrix(fixed, fixedRows, k, c.l2))
       const args: AlsWasmKernelArgs[] = rows.map(([start, end], task) => ({
         module: space.module,
         memory: space.memory,
@@ -204,7 +141,7 @@ export class ALS extends FactorRecommender<Resolved> {
   /** Closed-form fold-in: the exact (Cholesky) solution of one user half-step with the items fixed. */
   protected foldInVector(items: Int32Array, values: Float32Array): FoldedUser {
     const k = this.k
-    this.gramCache ??= gramMatrix(this.itemFactors, this.numItems, k, this.config.reg)
+    this.gramCache ??= gramMatrix(this.itemFactors, this.numItems, k, this.config.l2)
     const out = new Float32Array(k)
     // exact least squares with the items fixed: the closed form of one user half-step
     alsKernel({
@@ -221,26 +158,5 @@ export class ALS extends FactorRecommender<Resolved> {
       cgSteps: 0,
     })
     return { vector: out, bias: 0 }
-  }
-
-  override async save(): Promise<ModelArtifacts> {
-    const { meta, tensors } = this.factorArtifacts()
-    return { model: this.name, formatVersion: ALS_FORMAT, config: { ...this.config }, meta, tensors }
-  }
-
-  /**
-   * Rebuilds a fitted model from {@link ALS.save} artifacts.
-   *
-   * @example
-   * ```ts
-   * const again = await ALS.load(await als.save())
-   * ```
-   * @throws RecForgeError INVALID_ARGUMENT for another model's artifacts; UNSUPPORTED_VERSION; PARSE_ERROR for missing tensors.
-   */
-  static override async load(a: ModelArtifacts): Promise<ALS> {
-    checkArtifacts(a, 'als', ALS_FORMAT)
-    const m = new ALS(a.config as ALSConfig)
-    m.restoreFactors(a)
-    return m
   }
 }

@@ -1,55 +1,15 @@
-import {
-  Random,
-  RecForgeError,
-  checkArtifacts,
-  checkNumber,
-  itemCounts,
-  nnz,
-  throwIfAborted,
-  validateInteractions,
-  type FitOptions,
-  type Interactions,
-  type ModelArtifacts,
-} from '@recforge/core'
+import { RecForgeError, itemCounts, resolveConfig, throwIfAborted, type FitOptions, type Interactions } from '@recforge/core'
 import { ownedCopy, toShared } from '@recforge/compute'
 import { FactorRecommender, type FoldedUser } from './factorModel'
 import { bprKernel, type BprKernelArgs } from './internal/kernels'
 import { rowRanges, startPool } from './internal/parallel'
 import { createFactorWasmSpace } from './internal/wasmSpace'
-
-/** Options of {@link BPR}. */
-export interface BPRConfig {
-  /** Number of latent factors. Defaults to `64`. */
-  factors?: number
-  /** Epochs; each draws as many (user, positive, negative) triples as there are interactions. Defaults to `100`. */
-  epochs?: number
-  /** SGD learning rate. Defaults to `0.05`. */
-  lr?: number
-  /** L2 penalty on the factors and item biases. Defaults to `0.01`. */
-  reg?: number
-  /** Negative sampling: `uniform` over items, or `popularity` (∝ count^popularityExponent). Defaults to `'uniform'`. */
-  sampling?: 'uniform' | 'popularity'
-  /** Exponent of the popularity-aware sampler. Defaults to `0.75`. */
-  popularityExponent?: number
-  /** Reject sampled negatives the user has interacted with. Defaults to `true`. */
-  verifyNegatives?: boolean
-  /** Standard deviation of the initial factors. Defaults to `0.01`. */
-  initStd?: number
-  /** Run the vector work of each step in WebAssembly f32x4 SIMD when `factors` is a multiple of 4. Defaults to `true`. */
-  wasm?: boolean
-  /** Worker threads (lock-free parallel SGD over disjoint user ranges); `0` picks one per core for large data. Defaults to `0`. */
-  workers?: number
-  /** Seed of initialisation and sampling. Defaults to `42`. */
-  seed?: number
-}
-
-type Resolved = Required<BPRConfig>
-
-const BPR_FORMAT = 1
+import { BPR_PARAMS, type BPRConfig } from './params'
 
 /**
  * Bayesian Personalised Ranking (Rendle et al. 2009) by SGD with an item bias, uniform or
  * popularity-aware negative sampling, and lock-free parallel epochs on worker threads.
+ * Parameters: {@link BPR_PARAMS}.
  *
  * @example
  * ```ts
@@ -57,51 +17,23 @@ const BPR_FORMAT = 1
  * await bpr.fit(interactions)
  * bpr.recommend(0, { k: 10 })
  * ```
- * @throws RecForgeError INVALID_ARGUMENT for out-of-range options or non-finite values.
+ * @throws RecForgeError INVALID_ARGUMENT for an unknown or out-of-range parameter, or non-finite values.
  */
-export class BPR extends FactorRecommender<Resolved> {
+export class BPR extends FactorRecommender<BPRConfig> {
   readonly name = 'bpr'
   protected readonly accumulate = true
 
-  constructor(config: BPRConfig = {}) {
-    const c: Resolved = {
-      factors: config.factors ?? 64,
-      epochs: config.epochs ?? 100,
-      lr: config.lr ?? 0.05,
-      reg: config.reg ?? 0.01,
-      sampling: config.sampling ?? 'uniform',
-      popularityExponent: config.popularityExponent ?? 0.75,
-      verifyNegatives: config.verifyNegatives ?? true,
-      initStd: config.initStd ?? 0.01,
-      wasm: config.wasm ?? true,
-      workers: config.workers ?? 0,
-      seed: config.seed ?? 42,
-    }
-    checkNumber('factors', c.factors, { min: 1, integer: true })
-    checkNumber('epochs', c.epochs, { min: 0, integer: true })
-    checkNumber('lr', c.lr, { min: 0, exclusiveMin: true })
-    checkNumber('reg', c.reg, { min: 0 })
-    checkNumber('popularityExponent', c.popularityExponent, { min: 0 })
-    checkNumber('initStd', c.initStd, { min: 0 })
-    checkNumber('workers', c.workers, { min: 0, integer: true })
-    if (c.sampling !== 'uniform' && c.sampling !== 'popularity') {
-      throw new RecForgeError('INVALID_ARGUMENT', `option "sampling" must be "uniform" or "popularity"; got ${JSON.stringify(c.sampling)}`)
-    }
-    super(c)
+  constructor(config: Partial<BPRConfig> = {}) {
+    super(resolveConfig(BPR_PARAMS, config, { model: 'bpr' }))
   }
 
   protected async fitModel(data: Interactions, opts: FitOptions): Promise<void> {
-    validateInteractions(data)
     const c = this.config
-    const k = c.factors
-    const nu = data.users.size
-    const ni = data.items.size
-    const n = nnz(data)
+    const { k, nu, ni, n, rng } = this.startFit(data, opts)
     if (ni < 2) throw new RecForgeError('INVALID_ARGUMENT', `bpr needs at least 2 items to sample negatives; got ${ni}`)
-    const pool = await startPool(c.workers, n)
+    const pool = await startPool(c.threads, n)
     const shared = pool.shared
     try {
-      const rng = new Random(opts.seed ?? c.seed)
       const initU = rng.fillNormal(new Float32Array(nu * k), 0, c.initStd) as Float32Array
       const initV = rng.fillNormal(new Float32Array(ni * k), 0, c.initStd) as Float32Array
       const space = c.wasm ? createFactorWasmSpace(nu, ni, k) : undefined
@@ -143,8 +75,8 @@ export class BPR extends FactorRecommender<Resolved> {
           users: U,
           items: V,
           itemBias: B,
-          lr: c.lr,
-          reg: c.reg,
+          lr: c.learningRate,
+          reg: c.l2,
           verifyNegatives: c.verifyNegatives,
           freezeItems: false,
           ...(space ? { module: space.module, memory: space.memory } : {}),
@@ -206,33 +138,12 @@ export class BPR extends FactorRecommender<Resolved> {
         users: vec,
         items: this.itemFactors,
         itemBias: this.itemBias!,
-        lr: c.lr,
-        reg: c.reg,
+        lr: c.learningRate,
+        reg: c.l2,
         verifyNegatives: true,
         freezeItems: true,
       },
     )
     return { vector: vec, bias: 0 }
-  }
-
-  override async save(): Promise<ModelArtifacts> {
-    const { meta, tensors } = this.factorArtifacts()
-    return { model: this.name, formatVersion: BPR_FORMAT, config: { ...this.config }, meta, tensors }
-  }
-
-  /**
-   * Rebuilds a fitted model from {@link BPR.save} artifacts.
-   *
-   * @example
-   * ```ts
-   * const again = await BPR.load(await bpr.save())
-   * ```
-   * @throws RecForgeError INVALID_ARGUMENT for another model's artifacts; UNSUPPORTED_VERSION; PARSE_ERROR for missing tensors.
-   */
-  static override async load(a: ModelArtifacts): Promise<BPR> {
-    checkArtifacts(a, 'bpr', BPR_FORMAT)
-    const m = new BPR(a.config as BPRConfig)
-    m.restoreFactors(a)
-    return m
   }
 }

@@ -1,20 +1,47 @@
 import {
   BaseRecommender,
-  IdVocabulary,
+  Random,
   RecForgeError,
+  checkArtifacts,
+  nnz,
+  renameParams,
   requireTensor,
   topK,
+  validateInteractions,
+  type FitOptions,
   type IncrementalRecommender,
   type Interactions,
   type ModelArtifacts,
+  type ModelState,
   type RecommendOptions,
+  type RecommenderClass,
   type ScoredItems,
 } from '@recforge/core'
+import { RENAMED_PARAMS } from './params'
 
 /** A user vector found by fold-in, with its bias (0 for models without user biases). */
 export interface FoldedUser {
   readonly vector: Float32Array
   readonly bias: number
+}
+
+/** What every latent-factor model's configuration has. */
+export interface FactorConfig {
+  /** Number of latent factors. */
+  readonly factors: number
+  /** Seed of the fit (`fit({ seed })` overrides it). */
+  readonly seed: number
+}
+
+/** The sizes of one fit and its seeded generator (see {@link FactorRecommender.startFit}). */
+export interface FitContext {
+  /** Number of latent factors. */
+  readonly k: number
+  readonly nu: number
+  readonly ni: number
+  /** Number of interactions. */
+  readonly n: number
+  readonly rng: Random
 }
 
 /**
@@ -23,7 +50,7 @@ export interface FoldedUser {
  * incremental updates of known users, and the artifacts of factors and training history.
  * Subclasses train the factors and define fold-in.
  */
-export abstract class FactorRecommender<Config extends object> extends BaseRecommender<Config> implements IncrementalRecommender {
+export abstract class FactorRecommender<Config extends FactorConfig> extends BaseRecommender<Config> implements IncrementalRecommender {
   /** Number of latent factors. */
   protected k = 0
   /** Effective user vectors used for scoring (users × k). */
@@ -49,6 +76,17 @@ export abstract class FactorRecommender<Config extends object> extends BaseRecom
 
   /** How a repeated interaction combines with the stored one: ratings replace, implicit counts add. */
   protected abstract readonly accumulate: boolean
+
+  /**
+   * Checks the training data (finite values, consistent CSR) and returns the sizes of the fit
+   * with its generator, seeded by `fit({ seed })` or else the config's seed.
+   *
+   * @throws RecForgeError INVALID_ARGUMENT for non-finite values or an inconsistent CSR.
+   */
+  protected startFit(data: Interactions, opts: FitOptions): FitContext {
+    validateInteractions(data)
+    return { k: this.config.factors, nu: data.users.size, ni: data.items.size, n: nnz(data), rng: new Random(opts.seed ?? this.config.seed) }
+  }
 
   protected scoreVector(vec: Float32Array, vo: number, bias: number, out: Float32Array): void {
     const k = this.k
@@ -271,8 +309,8 @@ export abstract class FactorRecommender<Config extends object> extends BaseRecom
     this.updated.clear()
   }
 
-  /** Vocabularies, the (updated) history as CSR, and the shared factor tensors. */
-  protected factorArtifacts(): { meta: Record<string, unknown>; tensors: Record<string, Float32Array | Int32Array> } {
+  /** The (updated) history as CSR with its values, the factor count and the factor and bias tensors. */
+  protected override saveState(): ModelState {
     const s = this.requireFitted()
     const nu = s.users.size
     let indptr = s.indptr
@@ -298,37 +336,62 @@ export abstract class FactorRecommender<Config extends object> extends BaseRecom
     }
     if (this.userBias) tensors.userBias = this.userBias
     if (this.itemBias) tensors.itemBias = this.itemBias
-    return { meta: { users: [...s.users.ids()], items: [...s.items.ids()], factors: this.k, globalMean: this.globalMean }, tensors }
+    return { meta: { factors: this.k, globalMean: this.globalMean }, tensors }
   }
 
-  /** Restores what {@link factorArtifacts} saved. */
-  protected restoreFactors(a: ModelArtifacts): void {
-    const meta = a.meta ?? {}
-    if (!Array.isArray(meta.users) || !Array.isArray(meta.items) || typeof meta.factors !== 'number') {
-      throw new RecForgeError('PARSE_ERROR', `${this.name}: artifacts lack the vocabularies or the factor count`)
+  /**
+   * Restores what {@link FactorRecommender.saveState} wrote (the vocabularies and history CSR are
+   * already restored), checking every size against the vocabularies.
+   *
+   * @throws RecForgeError PARSE_ERROR naming the tensor that is missing or has the wrong size.
+   */
+  protected override restoreState(a: ModelArtifacts, _version: number): void {
+    const s = this.requireFitted()
+    const nu = s.users.size
+    const ni = s.items.size
+    const k = a.meta?.factors
+    if (typeof k !== 'number' || !Number.isInteger(k) || k < 1) {
+      throw new RecForgeError('PARSE_ERROR', `${this.name} artifacts: meta.factors must be a positive integer; got ${JSON.stringify(k)}`)
     }
-    const users = IdVocabulary.fromJSON(meta.users as string[])
-    const items = IdVocabulary.fromJSON(meta.items as string[])
-    const k = meta.factors
-    const U = requireTensor(a, 'userFactors', Float32Array)
-    const V = requireTensor(a, 'itemFactors', Float32Array)
-    if (U.length !== users.size * k || V.length !== items.size * k) {
-      throw new RecForgeError('PARSE_ERROR', `${this.name}: factor tensors have ${U.length} and ${V.length} values; expected ${users.size}×${k} and ${items.size}×${k}`)
+    const sized = (name: string, rows: number, width: number): Float32Array => {
+      const t = requireTensor(a, name, Float32Array)
+      if (t.length !== rows * width) throw new RecForgeError('PARSE_ERROR', `${this.name} artifacts: tensor "${name}" holds ${t.length} values; expected ${width === 1 ? rows : `${rows} × ${width} = ${rows * width}`}`)
+      return t
     }
-    const indptr = requireTensor(a, 'seenIndptr', Int32Array)
-    const indices = requireTensor(a, 'seenIndices', Int32Array)
-    const values = requireTensor(a, 'seenValues', Float32Array)
-    if (indptr.length !== users.size + 1 || indices.length !== indptr[users.size] || values.length !== indices.length) {
-      throw new RecForgeError('PARSE_ERROR', `${this.name}: saved history does not match ${users.size} users`)
+    const U = sized('userFactors', nu, k)
+    const V = sized('itemFactors', ni, k)
+    if (s.indptr.length !== nu + 1 || s.indices.length !== s.indptr[nu]) {
+      throw new RecForgeError('PARSE_ERROR', `${this.name} artifacts: the saved history (seenIndptr, seenIndices) does not match ${nu} users`)
     }
+    const values = sized('seenValues', s.indices.length, 1)
     this.k = k
     this.userFactors = U
     this.itemFactors = V
-    this.userBias = a.tensors.userBias instanceof Float32Array ? a.tensors.userBias : undefined
-    this.itemBias = a.tensors.itemBias instanceof Float32Array ? a.tensors.itemBias : undefined
-    this.globalMean = typeof meta.globalMean === 'number' ? meta.globalMean : 0
+    this.userBias = a.tensors.userBias === undefined ? undefined : sized('userBias', nu, 1)
+    this.itemBias = a.tensors.itemBias === undefined ? undefined : sized('itemBias', ni, 1)
+    this.globalMean = typeof a.meta?.globalMean === 'number' ? a.meta.globalMean : 0
     this.trainValues = values
     this.updated.clear()
-    this.seen = { users, items, indptr, indices }
+  }
+
+  /** Saved configs: parameters saved under their former names (`lr`, `reg`, `lrBias`, `regBias`, `workers`) load under today's. */
+  static override upgradeConfig(config: Readonly<Record<string, unknown>>, _version: number): Record<string, unknown> {
+    return renameParams(config, RENAMED_PARAMS)
+  }
+
+  /**
+   * Rebuilds a fitted model from `save()` artifacts (the generic load), refusing another model's
+   * artifacts by their name before their config is read.
+   *
+   * @example
+   * ```ts
+   * const again = await ALS.load(await als.save())
+   * ```
+   * @throws RecForgeError INVALID_ARGUMENT for another model's artifacts; UNSUPPORTED_VERSION for a
+   *   newer format; PARSE_ERROR for a config or tensors this build rejects.
+   */
+  static override async load(this: RecommenderClass<BaseRecommender<object>>, artifacts: ModelArtifacts): Promise<BaseRecommender<object>> {
+    checkArtifacts(artifacts, new this({} as never).name, this.formatVersion)
+    return BaseRecommender.load.call(this, artifacts)
   }
 }

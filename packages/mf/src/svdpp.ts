@@ -1,38 +1,15 @@
-import {
-  Random,
-  checkArtifacts,
-  requireTensor,
-  throwIfAborted,
-  validateInteractions,
-  RecForgeError,
-  type FitOptions,
-  type Interactions,
-  type ModelArtifacts,
-} from '@recforge/core'
-import { FactorRecommender, type FoldedUser } from './factorModel'
-import { resolveSgdConfig, zeroUntrained, type MFConfig } from './mf'
-import { ratingFoldIn, rowsOf, validationSplit } from './internal/ratings'
-
-/** Options of {@link SVDpp}; the same as {@link MFConfig}, with Surprise's SVD++ defaults. */
-export interface SVDppConfig extends Omit<MFConfig, 'wasm'> {
-  /** Number of latent factors. Defaults to `20`. */
-  factors?: number
-  /** Learning rate of all parameters. Defaults to `0.007`. */
-  lr?: number
-  /** L2 penalty of all parameters, applied per rating. Defaults to `0.02`. */
-  reg?: number
-}
-
-type Resolved = ReturnType<typeof resolveSgdConfig>
-
-const SVDPP_FORMAT = 1
+import { RecForgeError, requireTensor, resolveConfig, type FitOptions, type Interactions, type ModelArtifacts, type ModelState } from '@recforge/core'
+import type { FoldedUser } from './factorModel'
+import { rowsOf, validationSplit, zeroUntrained } from './internal/ratings'
+import { SVDPP_PARAMS, type SVDppConfig } from './params'
+import { RatingFactorModel, checkBiasRates } from './ratingModel'
 
 /**
  * SVD++ (Koren 2008): biased MF whose user vector adds the implicit-feedback term
  * |N(u)|^-½ Σ_{j∈N(u)} y_j over the items the user rated. Trained by SGD user by user: the
  * implicit term is computed once per user visit and the y_j gradients are applied once at the
  * end of the visit, which gives Surprise's accuracy at a fraction of its cost (Surprise updates
- * every y_j after every rating).
+ * every y_j after every rating). Parameters: {@link SVDPP_PARAMS}.
  *
  * @example
  * ```ts
@@ -40,35 +17,30 @@ const SVDPP_FORMAT = 1
  * await m.fit(ratings)
  * m.score(0, new Int32Array([10]))
  * ```
- * @throws RecForgeError INVALID_ARGUMENT for out-of-range options or non-finite ratings.
+ * @throws RecForgeError INVALID_ARGUMENT for an unknown or out-of-range parameter, or non-finite ratings.
  */
-export class SVDpp extends FactorRecommender<Resolved> {
+export class SVDpp extends RatingFactorModel<SVDppConfig> {
   readonly name = 'svdpp'
-  protected readonly accumulate = false
   /** Raw user factors p_u (the scoring vectors are p_u plus the implicit term). */
   private rawUser: Float32Array = new Float32Array(0)
   /** Implicit item factors y_j. */
   private implicitFactors: Float32Array = new Float32Array(0)
-  /** Epochs actually run by the last fit. */
-  epochsRun = 0
-  /** Validation RMSE of the kept parameters, when `validationFraction` > 0. */
-  validationRmse: number | undefined
 
-  constructor(config: SVDppConfig = {}) {
-    const c = resolveSgdConfig(config, { factors: 20, lr: 0.007, reg: 0.02 })
-    if (!c.biased) throw new RecForgeError('INVALID_ARGUMENT', 'svdpp is always biased; option "biased" must be true')
-    super(c)
+  constructor(config: Partial<SVDppConfig> = {}) {
+    super(checkBiasRates(resolveConfig(SVDPP_PARAMS, config, { model: 'svdpp' }), 'svdpp'))
+  }
+
+  /** Saved configs: the renamed parameters (see the factor models), and `biased`, which SVD++ saved as `true` and no longer takes. */
+  static override upgradeConfig(config: Readonly<Record<string, unknown>>, version: number): Record<string, unknown> {
+    const { biased: _always, ...rest } = super.upgradeConfig(config, version)
+    return rest
   }
 
   protected async fitModel(data: Interactions, opts: FitOptions): Promise<void> {
-    validateInteractions(data)
     const c = this.config
-    const k = c.factors
-    const nu = data.users.size
-    const ni = data.items.size
-    const rng = new Random(opts.seed ?? c.seed)
+    const { k, nu, ni, n, rng } = this.startFit(data, opts)
     const { train, valid } = validationSplit(data, c.validationFraction, rng)
-    const isValid = new Uint8Array(data.indptr[nu]!)
+    const isValid = new Uint8Array(n)
     for (const e of valid) isValid[e] = 1
     const R = data.values
     const I = data.indices
@@ -93,31 +65,24 @@ export class SVDpp extends FactorRecommender<Resolved> {
     const imp = new Float64Array(k)
     const gy = new Float64Array(k)
     const scratch = new Int32Array(Math.max(1, maxRow(data)))
-    let lr = c.lr
-    let lrB = c.lrBias
-    const { reg, regBias } = c
-    let best = Number.POSITIVE_INFINITY
-    let bestState: { P: Float64Array; Q: Float64Array; Y: Float64Array; bu: Float64Array; bi: Float64Array } | undefined
-    let sinceBest = 0
-    this.epochsRun = 0
+    const { l2 } = c
+    const l2Bias = this.biasRates.l2
     const implicitOf = (u: number, out: Float64Array): number => {
       out.fill(0)
-      let n = 0
+      let count = 0
       for (let e = data.indptr[u]!; e < data.indptr[u + 1]!; e++) {
         if (isValid[e]) continue
         const yo = I[e]! * k
         for (let f = 0; f < k; f++) out[f]! += Y[yo + f]!
-        n++
+        count++
       }
-      const s = n > 0 ? 1 / Math.sqrt(n) : 0
+      const s = count > 0 ? 1 / Math.sqrt(count) : 0
       for (let f = 0; f < k; f++) out[f]! *= s
       return s
     }
-    for (let ep = 0; ep < c.epochs; ep++) {
-      throwIfAborted(opts.signal, 'SVD++ fit')
+    const epoch = (lr: number, lrB: number): number => {
       if (c.shuffle) rng.shuffle(users)
       let sse = 0
-      let count = 0
       for (let t = 0; t < nu; t++) {
         const u = users[t]!
         const a0 = data.indptr[u]!
@@ -137,61 +102,51 @@ export class SVDpp extends FactorRecommender<Resolved> {
           for (let f = 0; f < k; f++) dot += Q[io + f]! * (P[uo + f]! + imp[f]!)
           const err = R[e]! - mu - bu[u]! - bi[i]! - dot
           sse += err * err
-          count++
-          bu[u]! += lrB * (err - regBias * bu[u]!)
-          bi[i]! += lrB * (err - regBias * bi[i]!)
+          bu[u]! += lrB * (err - l2Bias * bu[u]!)
+          bi[i]! += lrB * (err - l2Bias * bi[i]!)
           for (let f = 0; f < k; f++) {
             const pf = P[uo + f]!
             const qf = Q[io + f]!
-            P[uo + f] = pf + lr * (err * qf - reg * pf)
-            Q[io + f] = qf + lr * (err * (pf + imp[f]!) - reg * qf)
+            P[uo + f] = pf + lr * (err * qf - l2 * pf)
+            Q[io + f] = qf + lr * (err * (pf + imp[f]!) - l2 * qf)
             gy[f]! += err * qf * s
           }
         }
         // one y update per visit: the summed gradient and the summed per-rating penalty
-        const decay = 1 - Math.min(0.5, lr * reg * m)
+        const decay = 1 - Math.min(0.5, lr * l2 * m)
         for (let e = a0; e < a1; e++) {
           if (isValid[e]) continue
           const yo = I[e]! * k
           for (let f = 0; f < k; f++) Y[yo + f] = Y[yo + f]! * decay + lr * gy[f]!
         }
       }
-      this.epochsRun = ep + 1
-      lr *= c.lrDecay
-      lrB *= c.lrDecay
-      const metrics: Record<string, number> = { trainRmse: Math.sqrt(sse / Math.max(1, count)) }
-      if (valid.length > 0) {
-        let vse = 0
-        let lastU = -1
-        for (let t = 0; t < valid.length; t++) {
-          const e = valid[t]!
-          let u = lastU
-          while (u < 0 || e >= data.indptr[u + 1]! || e < data.indptr[u]!) u = userOfEntry(data.indptr, e)
-          if (u !== lastU) {
-            implicitOf(u, imp)
-            lastU = u
-          }
-          const i = I[e]!
-          let dot = 0
-          for (let f = 0; f < k; f++) dot += Q[i * k + f]! * (P[u * k + f]! + imp[f]!)
-          const err = R[e]! - mu - bu[u]! - bi[i]! - dot
-          vse += err * err
-        }
-        const vr = Math.sqrt(vse / valid.length)
-        metrics.validRmse = vr
-        if (vr < best - 1e-6) {
-          best = vr
-          sinceBest = 0
-          bestState = { P: P.slice(), Q: Q.slice(), Y: Y.slice(), bu: bu.slice(), bi: bi.slice() }
-        } else sinceBest++
-      }
-      opts.onProgress?.({ stage: 'epoch', current: ep + 1, total: c.epochs, metrics })
-      if (valid.length > 0 && sinceBest >= c.patience) break
+      return sse
     }
+    const validationError = (): number => {
+      let vse = 0
+      let lastU = -1
+      for (let t = 0; t < valid.length; t++) {
+        const e = valid[t]!
+        let u = lastU
+        while (u < 0 || e >= data.indptr[u + 1]! || e < data.indptr[u]!) u = userOfEntry(data.indptr, e)
+        if (u !== lastU) {
+          implicitOf(u, imp)
+          lastU = u
+        }
+        const i = I[e]!
+        let dot = 0
+        for (let f = 0; f < k; f++) dot += Q[i * k + f]! * (P[u * k + f]! + imp[f]!)
+        const err = R[e]! - mu - bu[u]! - bi[i]! - dot
+        vse += err * err
+      }
+      return vse
+    }
+    const snapshot = () => ({ P: P.slice(), Q: Q.slice(), Y: Y.slice(), bu: bu.slice(), bi: bi.slice() })
+    // every training entry is visited once per epoch
+    const bestState = this.trainEpochs(opts, { train: train.length, valid: valid.length }, { epoch, validationError, snapshot }, 'SVD++ fit')
     const fin = bestState ?? { P, Q, Y, bu, bi }
     zeroUntrained(fin.P, fin.Q, rowsOf(data), I, train, k)
     zeroUntrained(new Float64Array(0), fin.Y, rowsOf(data), I, train, k)
-    this.validationRmse = bestState ? best : undefined
     this.k = k
     this.rawUser = Float32Array.from(fin.P)
     this.itemFactors = Float32Array.from(fin.Q)
@@ -226,20 +181,8 @@ export class SVDpp extends FactorRecommender<Resolved> {
 
   /** Fold-in: the implicit term from the items, then least squares for p_u and b_u. */
   protected foldInVector(items: Int32Array, values: Float32Array): FoldedUser {
-    const c = this.config
     const offset = this.implicitTerm(items)
-    const { p, bias } = ratingFoldIn({
-      items,
-      values,
-      k: this.k,
-      itemFactors: this.itemFactors,
-      itemBias: this.itemBias,
-      globalMean: this.globalMean,
-      reg: c.reg,
-      regBias: c.regBias,
-      biased: true,
-      offset,
-    })
+    const { p, bias } = this.solveUser(items, values, true, offset)
     const vector = new Float32Array(this.k)
     for (let f = 0; f < this.k; f++) vector[f] = p[f]! + offset[f]!
     return { vector, bias }
@@ -251,36 +194,19 @@ export class SVDpp extends FactorRecommender<Resolved> {
     for (let f = 0; f < k; f++) this.rawUser[user * k + f] = this.userFactors[user * k + f]! - imp[f]!
   }
 
-  override async save(): Promise<ModelArtifacts> {
-    const { meta, tensors } = this.factorArtifacts()
-    return {
-      model: this.name,
-      formatVersion: SVDPP_FORMAT,
-      config: { ...this.config },
-      meta,
-      tensors: { ...tensors, rawUserFactors: this.rawUser, implicitFactors: this.implicitFactors },
-    }
+  protected override saveState(): ModelState {
+    const base = super.saveState()
+    return { meta: base.meta, tensors: { ...base.tensors, rawUserFactors: this.rawUser, implicitFactors: this.implicitFactors } }
   }
 
-  /**
-   * Rebuilds a fitted model from {@link SVDpp.save} artifacts.
-   *
-   * @example
-   * ```ts
-   * const again = await SVDpp.load(await m.save())
-   * ```
-   * @throws RecForgeError INVALID_ARGUMENT for another model's artifacts; UNSUPPORTED_VERSION; PARSE_ERROR for missing tensors.
-   */
-  static override async load(a: ModelArtifacts): Promise<SVDpp> {
-    checkArtifacts(a, 'svdpp', SVDPP_FORMAT)
-    const m = new SVDpp(a.config as SVDppConfig)
-    m.restoreFactors(a)
-    m.rawUser = requireTensor(a, 'rawUserFactors', Float32Array)
-    m.implicitFactors = requireTensor(a, 'implicitFactors', Float32Array)
-    if (m.rawUser.length !== m.userFactors.length || m.implicitFactors.length !== m.itemFactors.length) {
-      throw new RecForgeError('PARSE_ERROR', 'svdpp: saved raw user or implicit factors have the wrong size')
-    }
-    return m
+  protected override restoreState(a: ModelArtifacts, version: number): void {
+    super.restoreState(a, version)
+    const raw = requireTensor(a, 'rawUserFactors', Float32Array)
+    const implicit = requireTensor(a, 'implicitFactors', Float32Array)
+    if (raw.length !== this.userFactors.length) throw new RecForgeError('PARSE_ERROR', `svdpp artifacts: tensor "rawUserFactors" holds ${raw.length} values; expected ${this.userFactors.length} like userFactors`)
+    if (implicit.length !== this.itemFactors.length) throw new RecForgeError('PARSE_ERROR', `svdpp artifacts: tensor "implicitFactors" holds ${implicit.length} values; expected ${this.itemFactors.length} like itemFactors`)
+    this.rawUser = raw
+    this.implicitFactors = implicit
   }
 }
 

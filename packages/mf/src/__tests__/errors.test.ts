@@ -28,14 +28,14 @@ const im = plantedImplicit({ users: 40, items: 20 })
 describe('bad input', () => {
   it('rejects out-of-range options with messages naming the option', () => {
     expect(code(() => new ALS({ factors: 0 }))).toBe('INVALID_ARGUMENT')
-    expect(() => new ALS({ factors: 2.5 })).toThrow(/option "factors" must be an integer/)
+    expect(() => new ALS({ factors: 2.5 })).toThrow(/parameter "factors" must be an integer/)
     expect(code(() => new ALS({ solver: 'lu' as never }))).toBe('INVALID_ARGUMENT')
-    expect(code(() => new MF({ lr: 0 }))).toBe('INVALID_ARGUMENT')
+    expect(code(() => new MF({ learningRate: 0 }))).toBe('INVALID_ARGUMENT')
     expect(() => new MF({ lrDecay: 1.5 })).toThrow(/lrDecay/)
     expect(code(() => new MF({ validationFraction: 0.95 }))).toBe('INVALID_ARGUMENT')
-    expect(code(() => new SVDpp({ biased: false }))).toBe('INVALID_ARGUMENT')
+    expect(code(() => new SVDpp({ biased: false } as never))).toBe('INVALID_ARGUMENT')
     expect(code(() => new BPR({ sampling: 'hard' as never }))).toBe('INVALID_ARGUMENT')
-    expect(code(() => new BPR({ reg: -1 }))).toBe('INVALID_ARGUMENT')
+    expect(code(() => new BPR({ l2: -1 }))).toBe('INVALID_ARGUMENT')
   })
 
   it('rejects non-finite training values and inconsistent CSR', async () => {

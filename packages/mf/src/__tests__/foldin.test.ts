@@ -8,7 +8,7 @@ const allItems = (n: number) => Int32Array.from({ length: n }, (_, i) => i)
 
 describe('fold-in of new users', () => {
   it('als: folding in a training user reproduces its trained vector exactly (closed form)', async () => {
-    const m = new ALS({ factors: 8, iterations: 5, reg: 0.1, solver: 'cholesky' })
+    const m = new ALS({ factors: 8, iterations: 5, l2: 0.1, solver: 'cholesky' })
     await m.fit(im.train)
     for (const u of [0, 11, 57]) {
       const h = m.history(u)
@@ -23,7 +23,7 @@ describe('fold-in of new users', () => {
     const big = plantedImplicit({ users: 400 })
     const user = 9
     const row = big.train.indices.slice(big.train.indptr[user]!, big.train.indptr[user + 1]!)
-    const opts = { factors: 4, iterations: 30, reg: 1, solver: 'cholesky' } as const
+    const opts = { factors: 4, iterations: 30, l2: 1, solver: 'cholesky' } as const
     const without = new ALS(opts)
     await without.fit(withoutUser(big.train, user))
     const retrained = new ALS(opts)
@@ -49,7 +49,7 @@ describe('fold-in of new users', () => {
   })
 
   it('mf and svdpp: folding in a training user agrees with its trained predictions', async () => {
-    for (const m of [new MF({ factors: 4, epochs: 150, lr: 0.01 }), new SVDpp({ factors: 4, epochs: 150, lr: 0.01 })]) {
+    for (const m of [new MF({ factors: 4, epochs: 150, learningRate: 0.01 }), new SVDpp({ factors: 4, epochs: 150, learningRate: 0.01 })]) {
       await m.fit(rd.train)
       const items = allItems(rd.train.items.size)
       for (const u of [1, 40]) {
@@ -72,7 +72,7 @@ describe('fold-in of new users', () => {
 
 describe('incremental updates (feedback loop)', () => {
   it('partialFitUser moves the user towards the new items, excludes them, and survives save/load', async () => {
-    const m = new ALS({ factors: 8, iterations: 8, reg: 0.1 })
+    const m = new ALS({ factors: 8, iterations: 8, l2: 0.1 })
     await m.fit(im.train)
     const user = 0 // cluster 0
     const before = m.recommend(user, { k: 3 })

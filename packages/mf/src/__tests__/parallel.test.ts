@@ -33,21 +33,21 @@ describe('worker threads', () => {
   })
 
   for (const solver of ['cg', 'cholesky'] as const) {
-    it(`als (${solver}) on 2 workers gives the single-threaded factors within float tolerance`, async () => {
-      const one = new ALS({ factors: 8, iterations: 5, solver, workers: 1 })
-      const two = new ALS({ factors: 8, iterations: 5, solver, workers: 2 })
+    it(`als (${solver}) on 2 threads gives the single-threaded factors within float tolerance`, async () => {
+      const one = new ALS({ factors: 8, iterations: 5, solver, threads: 1 })
+      const two = new ALS({ factors: 8, iterations: 5, solver, threads: 2 })
       const messages: string[] = []
       await one.fit(im.train)
       await two.fit(im.train, { onProgress: (e) => e.message && messages.push(e.message) })
-      expect(messages[0]).toBe('2 workers')
+      expect(messages[0]).toBe('2 threads')
       expect(maxAbsDiff(one.itemVectors().vectors, two.itemVectors().vectors)).toBeLessThan(1e-6)
       for (const u of [0, 50, 199]) expect(maxAbsDiff(one.userVector(u), two.userVector(u))).toBeLessThan(1e-6)
     })
   }
 
-  it('bpr on 2 workers (lock-free SGD) reaches the same ranking quality as the single-threaded path', async () => {
-    const one = new BPR({ factors: 8, epochs: 60, workers: 1 })
-    const two = new BPR({ factors: 8, epochs: 60, workers: 2 })
+  it('bpr on 2 threads (lock-free SGD) reaches the same ranking quality as the single-threaded path', async () => {
+    const one = new BPR({ factors: 8, epochs: 60, threads: 1 })
+    const two = new BPR({ factors: 8, epochs: 60, threads: 2 })
     await one.fit(im.train)
     await two.fit(im.train)
     const a1 = clusterAuc(one, im.heldOut, im.clusters, im.train.items.size)
@@ -62,15 +62,15 @@ describe('worker threads', () => {
     expect(none.threads).toBe(1)
     await none.close()
     const messages: string[] = []
-    const fallback = new ALS({ factors: 8, iterations: 3, workers: 2 })
+    const fallback = new ALS({ factors: 8, iterations: 3, threads: 2 })
     await fallback.fit(im.train, { onProgress: (e) => e.message && messages.push(e.message) })
     expect(messages).toEqual([])
     delete poolOverrides.source
-    const ref = new ALS({ factors: 8, iterations: 3, workers: 1 })
+    const ref = new ALS({ factors: 8, iterations: 3, threads: 1 })
     await ref.fit(im.train)
     expect(maxAbsDiff(ref.itemVectors().vectors, fallback.itemVectors().vectors)).toBe(0)
     poolOverrides.source = 'process.exit(3)'
-    const bpr = new BPR({ factors: 4, epochs: 3, workers: 2 })
+    const bpr = new BPR({ factors: 4, epochs: 3, threads: 2 })
     await bpr.fit(im.train)
     expect(bpr.fitted).toBe(true)
   })

@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { RecForgeError, decodeArtifacts, encodeArtifacts } from '@recforge/core'
 import { loadArtifactsFile, saveArtifactsFile } from '@recforge/core/node'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -74,4 +75,32 @@ describe('save and load', () => {
     expect(decodeArtifacts(encodeArtifacts(a)).model).toBe('als')
     expect((await readFile(file)).length).toBe(bytes.length)
   })
+})
+
+describe('files saved before the parameters were renamed', () => {
+  // saved by this package before lr, reg, lrBias, regBias and workers became learningRate, l2,
+  // learningRateBias, l2Bias and threads (and before SVD++ dropped its always-true `biased`), each
+  // fitted on the 12-user helpers' data with the old keys below
+  const small = { ratings: plantedRatings({ users: 12, items: 8 }).train, implicit: plantedImplicit({ users: 12, items: 8 }).train }
+  const cases = [
+    ['mf', { factors: 2, epochs: 3, learningRate: 0.01, l2: 0.05, learningRateBias: 0.01, l2Bias: 0.1, initMean: 0, initStd: 0.1, biased: true, lrDecay: 1, validationFraction: 0, patience: 3, shuffle: true, seed: 42, wasm: true }, small.ratings],
+    ['svdpp', { factors: 2, epochs: 3, learningRate: 0.01, l2: 0.02, learningRateBias: 0.02, l2Bias: 0.02, initMean: 0, initStd: 0.1, lrDecay: 1, validationFraction: 0, patience: 3, shuffle: true, seed: 42 }, small.ratings],
+    ['als', { factors: 2, iterations: 2, l2: 0.05, alpha: 1, solver: 'cg', cgSteps: 3, initStd: 0.01, wasm: true, threads: 1, seed: 42 }, small.implicit],
+    ['bpr', { factors: 2, epochs: 3, learningRate: 0.03, l2: 0.02, sampling: 'uniform', popularityExponent: 0.75, verifyNegatives: true, initStd: 0.01, wasm: true, threads: 1, seed: 42 }, small.implicit],
+  ] as const
+
+  for (const [name, config, data] of cases) {
+    it(`${name}: loads with the old keys under their new names, scoring as a refit with the new names does`, async () => {
+      const file = fileURLToPath(new URL(`fixtures/${name}-old-keys.rfm`, import.meta.url))
+      const a = await loadArtifactsFile(file)
+      expect(Object.keys(a.config)).toEqual(expect.arrayContaining(name === 'als' || name === 'bpr' ? ['workers', 'reg'] : ['lr', 'reg', 'lrBias', 'regBias']))
+      const def = mfModels.find((d) => d.name === name)!
+      const loaded = await def.load(a)
+      expect({ ...loaded.config }).toEqual(config)
+      const refit = def.create(config as never)
+      await refit.fit(data)
+      const all = Int32Array.from({ length: data.items.size }, (_, i) => i)
+      for (let u = 0; u < data.users.size; u++) expect(Array.from(loaded.score(u, all))).toEqual(Array.from(refit.score(u, all)))
+    })
+  }
 })

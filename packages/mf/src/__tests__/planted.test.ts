@@ -7,7 +7,7 @@ describe('recovery of planted structure', () => {
   const meanOnly = Math.sqrt(rd.test.reduce((s, [, , r]) => s + (r - 3) ** 2, 0) / rd.test.length)
 
   it('mf recovers planted biased factors: held-out RMSE near the noise, item biases match', async () => {
-    const m = new MF({ factors: 4, epochs: 150, lr: 0.01, reg: 0.02, initStd: 0.1 })
+    const m = new MF({ factors: 4, epochs: 150, learningRate: 0.01, l2: 0.02, initStd: 0.1 })
     await m.fit(rd.train)
     const rmse = rmseOf(m, rd.test)
     expect(meanOnly).toBeGreaterThan(0.6)
@@ -19,14 +19,14 @@ describe('recovery of planted structure', () => {
   })
 
   it('mf with early stopping stops before the epoch budget and keeps its best validation RMSE', async () => {
-    const m = new MF({ factors: 4, epochs: 400, lr: 0.02, reg: 0.0, validationFraction: 0.1, patience: 3 })
+    const m = new MF({ factors: 4, epochs: 400, learningRate: 0.02, l2: 0.0, validationFraction: 0.1, patience: 3 })
     await m.fit(rd.train)
     expect(m.epochsRun).toBeLessThan(400)
     expect(m.validationRmse).toBeLessThan(0.5)
   })
 
   it('svdpp recovers planted factors', async () => {
-    const m = new SVDpp({ factors: 4, epochs: 150, lr: 0.01, reg: 0.02 })
+    const m = new SVDpp({ factors: 4, epochs: 150, learningRate: 0.01, l2: 0.02 })
     await m.fit(rd.train)
     expect(rmseOf(m, rd.test)).toBeLessThan(0.3)
   })
@@ -34,15 +34,15 @@ describe('recovery of planted structure', () => {
   const im = plantedImplicit()
   it('als (cg and cholesky) ranks each held-out in-cluster item above the other clusters\' items', async () => {
     for (const solver of ['cg', 'cholesky'] as const) {
-      const m = new ALS({ factors: 8, iterations: 10, reg: 0.1, solver })
+      const m = new ALS({ factors: 8, iterations: 10, l2: 0.1, solver })
       await m.fit(im.train)
       expect(clusterAuc(m, im.heldOut, im.clusters, im.train.items.size)).toBeGreaterThan(0.97)
     }
   })
 
   it('als cg converges to the cholesky solution', async () => {
-    const a = new ALS({ factors: 8, iterations: 15, reg: 0.1, solver: 'cholesky' })
-    const b = new ALS({ factors: 8, iterations: 15, reg: 0.1, solver: 'cg', cgSteps: 8 })
+    const a = new ALS({ factors: 8, iterations: 15, l2: 0.1, solver: 'cholesky' })
+    const b = new ALS({ factors: 8, iterations: 15, l2: 0.1, solver: 'cg', cgSteps: 8 })
     await a.fit(im.train)
     await b.fit(im.train)
     const all = Int32Array.from({ length: im.train.items.size }, (_, i) => i)
@@ -51,14 +51,14 @@ describe('recovery of planted structure', () => {
 
   it('bpr (uniform and popularity sampling) ranks each held-out in-cluster item above the other clusters\' items', async () => {
     for (const sampling of ['uniform', 'popularity'] as const) {
-      const m = new BPR({ factors: 8, epochs: 150, lr: 0.05, sampling })
+      const m = new BPR({ factors: 8, epochs: 150, learningRate: 0.05, sampling })
       await m.fit(im.train)
       expect(clusterAuc(m, im.heldOut, im.clusters, im.train.items.size)).toBeGreaterThan(0.95)
     }
   })
 
   it('similarItems finds items of the same planted cluster; similarUsers finds users of the same cluster', async () => {
-    const m = new ALS({ factors: 8, iterations: 10, reg: 0.1 })
+    const m = new ALS({ factors: 8, iterations: 10, l2: 0.1 })
     await m.fit(im.train)
     const sim = m.similarItems(5, 5)
     expect(Array.from(sim.items)).not.toContain(5)

@@ -31,8 +31,8 @@ describe('als WebAssembly SIMD kernel', () => {
   })
 
   it('gives the float64 TypeScript conjugate-gradient factors within float32 tolerance', async () => {
-    const simd = new ALS({ factors: 8, iterations: 5, workers: 1 })
-    const ts = new ALS({ factors: 8, iterations: 5, workers: 1, wasm: false })
+    const simd = new ALS({ factors: 8, iterations: 5, threads: 1 })
+    const ts = new ALS({ factors: 8, iterations: 5, threads: 1, wasm: false })
     await simd.fit(im.train)
     await ts.fit(im.train)
     const v = ts.itemVectors().vectors
@@ -44,9 +44,9 @@ describe('als WebAssembly SIMD kernel', () => {
   })
 
   it('ranks planted clusters as well as the TypeScript kernel, and factors not divisible by 4 use the latter', async () => {
-    const simd = new ALS({ factors: 12, iterations: 8, workers: 1 })
-    const odd = new ALS({ factors: 10, iterations: 8, workers: 1 })
-    const oddTs = new ALS({ factors: 10, iterations: 8, workers: 1, wasm: false })
+    const simd = new ALS({ factors: 12, iterations: 8, threads: 1 })
+    const odd = new ALS({ factors: 10, iterations: 8, threads: 1 })
+    const oddTs = new ALS({ factors: 10, iterations: 8, threads: 1, wasm: false })
     await simd.fit(im.train)
     await odd.fit(im.train)
     await oddTs.fit(im.train)
@@ -76,8 +76,8 @@ describe('mf WebAssembly SIMD epochs', () => {
 
 describe('bpr WebAssembly SIMD steps', () => {
   it('rank planted clusters as well as the TypeScript steps (same seeded samples, float32 rounding apart)', async () => {
-    const simd = new BPR({ factors: 8, epochs: 60, workers: 1 })
-    const ts = new BPR({ factors: 8, epochs: 60, workers: 1, wasm: false })
+    const simd = new BPR({ factors: 8, epochs: 60, threads: 1 })
+    const ts = new BPR({ factors: 8, epochs: 60, threads: 1, wasm: false })
     await simd.fit(im.train)
     await ts.fit(im.train)
     const a1 = clusterAuc(simd, im.heldOut, im.clusters, im.train.items.size)

@@ -1,9 +1,9 @@
 import { choleskySolve } from '@recforge/compute'
-import { Random, RecForgeError, nnz, type Interactions } from '@recforge/core'
+import { Random, nnz, type Interactions } from '@recforge/core'
 
 /**
  * Least-squares fold-in for the biased rating models: with the items fixed, solves
- * `min Σ (r - mu - b_i - q_i·offset - q_i·p - b)² + n·reg·|p|² + n·regBias·b²`, the stationary
+ * `min Σ (r - mu - b_i - q_i·offset - q_i·p - b)² + n·l2·|p|² + n·l2Bias·b²`, the stationary
  * point SGD with per-rating penalties converges to. Returns p (and b when `biased`).
  */
 export function ratingFoldIn(opts: {
@@ -13,13 +13,13 @@ export function ratingFoldIn(opts: {
   itemFactors: Float32Array
   itemBias: Float32Array | undefined
   globalMean: number
-  reg: number
-  regBias: number
+  l2: number
+  l2Bias: number
   biased: boolean
   /** Added to p in the prediction (SVD++'s implicit term), or undefined. */
   offset?: Float64Array
 }): { p: Float64Array; bias: number } {
-  const { items, values, k, itemFactors: Q, itemBias, globalMean, reg, regBias, biased, offset } = opts
+  const { items, values, k, itemFactors: Q, itemBias, globalMean, l2, l2Bias, biased, offset } = opts
   const n = items.length
   const d = biased ? k + 1 : k
   const A = new Float64Array(d * d)
@@ -39,8 +39,8 @@ export function ratingFoldIn(opts: {
     }
   }
   const lam = Math.max(1, n)
-  for (let f = 0; f < k; f++) A[f * d + f]! += lam * reg + 1e-9
-  if (biased) A[k * d + k]! += lam * regBias + 1e-9
+  for (let f = 0; f < k; f++) A[f * d + f]! += lam * l2 + 1e-9
+  if (biased) A[k * d + k]! += lam * l2Bias + 1e-9
   choleskySolve(A, b, d)
   return { p: b.subarray(0, k), bias: biased ? b[k]! : 0 }
 }
@@ -64,7 +64,19 @@ export function rowsOf(data: Interactions): Int32Array {
   return rowOf
 }
 
-/** Checks the options shared by the SGD rating models. */
-export function checkLrDecay(value: number): void {
-  if (!(value > 0 && value <= 1)) throw new RecForgeError('INVALID_ARGUMENT', `option "lrDecay" must be in (0, 1]; got ${value}`)
+/**
+ * Zeroes the factors of users and items with no training rating: SGD never touched them, so
+ * their random initial values would only add noise (their predictions fall back to the biases).
+ */
+export function zeroUntrained(P: Float64Array, Q: Float64Array, rowOf: Int32Array, items: Int32Array, entries: Int32Array, k: number): void {
+  const nu = P.length / k
+  const ni = Q.length / k
+  const su = new Uint8Array(nu)
+  const si = new Uint8Array(ni)
+  for (let t = 0; t < entries.length; t++) {
+    su[rowOf[entries[t]!]!] = 1
+    si[items[entries[t]!]!] = 1
+  }
+  for (let u = 0; u < nu; u++) if (!su[u]) P.fill(0, u * k, u * k + k)
+  for (let i = 0; i < ni; i++) if (!si[i]) Q.fill(0, i * k, i * k + k)
 }
