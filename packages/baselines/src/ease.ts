@@ -1,52 +1,31 @@
-import {
-  BaseRecommender,
-  RecForgeError,
-  checkArtifacts,
-  checkNumber,
-  requireTensor,
-  throwIfAborted,
-  topK,
-  type FitOptions,
-  type Interactions,
-  type ModelArtifacts,
-  type ScoredItems,
-} from '@recforge/core'
+import { BaseRecommender, RecForgeError, defineParams, param, requireTensor, resolveConfig, throwIfAborted, topK } from '@recforge/core'
+import type { ConfigOf, FitOptions, Interactions, ModelArtifacts, ModelState, ScoredItems } from '@recforge/core'
 import { allocate, splitEven, splitTriangle } from '@recforge/compute'
 import { rowTasks, withBaselinesPool, type BaselinesPool } from './internal/parallel'
 import { sweepInverse } from './internal/spd'
 import type { DenseArray } from './internal/spdKernels'
 import { createSweepWorkspace, createWoodburyWorkspace } from './internal/spdWorkspace'
-import { checkBool, checkEnum, checkKeys, checkThreads, csrPairArgs, mostPopular, sortedCsr, swapCsrPair, type CsrPairArgs } from './internal/util'
+import { csrPairArgs, mostPopular, sortedCsr, swapCsrPair, threadsParam, type CsrPairArgs } from './internal/util'
 
-/** Options of {@link EASE}. */
-export interface EASEConfig {
-  /** L2 penalty added to the diagonal of the Gram matrix; must be > 0. Defaults to `500`. */
-  lambda: number
-  /** Model only the `maxItems` most popular items (0 = all); other items score `-Infinity`. Defaults to `0`. */
-  maxItems: number
-  /** Treat every interaction as 1 instead of its value. Defaults to `true`. */
-  binary: boolean
-  /**
-   * Working precision of the dense inversion: `float32` runs the f32x4 kernel in half the memory and
-   * fits faster (weights within about 1e-5 of float64, relative to the largest weight, on the
-   * benchmark data). Defaults to `'float64'`.
-   */
-  precision: 'float64' | 'float32'
-  /** Threads for the Gram matrix and the inversion (0 = one per core, from 768 items up). Defaults to `0`. */
-  threads: number
-  /**
-   * How `P` is computed. `'items'` inverts the m x m item Gram matrix (cost about m^3); `'users'`
-   * inverts the n x n user Gram matrix `X X^T + lambda I` and gets `P` through the Woodbury identity
-   * (about n^3 + 2 nnz m), far cheaper when there are fewer users than items; `'auto'` picks the
-   * cheaper of the two. Both give the same weights up to rounding. Defaults to `'auto'`.
-   */
-  solver: 'auto' | 'items' | 'users'
-}
-
-const DEFAULTS: EASEConfig = { lambda: 500, maxItems: 0, binary: true, precision: 'float64', threads: 0, solver: 'auto' }
-const FORMAT_VERSION = 1
 /** With `threads: 0`, below this many items the work is too small to pay for starting worker threads. */
 const PARALLEL_MIN_ITEMS = 768
+
+/** The parameters of {@link EASE} (the `ease` model). */
+export const EASE_PARAMS = defineParams({
+  lambda: param.float({ default: 500, min: 0, exclusiveMin: true, description: 'L2 penalty added to the diagonal of the Gram matrix' }),
+  maxItems: param.int({ default: 0, min: 0, description: 'model only the most popular items (0 = all); the others score -Infinity' }),
+  binary: param.bool({ default: true, description: 'treat every interaction as 1 instead of its value' }),
+  precision: param.enumOf({ values: ['float64', 'float32'], default: 'float64', description: 'working precision of the inversion (float32: half the memory, the f32x4 kernel)' }),
+  threads: threadsParam('the Gram matrix and the inversion', PARALLEL_MIN_ITEMS),
+  solver: param.enumOf({
+    values: ['auto', 'items', 'users'],
+    default: 'auto',
+    description: 'invert the item Gram matrix, or the user Gram matrix through the Woodbury identity (auto: the cheaper)',
+  }),
+})
+
+/** The configuration of {@link EASE}: see {@link EASE_PARAMS}. */
+export type EASEConfig = ConfigOf<typeof EASE_PARAMS>
 
 /**
  * EASE (Steck 2019, "Embarrassingly Shallow Autoencoders"): the item-item weights
@@ -54,6 +33,7 @@ const PARALLEL_MIN_ITEMS = 768
  * are their interaction row times `B`. The Gram matrix is built sparsely from the CSR and inverted
  * with a blocked symmetric sweep split over worker threads; with fewer users than items, the user
  * Gram matrix `X X^T + lambda I` is inverted instead and `P` follows from the Woodbury identity.
+ * Parameters: {@link EASE_PARAMS}.
  *
  * @example
  * ```ts
@@ -61,7 +41,7 @@ const PARALLEL_MIN_ITEMS = 768
  * await ease.fit(train)
  * ease.recommend(0, { k: 10 })
  * ```
- * @throws RecForgeError INVALID_ARGUMENT for a lambda <= 0, a negative maxItems or an unknown option.
+ * @throws RecForgeError INVALID_ARGUMENT for a lambda <= 0, a negative maxItems or an unknown parameter.
  */
 export class EASE extends BaseRecommender<EASEConfig> {
   readonly name = 'ease'
@@ -75,15 +55,7 @@ export class EASE extends BaseRecommender<EASEConfig> {
   private rowValues: Float32Array | undefined
 
   constructor(config: Partial<EASEConfig> = {}) {
-    checkKeys('ease', config, Object.keys(DEFAULTS))
-    const c = { ...DEFAULTS, ...config }
-    checkNumber('lambda', c.lambda, { min: 0, exclusiveMin: true })
-    checkNumber('maxItems', c.maxItems, { min: 0, integer: true })
-    checkBool('binary', c.binary)
-    checkEnum('precision', c.precision, ['float64', 'float32'])
-    checkThreads(c.threads)
-    checkEnum('solver', c.solver, ['auto', 'items', 'users'])
-    super(c)
+    super(resolveConfig(EASE_PARAMS, config, { model: 'ease' }))
   }
 
   /** Number of items the weight matrix covers. */
@@ -136,7 +108,7 @@ export class EASE extends BaseRecommender<EASEConfig> {
     })
   }
 
-  /** Whether the fit goes through the n x n user Gram matrix (see {@link EASEConfig.solver}). */
+  /** Whether the fit goes through the n x n user Gram matrix (the `solver` parameter). */
   private usesUserGram(n: number, m: number, nnz: number): boolean {
     if (this.config.solver !== 'auto') return this.config.solver === 'users'
     // operation counts: the inversion is n^3 or m^3; building -P from the user inverse takes nnz n
@@ -239,15 +211,9 @@ export class EASE extends BaseRecommender<EASEConfig> {
     return res
   }
 
-  override async save(): Promise<ModelArtifacts> {
-    const base = this.baseArtifacts()
+  protected override saveState(): ModelState {
     return {
-      model: this.name,
-      formatVersion: FORMAT_VERSION,
-      config: { ...this.config },
-      meta: base.meta,
       tensors: {
-        ...base.tensors,
         weights: this.weights!,
         ...(this.modelItems ? { modelItems: this.modelItems } : {}),
         ...(this.rowValues ? { rowValues: this.rowValues } : {}),
@@ -255,27 +221,18 @@ export class EASE extends BaseRecommender<EASEConfig> {
     }
   }
 
-  /**
-   * Rebuilds a fitted model from {@link EASE.save} artifacts.
-   *
-   * @example
-   * ```ts
-   * const again = await EASE.load(await ease.save())
-   * ```
-   * @throws RecForgeError INVALID_ARGUMENT / UNSUPPORTED_VERSION / PARSE_ERROR for artifacts of another model, version or shape.
-   */
-  static override async load(a: ModelArtifacts): Promise<EASE> {
-    checkArtifacts(a, 'ease', FORMAT_VERSION)
-    const model = new EASE(a.config as Partial<EASEConfig>)
-    model.restoreBase(a)
-    const ni = model.numItems
+  protected override restoreState(a: ModelArtifacts): void {
+    const ni = this.numItems
     const keep = a.tensors.modelItems ? requireTensor(a, 'modelItems', Int32Array) : undefined
     const m = keep ? keep.length : ni
     const w = requireTensor(a, 'weights', Float32Array)
-    if (w.length !== m * m) throw new RecForgeError('PARSE_ERROR', `ease artifacts: weights has ${w.length} entries; expected ${m} x ${m} = ${m * m}`)
-    model.weights = w
-    model.setItems(keep, ni)
-    model.rowValues = a.tensors.rowValues ? requireTensor(a, 'rowValues', Float32Array) : undefined
-    return model
+    if (w.length !== m * m) throw new RecForgeError('PARSE_ERROR', `ease artifacts: tensor "weights" has ${w.length} entries; expected ${m} x ${m} = ${m * m}`)
+    const values = a.tensors.rowValues ? requireTensor(a, 'rowValues', Float32Array) : undefined
+    if (values && values.length !== this.seen!.indices.length) {
+      throw new RecForgeError('PARSE_ERROR', `ease artifacts: tensor "rowValues" has ${values.length} entries; the saved history has ${this.seen!.indices.length}`)
+    }
+    this.weights = w
+    this.setItems(keep, ni)
+    this.rowValues = values
   }
 }

@@ -1,57 +1,41 @@
-import {
-  BaseRecommender,
-  RecForgeError,
-  checkArtifacts,
-  checkNumber,
-  requireTensor,
-  type FitOptions,
-  type Interactions,
-  type ModelArtifacts,
-  type ScoredItems,
-} from '@recforge/core'
+import { BaseRecommender, RecForgeError, checkNumber, defineParams, param, requireTensor, resolveConfig } from '@recforge/core'
+import type { ConfigOf, FitOptions, Interactions, ModelArtifacts, ModelState, ScoredItems } from '@recforge/core'
 import { splitByPrefix } from '@recforge/compute'
 import type { KnnRows } from './internal/knn'
 import { rowTasks, withBaselinesPool } from './internal/parallel'
-import { checkBool, checkEnum, checkKeys, checkThreads, csrPairArgs, sortedCsr } from './internal/util'
+import { csrPairArgs, sortedCsr, threadsParam } from './internal/util'
 
-/** Item-item similarity measures of {@link ItemKNN}. */
-export type ItemSimilarity = 'cosine' | 'adjusted-cosine' | 'conditional'
-
-/** Options of {@link ItemKNN}. */
-export interface ItemKNNConfig {
-  /** Neighbours kept per item in the sparse neighbour table. Defaults to `100`. */
-  neighbors: number
-  /**
-   * `cosine`: dot / (|i| |j| + shrink); `adjusted-cosine`: the same on ratings centred by each
-   * user's mean (explicit data); `conditional`: dot / (|i|^2 + shrink), P(j | i) for binary data.
-   * Defaults to `'cosine'`.
-   */
-  similarity: ItemSimilarity
-  /** Shrinkage added to the similarity denominator; damps pairs with little support. Defaults to `10`. */
-  shrink: number
-  /** Treat every interaction as 1 instead of its value (ranking task only). Defaults to `false`. */
-  binary: boolean
-  /**
-   * `ranking`: a user's score for item t is the sum over their items j of sim(j, t) x value;
-   * `rating`: a predicted rating, baseline plus the similarity-weighted mean of the user's
-   * deviations from baseline on t's neighbours. Defaults to `'ranking'`.
-   */
-  task: 'ranking' | 'rating'
-  /** Damping of the user and item baseline means (rating task). Defaults to `5`. */
-  damping: number
-  /** Threads for the similarity computation (0 = one per core, from 1,000 items up). Defaults to `0`. */
-  threads: number
-}
-
-const DEFAULTS: ItemKNNConfig = { neighbors: 100, similarity: 'cosine', shrink: 10, binary: false, task: 'ranking', damping: 5, threads: 0 }
-const FORMAT_VERSION = 1
 /** With `threads: 0`, below this many items the work is too small to pay for starting worker threads. */
 const PARALLEL_MIN_ITEMS = 1000
+
+/** The parameters of {@link ItemKNN} (the `itemknn` model). */
+export const ITEMKNN_PARAMS = defineParams({
+  neighbors: param.int({ default: 100, min: 1, description: 'neighbours kept per item in the sparse neighbour table' }),
+  similarity: param.enumOf({ values: ['cosine', 'adjusted-cosine', 'conditional'], default: 'cosine', description: 'item-item similarity: cosine, cosine of ratings centred on each user\'s mean (adjusted-cosine), or P(j | i) (conditional)' }),
+  shrink: param.float({ default: 10, min: 0, description: 'shrinkage added to the similarity denominator; damps pairs with little support' }),
+  binary: param.bool({ default: false, description: 'treat every interaction as 1 instead of its value (ranking task only)' }),
+  task: param.enumOf({ values: ['ranking', 'rating'], default: 'ranking', description: 'ranking: sum of neighbour similarities × value; rating: baseline plus the similarity-weighted mean deviation' }),
+  damping: param.float({ default: 5, min: 0, description: 'damping of the user and item baseline means (rating task)' }),
+  threads: threadsParam('the similarity computation', PARALLEL_MIN_ITEMS),
+})
+
+/** The configuration of {@link ItemKNN}: see {@link ITEMKNN_PARAMS}. */
+export type ItemKNNConfig = ConfigOf<typeof ITEMKNN_PARAMS>
+
+/**
+ * Item-item similarity measures of {@link ItemKNN}. `cosine`: dot / (|i| |j| + shrink);
+ * `adjusted-cosine`: the same on ratings centred by each user's mean (explicit data);
+ * `conditional`: dot / (|i|^2 + shrink), P(j | i) for binary data.
+ */
+export type ItemSimilarity = ItemKNNConfig['similarity']
 
 /**
  * Item-based k-nearest-neighbours (Sarwar et al. 2001; Deshpande & Karypis 2004). Similarities come
  * from a sparse-sparse product over the item-major CSR, top-`neighbors` per item kept in a CSR
- * neighbour table; large catalogues are split over worker threads.
+ * neighbour table; large catalogues are split over worker threads. With `task: 'ranking'` a
+ * user's score for item t is the sum over their items j of sim(j, t) x value; with `'rating'`, a
+ * predicted rating: baseline plus the similarity-weighted mean of the user's deviations from
+ * baseline on t's neighbours. Parameters: {@link ITEMKNN_PARAMS}.
  *
  * @example
  * ```ts
@@ -61,7 +45,7 @@ const PARALLEL_MIN_ITEMS = 1000
  * knn.similarItems(3, 5)
  * ```
  * @throws RecForgeError INVALID_ARGUMENT for neighbors < 1, a negative shrink or damping, an unknown
- *   option, or `binary` with the rating task.
+ *   parameter, or `binary` with the rating task.
  */
 export class ItemKNN extends BaseRecommender<ItemKNNConfig> {
   readonly name = 'itemknn'
@@ -76,17 +60,9 @@ export class ItemKNN extends BaseRecommender<ItemKNNConfig> {
   private itemBias: Float64Array | undefined
 
   constructor(config: Partial<ItemKNNConfig> = {}) {
-    checkKeys('itemknn', config, Object.keys(DEFAULTS))
-    const c = { ...DEFAULTS, ...config }
-    checkNumber('neighbors', c.neighbors, { min: 1, integer: true })
-    checkEnum('similarity', c.similarity, ['cosine', 'adjusted-cosine', 'conditional'])
-    checkNumber('shrink', c.shrink, { min: 0 })
-    checkBool('binary', c.binary)
-    checkEnum('task', c.task, ['ranking', 'rating'])
-    checkNumber('damping', c.damping, { min: 0 })
-    checkThreads(c.threads)
+    const c = resolveConfig(ITEMKNN_PARAMS, config, { model: 'itemknn' })
     if (c.binary && c.task === 'rating') {
-      throw new RecForgeError('INVALID_ARGUMENT', 'itemknn: binary: true discards the ratings that task: "rating" predicts; set binary to false or task to "ranking"')
+      throw new RecForgeError('INVALID_ARGUMENT', 'itemknn: parameters "binary" and "task": binary: true discards the ratings that task: "rating" predicts; set binary to false or task to "ranking"')
     }
     super(c)
   }
@@ -251,15 +227,10 @@ export class ItemKNN extends BaseRecommender<ItemKNNConfig> {
     return { items: this.nbrItems!.slice(a, b), scores: this.nbrSims!.slice(a, b) }
   }
 
-  override async save(): Promise<ModelArtifacts> {
-    const base = this.baseArtifacts()
+  protected override saveState(): ModelState {
     return {
-      model: this.name,
-      formatVersion: FORMAT_VERSION,
-      config: { ...this.config },
-      meta: { ...base.meta, globalMean: this.globalMean },
+      meta: { globalMean: this.globalMean },
       tensors: {
-        ...base.tensors,
         nbrIndptr: this.nbrIndptr!,
         nbrItems: this.nbrItems!,
         nbrSims: this.nbrSims!,
@@ -269,31 +240,24 @@ export class ItemKNN extends BaseRecommender<ItemKNNConfig> {
     }
   }
 
-  /**
-   * Rebuilds a fitted model from {@link ItemKNN.save} artifacts.
-   *
-   * @example
-   * ```ts
-   * const again = await ItemKNN.load(await knn.save())
-   * ```
-   * @throws RecForgeError INVALID_ARGUMENT / UNSUPPORTED_VERSION / PARSE_ERROR for artifacts of another model, version or shape.
-   */
-  static override async load(a: ModelArtifacts): Promise<ItemKNN> {
-    checkArtifacts(a, 'itemknn', FORMAT_VERSION)
-    const model = new ItemKNN(a.config as Partial<ItemKNNConfig>)
-    model.restoreBase(a)
+  protected override restoreState(a: ModelArtifacts): void {
     const ip = requireTensor(a, 'nbrIndptr', Int32Array)
-    if (ip.length !== model.numItems + 1) throw new RecForgeError('PARSE_ERROR', `itemknn artifacts: nbrIndptr has ${ip.length} entries; expected items + 1 = ${model.numItems + 1}`)
-    model.nbrIndptr = ip
-    model.nbrItems = requireTensor(a, 'nbrItems', Int32Array)
-    model.nbrSims = requireTensor(a, 'nbrSims', Float32Array)
-    if (!model.config.binary) model.rowValues = requireTensor(a, 'rowValues', Float32Array)
-    if (model.config.task === 'rating') {
-      model.userBias = requireTensor(a, 'userBias', Float64Array)
-      model.itemBias = requireTensor(a, 'itemBias', Float64Array)
-      model.globalMean = Number(a.meta?.globalMean ?? Number.NaN)
-      if (!Number.isFinite(model.globalMean)) throw new RecForgeError('PARSE_ERROR', 'itemknn artifacts: the rating task needs meta.globalMean')
+    if (ip.length !== this.numItems + 1) throw new RecForgeError('PARSE_ERROR', `itemknn artifacts: tensor "nbrIndptr" has ${ip.length} entries; expected items + 1 = ${this.numItems + 1}`)
+    const items = requireTensor(a, 'nbrItems', Int32Array)
+    const sims = requireTensor(a, 'nbrSims', Float32Array)
+    const total = ip[this.numItems]!
+    if (items.length !== total || sims.length !== total) {
+      throw new RecForgeError('PARSE_ERROR', `itemknn artifacts: tensors "nbrItems" and "nbrSims" have ${items.length} and ${sims.length} entries; nbrIndptr says ${total}`)
     }
-    return model
+    this.nbrIndptr = ip
+    this.nbrItems = items
+    this.nbrSims = sims
+    if (!this.config.binary) this.rowValues = requireTensor(a, 'rowValues', Float32Array)
+    if (this.config.task === 'rating') {
+      this.userBias = requireTensor(a, 'userBias', Float64Array)
+      this.itemBias = requireTensor(a, 'itemBias', Float64Array)
+      this.globalMean = Number(a.meta?.globalMean ?? Number.NaN)
+      if (!Number.isFinite(this.globalMean)) throw new RecForgeError('PARSE_ERROR', 'itemknn artifacts: the rating task needs meta.globalMean')
+    }
   }
 }

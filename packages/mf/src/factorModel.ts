@@ -1,22 +1,5 @@
-import {
-  BaseRecommender,
-  Random,
-  RecForgeError,
-  checkArtifacts,
-  nnz,
-  renameParams,
-  requireTensor,
-  topK,
-  validateInteractions,
-  type FitOptions,
-  type IncrementalRecommender,
-  type Interactions,
-  type ModelArtifacts,
-  type ModelState,
-  type RecommendOptions,
-  type RecommenderClass,
-  type ScoredItems,
-} from '@recforge/core'
+import { BaseRecommender, Random, RecForgeError, checkArtifacts, nnz, renameParams, requireTensor, topK, validateInteractions } from '@recforge/core'
+import type { FitOptions, IncrementalRecommender, Interactions, ModelArtifacts, ModelState, RecommendOptions, RecommenderClass, ScoredItems } from '@recforge/core'
 import { RENAMED_PARAMS } from './params'
 
 /** A user vector found by fold-in, with its bias (0 for models without user biases). */

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url'
 import { runReadmeExample } from '@recforge/bench/readme'
 import { describeReadmeParams } from '@recforge/core/testing'
 import { expect, it } from 'vitest'
-import { popModel } from '../registry'
+import { easeModel, itemKnnModel, popModel } from '../registry'
 
 const pkgDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
@@ -16,4 +16,4 @@ it('the README example runs on MovieLens latest-small and prints what the README
   expect(printed).toBe(expected)
 }, 120_000)
 
-describeReadmeParams(path.join(pkgDir, 'README.md'), [popModel])
+describeReadmeParams(path.join(pkgDir, 'README.md'), [popModel, itemKnnModel, easeModel])

@@ -1,10 +1,19 @@
 import { ModelRegistry, decodeArtifacts, encodeArtifacts, plantedFixture, resolveParams } from '@recforge/core'
 import { describeModelDefinition } from '@recforge/core/testing'
 import { describe, expect, it } from 'vitest'
+import { EASE } from '../ease'
+import { ItemKNN } from '../itemknn'
 import { Popularity } from '../pop'
-import { baselinesModels, popModel } from '../registry'
+import { baselinesModels, easeModel, itemKnnModel, popModel } from '../registry'
 
 describeModelDefinition(popModel, { construct: (c) => new Popularity(c) })
+describeModelDefinition(itemKnnModel, {
+  construct: (c) => new ItemKNN(c),
+  fixture: 'ratings',
+  vary: { task: 'rating' },
+  keep: { binary: 'binary: true and task: "rating" exclude each other, and task is varied' },
+})
+describeModelDefinition(easeModel, { construct: (c) => new EASE(c), vary: { lambda: 20 } })
 
 describe('baselinesModels', () => {
   it('registers pop, itemknn and ease with documented parameters', () => {

@@ -1,30 +1,17 @@
-import { toShared } from '@recforge/compute'
-import { RecForgeError, checkNumber, itemCounts, transpose, type Interactions, type ItemMajor, type Vocabulary } from '@recforge/core'
+import { MAX_AUTO_THREADS, toShared } from '@recforge/compute'
+import { itemCounts, param, transpose, type Interactions, type IntParam, type ItemMajor, type Vocabulary } from '@recforge/core'
 
-/** Checks an option is one of `values`. */
-export function checkEnum<T extends string>(name: string, value: T, values: readonly T[]): T {
-  if (!values.includes(value)) {
-    throw new RecForgeError('INVALID_ARGUMENT', `option "${name}" must be one of ${values.map((v) => JSON.stringify(v)).join(', ')}; got ${JSON.stringify(value)}`)
-  }
-  return value
-}
-
-/** Checks a boolean option. */
-export function checkBool(name: string, value: boolean): boolean {
-  if (typeof value !== 'boolean') throw new RecForgeError('INVALID_ARGUMENT', `option "${name}" must be true or false; got ${JSON.stringify(value)}`)
-  return value
-}
-
-/** Checks the `threads` option (0 = automatic). */
-export function checkThreads(value: number): number {
-  return checkNumber('threads', value, { min: 0, max: 64, integer: true })
-}
-
-/** Rejects options objects with keys the model does not know. */
-export function checkKeys(model: string, given: object, known: readonly string[]): void {
-  for (const key of Object.keys(given)) {
-    if (!known.includes(key)) throw new RecForgeError('INVALID_ARGUMENT', `${model}: unknown option "${key}"; known options are ${known.join(', ')}`)
-  }
+/**
+ * The `threads` parameter of a baselines model: compute's thread rule, with the catalogue size
+ * from which `threads: 0` starts worker threads.
+ */
+export function threadsParam(what: string, minItems: number): IntParam {
+  return param.int({
+    default: 0,
+    min: 0,
+    max: 64,
+    description: `threads for ${what} (0 = one per core, at most ${MAX_AUTO_THREADS}, from ${minItems.toLocaleString('en-US')} items up)`,
+  })
 }
 
 /** The user-major (`u*`) and item-major (`i*`) CSR arrays a kernel reads (on shared memory when threads share them). */
