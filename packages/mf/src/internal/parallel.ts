@@ -2,7 +2,7 @@ import { createPool, resolveThreads, splitByPrefix, type KernelPool } from '@rec
 import { mfKernels } from './kernels'
 import { kernelsWorker } from './kernels.worker.generated'
 
-/** With `workers: 0`, below this many interactions one thread runs the fit: starting threads costs more than it saves. */
+/** With `threads: 0`, below this many interactions one thread runs the fit: starting threads costs more than it saves. */
 export const PARALLEL_MIN_INTERACTIONS = 50_000
 
 /** The threads that run the ALS and BPR kernels. */
@@ -17,13 +17,13 @@ export function workerSource(): string {
 }
 
 /**
- * Starts the pool of one fit: the `workers` option resolved by compute's thread rule (an explicit
+ * Starts the pool of one fit: the `threads` parameter resolved by compute's thread rule (an explicit
  * count, or one per core from {@link PARALLEL_MIN_INTERACTIONS} interactions up), falling back to
  * the calling thread alone where workers cannot start or memory cannot be shared.
  */
-export async function startPool(workers: number, interactions: number): Promise<MfPool> {
-  const threads = await resolveThreads(workers, { work: interactions, minWork: PARALLEL_MIN_INTERACTIONS })
-  return createPool({ kernels: mfKernels, script: { name: kernelsWorker.name, code: workerSource() }, threads })
+export async function startPool(threads: number, interactions: number): Promise<MfPool> {
+  const n = await resolveThreads(threads, { work: interactions, minWork: PARALLEL_MIN_INTERACTIONS })
+  return createPool({ kernels: mfKernels, script: { name: kernelsWorker.name, code: workerSource() }, threads: n })
 }
 
 /** Splits CSR rows `0..rows` into `parts` ranges of about equal weight: interactions plus `rowCost` per row. */
