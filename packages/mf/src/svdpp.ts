@@ -1,4 +1,4 @@
-import { RecForgeError, requireTensor, resolveConfig, type FitOptions, type Interactions, type ModelArtifacts, type ModelState } from '@recforge/core'
+import { RecForgeError, requireTensor, resolveConfig, type FitOptions, type Interactions, type ModelArtifacts, type ModelState, type Random } from '@recforge/core'
 import type { FoldedUser } from './factorModel'
 import { rowsOf, validationSplit, zeroUntrained } from './internal/ratings'
 import { SVDPP_PARAMS, type SVDppConfig } from './params'
@@ -65,82 +65,12 @@ export class SVDpp extends RatingFactorModel<SVDppConfig> {
     const imp = new Float64Array(k)
     const gy = new Float64Array(k)
     const scratch = new Int32Array(Math.max(1, maxRow(data)))
-    const { l2 } = c
-    const l2Bias = this.biasRates.l2
-    const implicitOf = (u: number, out: Float64Array): number => {
-      out.fill(0)
-      let count = 0
-      for (let e = data.indptr[u]!; e < data.indptr[u + 1]!; e++) {
-        if (isValid[e]) continue
-        const yo = I[e]! * k
-        for (let f = 0; f < k; f++) out[f]! += Y[yo + f]!
-        count++
-      }
-      const s = count > 0 ? 1 / Math.sqrt(count) : 0
-      for (let f = 0; f < k; f++) out[f]! *= s
-      return s
-    }
+    const st: SvdppState = { indptr: data.indptr, items: I, ratings: R, isValid, P, Q, Y, bu, bi, imp, gy, scratch, k, mu, l2: c.l2, l2Bias: this.biasRates.l2 }
     const epoch = (lr: number, lrB: number): number => {
       if (c.shuffle) rng.shuffle(users)
-      let sse = 0
-      for (let t = 0; t < nu; t++) {
-        const u = users[t]!
-        const a0 = data.indptr[u]!
-        const a1 = data.indptr[u + 1]!
-        let m = 0
-        for (let e = a0; e < a1; e++) if (!isValid[e]) scratch[m++] = e
-        if (m === 0) continue
-        if (c.shuffle) rng.shuffle(scratch.subarray(0, m))
-        const s = implicitOf(u, imp)
-        gy.fill(0)
-        const uo = u * k
-        for (let x = 0; x < m; x++) {
-          const e = scratch[x]!
-          const i = I[e]!
-          const io = i * k
-          let dot = 0
-          for (let f = 0; f < k; f++) dot += Q[io + f]! * (P[uo + f]! + imp[f]!)
-          const err = R[e]! - mu - bu[u]! - bi[i]! - dot
-          sse += err * err
-          bu[u]! += lrB * (err - l2Bias * bu[u]!)
-          bi[i]! += lrB * (err - l2Bias * bi[i]!)
-          for (let f = 0; f < k; f++) {
-            const pf = P[uo + f]!
-            const qf = Q[io + f]!
-            P[uo + f] = pf + lr * (err * qf - l2 * pf)
-            Q[io + f] = qf + lr * (err * (pf + imp[f]!) - l2 * qf)
-            gy[f]! += err * qf * s
-          }
-        }
-        // one y update per visit: the summed gradient and the summed per-rating penalty
-        const decay = 1 - Math.min(0.5, lr * l2 * m)
-        for (let e = a0; e < a1; e++) {
-          if (isValid[e]) continue
-          const yo = I[e]! * k
-          for (let f = 0; f < k; f++) Y[yo + f] = Y[yo + f]! * decay + lr * gy[f]!
-        }
-      }
-      return sse
+      return svdppEpoch(st, users, lr, lrB, c.shuffle ? rng : undefined)
     }
-    const validationError = (): number => {
-      let vse = 0
-      let lastU = -1
-      for (let t = 0; t < valid.length; t++) {
-        const e = valid[t]!
-        let u = lastU
-        while (u < 0 || e >= data.indptr[u + 1]! || e < data.indptr[u]!) u = userOfEntry(data.indptr, e)
-        if (u !== lastU) {
-          implicitOf(u, imp)
-          lastU = u
-        }
-        const i = I[e]!
-        let dot = 0
-        for (let f = 0; f < k; f++) dot += Q[i * k + f]! * (P[u * k + f]! + imp[f]!)
-        const err = R[e]! - mu - bu[u]! - bi[i]! - dot
-        vse += err * err
-      }
-      return vse
-    }
+    const validationError = (): number => svdppValidationError(st, valid)
     const snapshot = () => ({ P: P.slice(), Q: Q.slice(), Y: Y.slice(), bu: bu.slice(), bi: bi.slice() })
     // every training entry is visited once per epoch
     const bestState = this.trainEpochs(opts, { train: train.length, valid: valid.length }, { epoch, validationError, snapshot }, 'SVD++ fit')
@@ -208,6 +138,114 @@ export class SVDpp extends RatingFactorModel<SVDppConfig> {
     this.rawUser = raw
     this.implicitFactors = implicit
   }
+}
+
+/** The arrays and constants of one SVD++ fit that its epoch and validation loops read and update. */
+interface SvdppState {
+  readonly indptr: Int32Array
+  readonly items: Int32Array
+  readonly ratings: Float32Array
+  /** 1 for validation entries (left out of training and of N(u)). */
+  readonly isValid: Uint8Array
+  readonly P: Float64Array
+  readonly Q: Float64Array
+  readonly Y: Float64Array
+  readonly bu: Float64Array
+  readonly bi: Float64Array
+  /** Scratch: the implicit term, the y gradient, a user's training entries. */
+  readonly imp: Float64Array
+  readonly gy: Float64Array
+  readonly scratch: Int32Array
+  readonly k: number
+  readonly mu: number
+  readonly l2: number
+  readonly l2Bias: number
+}
+
+/** Writes |N(u)|^-½ Σ_{j∈N(u)} y_j over the user's training items into `out`; returns |N(u)|^-½ (0 for none). */
+function implicitOf(st: SvdppState, u: number, out: Float64Array): number {
+  const { indptr, items, isValid, Y, k } = st
+  out.fill(0)
+  let count = 0
+  for (let e = indptr[u]!; e < indptr[u + 1]!; e++) {
+    if (isValid[e]) continue
+    const yo = items[e]! * k
+    for (let f = 0; f < k; f++) out[f]! += Y[yo + f]!
+    count++
+  }
+  const s = count > 0 ? 1 / Math.sqrt(count) : 0
+  for (let f = 0; f < k; f++) out[f]! *= s
+  return s
+}
+
+/**
+ * One SGD epoch of SVD++, user by user in the order of `users`: each user's training entries
+ * (shuffled with `rng` when given), then one y update with the summed gradient. Returns the
+ * summed squared training error.
+ */
+function svdppEpoch(st: SvdppState, users: Int32Array, lr: number, lrB: number, rng: Random | undefined): number {
+  const { indptr, items: I, ratings: R, isValid, P, Q, Y, bu, bi, imp, gy, scratch, k, mu, l2, l2Bias } = st
+  let sse = 0
+  for (let t = 0; t < users.length; t++) {
+    const u = users[t]!
+    const a0 = indptr[u]!
+    const a1 = indptr[u + 1]!
+    let m = 0
+    for (let e = a0; e < a1; e++) if (!isValid[e]) scratch[m++] = e
+    if (m === 0) continue
+    rng?.shuffle(scratch.subarray(0, m))
+    const s = implicitOf(st, u, imp)
+    gy.fill(0)
+    const uo = u * k
+    for (let x = 0; x < m; x++) {
+      const e = scratch[x]!
+      const i = I[e]!
+      const io = i * k
+      let dot = 0
+      for (let f = 0; f < k; f++) dot += Q[io + f]! * (P[uo + f]! + imp[f]!)
+      const err = R[e]! - mu - bu[u]! - bi[i]! - dot
+      sse += err * err
+      bu[u]! += lrB * (err - l2Bias * bu[u]!)
+      bi[i]! += lrB * (err - l2Bias * bi[i]!)
+      for (let f = 0; f < k; f++) {
+        const pf = P[uo + f]!
+        const qf = Q[io + f]!
+        P[uo + f] = pf + lr * (err * qf - l2 * pf)
+        Q[io + f] = qf + lr * (err * (pf + imp[f]!) - l2 * qf)
+        gy[f]! += err * qf * s
+      }
+    }
+    // one y update per visit: the summed gradient and the summed per-rating penalty
+    const decay = 1 - Math.min(0.5, lr * l2 * m)
+    for (let e = a0; e < a1; e++) {
+      if (isValid[e]) continue
+      const yo = I[e]! * k
+      for (let f = 0; f < k; f++) Y[yo + f] = Y[yo + f]! * decay + lr * gy[f]!
+    }
+  }
+  return sse
+}
+
+/** The summed squared error of the current parameters on the validation entries. */
+function svdppValidationError(st: SvdppState, valid: Int32Array): number {
+  const { indptr, items: I, ratings: R, P, Q, bu, bi, imp, k, mu } = st
+  let vse = 0
+  let lastU = -1
+  for (let t = 0; t < valid.length; t++) {
+    const e = valid[t]!
+    let u = lastU
+    while (u < 0 || e >= indptr[u + 1]! || e < indptr[u]!) u = userOfEntry(indptr, e)
+    if (u !== lastU) {
+      implicitOf(st, u, imp)
+      lastU = u
+    }
+    const i = I[e]!
+    let dot = 0
+    for (let f = 0; f < k; f++) dot += Q[i * k + f]! * (P[u * k + f]! + imp[f]!)
+    const err = R[e]! - mu - bu[u]! - bi[i]! - dot
+    vse += err * err
+  }
+  return vse
 }
 
 function maxRow(data: Interactions): number {
