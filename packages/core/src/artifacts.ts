@@ -93,7 +93,8 @@ export function decodeArtifacts(bytes: Uint8Array, source = 'model file'): Model
   for (const t of header.tensors) {
     const start = dataStart + t.offset
     const C = t.dtype === 'float32' ? Float32Array : t.dtype === 'float64' ? Float64Array : t.dtype === 'int32' ? Int32Array : Uint8Array
-    const copy = bytes.slice(start, start + t.length * C.BYTES_PER_ELEMENT)
+    // Uint8Array's slice, not the argument's own: a Node Buffer's slice is a view into a shared pool
+    const copy = Uint8Array.prototype.slice.call(bytes, start, start + t.length * C.BYTES_PER_ELEMENT)
     tensors[t.name] = new C(copy.buffer, 0, t.length)
   }
   return { model: header.model, formatVersion: header.formatVersion, config: header.config, meta: header.meta, tensors }

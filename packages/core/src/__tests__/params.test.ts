@@ -224,6 +224,16 @@ describe('nested artifacts', () => {
     expect(Array.from(again.weights)).toEqual(Array.from(child.weights))
   })
 
+  it('decodes from a Node Buffer as from a Uint8Array', () => {
+    const a: ModelArtifacts = { model: 'x', formatVersion: 1, config: {}, tensors: { w: new Float32Array([1.5, -2, 3]), n: new Int32Array([7, 8]) } }
+    const bytes = encodeArtifacts(a)
+    // a small Buffer lives at an offset inside Node's shared pool
+    const buf = Buffer.from(bytes)
+    const back = decodeArtifacts(buf)
+    expect(Array.from(back.tensors.w as Float32Array)).toEqual([1.5, -2, 3])
+    expect(Array.from(back.tensors.n as Int32Array)).toEqual([7, 8])
+  })
+
   it('names what is missing', () => {
     expect(() => unnestArtifacts({ model: 'hybrid', formatVersion: 1, config: {}, tensors: {} }, 'cf')).toThrow('model "hybrid" artifacts hold no nested model under "cf"')
     expect(() => nestArtifacts('a.b', { model: 'x', formatVersion: 1, config: {}, tensors: {} })).toThrow(/without dots/)
