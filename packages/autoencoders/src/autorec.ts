@@ -1,0 +1,178 @@
+import {
+  BaseRecommender,
+  Random,
+  RecForgeError,
+  defineParams,
+  nnz,
+  param,
+  requireTensor,
+  resolveConfig,
+  throwIfAborted,
+  transpose,
+  validateInteractions,
+  type ConfigOf,
+  type FitOptions,
+  type Interactions,
+  type ModelArtifacts,
+  type ModelState,
+} from '@recforge/core'
+import { Adam, glorotUniform } from '@recforge/compute'
+import { autoRecLayout, autoRecOutput, autoRecWork, itemCodes, itemLossAndGrad, penaltyGrad, type AutoRecShape } from './internal/autorecNet'
+
+/** The parameters of {@link AutoRec} (the `autorec` model). */
+export const AUTOREC_PARAMS = defineParams({
+  hidden: param.int({ default: 500, min: 1, description: 'hidden units k' }),
+  epochs: param.int({ default: 200, min: 0, description: 'passes over the items' }),
+  batchSize: param.int({ default: 256, min: 1, description: 'items per Adam step' }),
+  learningRate: param.float({ default: 0.001, min: 0, exclusiveMin: true, description: 'Adam step size' }),
+  l2: param.float({ default: 1, min: 0, description: 'lambda: penalty (lambda / 2)(‖W‖² + ‖V‖²) per pass over the items' }),
+  hiddenActivation: param.enumOf({ values: ['sigmoid', 'identity'], default: 'sigmoid', description: 'activation g of the hidden layer' }),
+  outputActivation: param.enumOf({ values: ['identity', 'sigmoid'], default: 'identity', description: 'activation f of the output (sigmoid is scaled to the training rating range)' }),
+  clip: param.bool({ default: true, description: 'clip predictions to the training rating range' }),
+  seed: param.int({ default: 42, description: 'seed of initialisation and item order' }),
+})
+
+/** The configuration of {@link AutoRec}: see {@link AUTOREC_PARAMS}. */
+export type AutoRecConfig = ConfigOf<typeof AUTOREC_PARAMS>
+
+/** Per-epoch figures of the last {@link AutoRec.fit}. */
+export interface AutoRecFitReport {
+  /** Wall seconds of each epoch. */
+  readonly epochSeconds: readonly number[]
+  /** Training RMSE over the observed ratings of each epoch (before the epoch's last steps). */
+  readonly rmse: readonly number[]
+}
+
+/**
+ * I-AutoRec (Sedhain et al. 2015, "AutoRec: Autoencoders Meet Collaborative Filtering"): each
+ * item's partially observed vector of ratings by the users is encoded to `hidden` units,
+ * h = g(V r + μ), and decoded back, r̂ = f(W h + b); the loss is the squared error on the observed
+ * ratings only, plus (λ/2)(‖W‖² + ‖V‖²). With the paper's best choice (sigmoid hidden layer,
+ * identity output) a prediction is W_u · h_i + b_u, where h_i is item i's code from its training
+ * ratings. Trained by Adam on mini-batches of items (the paper used full-batch resilient
+ * propagation); the encoder and decoder only ever touch observed entries, so an epoch costs
+ * O(ratings × hidden).
+ *
+ * @example
+ * ```ts
+ * const autorec = new AutoRec({ hidden: 500, l2: 1 })
+ * await autorec.fit(ratings)
+ * autorec.score(0, Int32Array.of(10, 20)) // predicted ratings
+ * ```
+ * @throws RecForgeError INVALID_ARGUMENT for an out-of-range or unknown option.
+ */
+export class AutoRec extends BaseRecommender<AutoRecConfig> {
+  readonly name = 'autorec'
+  private params: Float32Array | undefined
+  private codes: Float32Array | undefined
+  private range: Float32Array | undefined
+  private report: AutoRecFitReport | undefined
+
+  constructor(config: Partial<AutoRecConfig> = {}) {
+    super(resolveConfig(AUTOREC_PARAMS, config, { model: 'autorec' }))
+  }
+
+  /** Per-epoch seconds and training RMSE of the last fit (undefined after `load`). */
+  get lastFit(): AutoRecFitReport | undefined {
+    return this.report
+  }
+
+  protected async fitModel(data: Interactions, opts: FitOptions): Promise<void> {
+    validateInteractions(data)
+    const { hidden: k, epochs, batchSize, learningRate, l2 } = this.config
+    const nu = data.users.size
+    const ni = data.items.size
+    const byItem = transpose(data)
+    let lo = Number.POSITIVE_INFINITY
+    let hi = Number.NEGATIVE_INFINITY
+    for (let q = 0; q < nnz(data); q++) {
+      lo = Math.min(lo, data.values[q]!)
+      hi = Math.max(hi, data.values[q]!)
+    }
+    const range = Float32Array.of(lo, hi)
+    const L = autoRecLayout(nu, k)
+    const shape = this.shape(range)
+    const rng = new Random(opts.seed ?? this.config.seed)
+    const p = new Float32Array(L.size)
+    glorotUniform(p, nu, k, rng, L.v, nu * k)
+    glorotUniform(p, k, nu, rng, L.w, nu * k)
+    const g = new Float32Array(L.size)
+    const adam = new Adam(p, { learningRate })
+    const active: number[] = []
+    for (let i = 0; i < ni; i++) if (byItem.indptr[i + 1]! > byItem.indptr[i]!) active.push(i)
+    const order = Int32Array.from(active)
+    const work = autoRecWork(k)
+    const epochSeconds: number[] = []
+    const rmse: number[] = []
+    for (let ep = 0; ep < epochs; ep++) {
+      const t0 = performance.now()
+      rng.shuffle(order)
+      let sse = 0
+      let count = 0
+      for (let start = 0; start < order.length; start += batchSize) {
+        throwIfAborted(opts.signal, 'AutoRec fit')
+        const end = Math.min(order.length, start + batchSize)
+        g.fill(0)
+        for (let t = start; t < end; t++) {
+          const i = order[t]!
+          sse += itemLossAndGrad(p, g, L, byItem, i, shape, work)
+          count += byItem.indptr[i + 1]! - byItem.indptr[i]!
+        }
+        // this batch's share of the epoch's penalty (λ/2)(‖W‖² + ‖V‖²)
+        penaltyGrad(p, g, L, l2, (end - start) / order.length)
+        adam.step()
+        adam.update(p, g, 0, 0, p.length)
+      }
+      const seconds = (performance.now() - t0) / 1000
+      epochSeconds.push(seconds)
+      rmse.push(Math.sqrt(sse / Math.max(1, count)))
+      opts.onProgress?.({ stage: 'epoch', current: ep + 1, total: epochs, metrics: { rmse: rmse[ep]!, seconds } })
+      // let timers and abort signals through between epochs
+      await new Promise<void>((resolve) => setTimeout(resolve, 0))
+    }
+    this.params = p
+    this.range = range
+    this.codes = itemCodes(p, L, byItem, ni, shape)
+    this.report = { epochSeconds, rmse }
+  }
+
+  private shape(range: Float32Array): AutoRecShape {
+    return { hidden: this.config.hiddenActivation, output: this.config.outputActivation, range }
+  }
+
+  protected scoreAll(user: number, out: Float32Array): void {
+    const p = this.params!
+    const k = this.config.hidden
+    const L = autoRecLayout(this.numUsers, k)
+    const shape = this.shape(this.range!)
+    const codes = this.codes!
+    const range = this.range!
+    const wo = L.w + user * k
+    const bias = p[L.b + user]!
+    for (let i = 0; i < out.length; i++) {
+      let s = bias
+      const co = i * k
+      for (let j = 0; j < k; j++) s += p[wo + j]! * codes[co + j]!
+      let pred = autoRecOutput(s, shape)
+      if (this.config.clip) pred = Math.min(range[1]!, Math.max(range[0]!, pred))
+      out[i] = pred
+    }
+  }
+
+  protected override saveState(): ModelState {
+    return { tensors: { params: this.params!, codes: this.codes!, ratingRange: this.range! } }
+  }
+
+  protected override restoreState(a: ModelArtifacts): void {
+    const L = autoRecLayout(this.numUsers, this.config.hidden)
+    const params = requireTensor(a, 'params', Float32Array)
+    const codes = requireTensor(a, 'codes', Float32Array)
+    const range = requireTensor(a, 'ratingRange', Float32Array)
+    if (params.length !== L.size) throw new RecForgeError('PARSE_ERROR', `autorec artifacts: params has ${params.length} values; ${this.numUsers} users with ${L.k} hidden units need ${L.size}`)
+    if (codes.length !== this.numItems * L.k) throw new RecForgeError('PARSE_ERROR', `autorec artifacts: codes has ${codes.length} values; expected ${this.numItems} items × ${L.k}`)
+    if (range.length !== 2) throw new RecForgeError('PARSE_ERROR', `autorec artifacts: ratingRange has ${range.length} values; expected 2 (lowest and highest training rating)`)
+    this.params = params
+    this.codes = codes
+    this.range = range
+  }
+}

@@ -1,0 +1,5 @@
+export { MultVAE, MultDAE, MULTVAE_PARAMS, MULTDAE_PARAMS, klWeight } from './mult'
+export type { MultVAEConfig, MultDAEConfig, MultFitReport } from './mult'
+export { AutoRec, AUTOREC_PARAMS } from './autorec'
+export type { AutoRecConfig, AutoRecFitReport } from './autorec'
+export { autoencoderModels, autoRecModel, multDaeModel, multVaeModel } from './registry'
