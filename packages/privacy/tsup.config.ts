@@ -1,0 +1,2 @@
+import { recforgeTsup } from '../../tsup.base'
+export default recforgeTsup({ index: 'src/index.ts' })

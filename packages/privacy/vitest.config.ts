@@ -1,0 +1,2 @@
+import { recforgeVitest } from '../../vitest.shared.ts'
+export default recforgeVitest('privacy')
