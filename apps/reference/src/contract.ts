@@ -4,6 +4,7 @@
  */
 import type { ParamValues, ProgressEvent } from '@recforge/core'
 import type { LoadOptions, LoadReport } from '@recforge/data'
+import type { PrivacyReport } from '@recforge/privacy'
 
 /** The loader options the command line sets (`--on-bad-row`, `--duplicates`, `--rating-range`, `--trim-ids`). */
 export type CleaningOptions = Pick<LoadOptions, 'onBadRow' | 'duplicates' | 'ratingRange' | 'trimIds'>
@@ -60,6 +61,8 @@ export interface EvaluateOutput {
   version: string
   /** What loading the data did, per file: rows read and kept, skipped, merged, clamped, trimmed, warnings. */
   load?: LoadReport[]
+  /** The privacy the fitted model spent, for differentially private models (the weakest guarantee over folds). */
+  privacy?: PrivacyReport
 }
 
 /** Writes what loading did to `log`: per file, rows kept and skipped, merged, clamped and trimmed, the value range, and warnings. */

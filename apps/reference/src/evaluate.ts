@@ -1,6 +1,7 @@
 import { PROTOCOLS, RecForgeError, resolveParams, type EvalSplit, type SplitProtocol, type Recommender, type ItemSideInfo, type ModelRegistry, type ParamValues, type ProgressEvent } from '@recforge/core'
 import { givenSplit, loadDataset, splitProtocol, type LoadOptions, type LoadReport } from '@recforge/data'
 import { aggregateResults, evaluateSplit, type SplitResult } from '@recforge/metrics'
+import { privacyReportOf, weakestPrivacy, type PrivacyReport } from '@recforge/privacy'
 import { resolveDataSpec } from './datasets'
 import { reportLoad, type EvaluateArgs, type EvaluateOutput } from './contract'
 import { backendOf } from './backend'
@@ -113,6 +114,7 @@ export async function evaluatePrepared(
   const results: SplitResult[] = []
   let fitSeconds = 0
   let evalSeconds = 0
+  const privacy: PrivacyReport[] = []
   for (const split of splits) {
     const m = def.create(params)
     args.log?.(`${def.name}: fitting on ${split.protocol} fold ${split.fold + 1}/${splits.length}`)
@@ -124,6 +126,8 @@ export async function evaluatePrepared(
       ...(args.signal ? { signal: args.signal } : {}),
     })
     fitSeconds += seconds(t0)
+    const spent = privacyReportOf(m)
+    if (spent) privacy.push(spent)
     const t1 = process.hrtime.bigint()
     const res = evaluateSplit(m, split, {
       k,
@@ -155,5 +159,6 @@ export async function evaluatePrepared(
     backend: await backendOf(def),
     version: VERSION,
     ...(prepared.reports?.length ? { load: prepared.reports } : {}),
+    ...(privacy.length ? { privacy: weakestPrivacy(privacy) } : {}),
   }
 }
