@@ -275,7 +275,7 @@ export class ContentRecommender extends ContentSpaceRecommender<ContentConfig> i
 }
 
 /** Items nearest to `item` by cosine, among `among` (or all items but itself). */
-export function nearestItems(s: ContentSpace, item: number, k: number, among: Int32Array | undefined): ScoredItems {
+function nearestItems(s: ContentSpace, item: number, k: number, among: Int32Array | undefined): ScoredItems {
   const d = s.dimensions
   const q = s.itemVectors.subarray(item * d, (item + 1) * d)
   let qn = 0
