@@ -1,4 +1,5 @@
 import { RecForgeError } from '@recforge/core'
+import { findThreshold } from './internal/search'
 import { logAddExp, logErfc, logSubExp } from './internal/special'
 
 /** How RDP becomes (ε, δ): Mironov 2017 (Prop. 3), or the tighter bound of Balle et al. 2020 / Canonne, Kamath & Steinke 2020. */
@@ -106,6 +107,25 @@ export function subsampledGaussianRdp(sampleRate: number, noiseMultiplier: numbe
   return Math.max(0, logA) / (order - 1)
 }
 
+/** The smallest `bound(order, rdp)` over the orders with a finite RDP value, and its order (+∞ and NaN when none is finite). */
+function tightestOrder(orders: readonly number[], rdp: ArrayLike<number>, bound: (order: number, rdp: number) => number): { value: number; order: number } {
+  if (orders.length !== rdp.length) throw new RecForgeError('INVALID_ARGUMENT', `${orders.length} orders but ${rdp.length} RDP values`)
+  let value = Number.POSITIVE_INFINITY
+  let order = Number.NaN
+  for (let j = 0; j < orders.length; j++) {
+    const a = orders[j]!
+    checkOrder(a)
+    const r = rdp[j]!
+    if (!Number.isFinite(r)) continue
+    const v = bound(a, r)
+    if (v < value) {
+      value = v
+      order = a
+    }
+  }
+  return { value, order }
+}
+
 /** An (ε, δ) guarantee with the RDP order that gave it. */
 export interface EpsilonDelta {
   readonly epsilon: number
@@ -125,22 +145,9 @@ export interface EpsilonDelta {
  */
 export function rdpToEpsilon(orders: readonly number[], rdp: ArrayLike<number>, delta: number, conversion: RdpConversion = 'improved'): EpsilonDelta {
   if (!(delta > 0 && delta < 1)) throw new RecForgeError('INVALID_ARGUMENT', `delta must be in (0, 1); got ${delta}`)
-  if (orders.length !== rdp.length) throw new RecForgeError('INVALID_ARGUMENT', `${orders.length} orders but ${rdp.length} RDP values`)
   const logDelta = Math.log(delta)
-  let best = Number.POSITIVE_INFINITY
-  let bestOrder = Number.NaN
-  for (let j = 0; j < orders.length; j++) {
-    const a = orders[j]!
-    checkOrder(a)
-    const r = rdp[j]!
-    if (!Number.isFinite(r)) continue
-    const eps = conversion === 'standard' ? r - logDelta / (a - 1) : r + Math.log1p(-1 / a) - (logDelta + Math.log(a)) / (a - 1)
-    if (eps < best) {
-      best = eps
-      bestOrder = a
-    }
-  }
-  return { epsilon: Math.max(0, best), delta, order: bestOrder }
+  const best = tightestOrder(orders, rdp, (a, r) => (conversion === 'standard' ? r - logDelta / (a - 1) : r + Math.log1p(-1 / a) - (logDelta + Math.log(a)) / (a - 1)))
+  return { epsilon: Math.max(0, best.value), delta, order: best.order }
 }
 
 /**
@@ -154,21 +161,8 @@ export function rdpToEpsilon(orders: readonly number[], rdp: ArrayLike<number>, 
  */
 export function rdpToDelta(orders: readonly number[], rdp: ArrayLike<number>, epsilon: number, conversion: RdpConversion = 'improved'): EpsilonDelta {
   if (!(epsilon >= 0)) throw new RecForgeError('INVALID_ARGUMENT', `epsilon must be >= 0; got ${epsilon}`)
-  if (orders.length !== rdp.length) throw new RecForgeError('INVALID_ARGUMENT', `${orders.length} orders but ${rdp.length} RDP values`)
-  let best = Number.POSITIVE_INFINITY
-  let bestOrder = Number.NaN
-  for (let j = 0; j < orders.length; j++) {
-    const a = orders[j]!
-    checkOrder(a)
-    const r = rdp[j]!
-    if (!Number.isFinite(r)) continue
-    const logDelta = conversion === 'standard' ? (a - 1) * (r - epsilon) : (a - 1) * (r - epsilon + Math.log1p(-1 / a)) - Math.log(a)
-    if (logDelta < best) {
-      best = logDelta
-      bestOrder = a
-    }
-  }
-  return { epsilon, delta: Math.min(1, Math.exp(best)), order: bestOrder }
+  const best = tightestOrder(orders, rdp, (a, r) => (conversion === 'standard' ? (a - 1) * (r - epsilon) : (a - 1) * (r - epsilon + Math.log1p(-1 / a)) - Math.log(a)))
+  return { epsilon, delta: Math.min(1, Math.exp(best.value)), order: best.order }
 }
 
 /**
@@ -277,27 +271,8 @@ export function dpSgdEpsilon(s: DpSgdSchedule): EpsilonDelta {
  */
 export function calibrateNoiseMultiplier(target: Omit<DpSgdSchedule, 'noiseMultiplier'> & { readonly epsilon: number }): number {
   if (!(target.epsilon > 0) || !Number.isFinite(target.epsilon)) throw new RecForgeError('INVALID_ARGUMENT', `epsilon must be a finite number > 0; got ${target.epsilon}`)
-  const eps = (sigma: number) => dpSgdEpsilon({ ...target, noiseMultiplier: sigma }).epsilon
-  // bracket the answer: eps(hi) <= target < eps(lo)
-  let hi = 1
-  let lo = 0.5
-  if (eps(hi) > target.epsilon) {
-    while (eps(hi) > target.epsilon) {
-      lo = hi
-      hi *= 2
-      if (hi > 1e6) throw new RecForgeError('INVALID_ARGUMENT', `no noise multiplier up to 10^6 reaches epsilon ${target.epsilon} at delta ${target.delta} over ${target.steps} steps; raise epsilon or delta`)
-    }
-  } else {
-    while (eps(lo) <= target.epsilon) {
-      hi = lo
-      lo /= 2
-      if (lo < 1e-4) return hi
-    }
-  }
-  while (hi - lo > 1e-3 * hi) {
-    const mid = 0.5 * (lo + hi)
-    if (eps(mid) <= target.epsilon) hi = mid
-    else lo = mid
-  }
-  return hi
+  // ε falls as the noise grows
+  const found = findThreshold((sigma) => dpSgdEpsilon({ ...target, noiseMultiplier: sigma }).epsilon <= target.epsilon, { start: 1, floor: 1e-4, ceiling: 1e6, relTol: 1e-3 })
+  if (!found) throw new RecForgeError('INVALID_ARGUMENT', `no noise multiplier up to 10^6 reaches epsilon ${target.epsilon} at delta ${target.delta} over ${target.steps} steps; raise epsilon or delta`)
+  return found.at
 }

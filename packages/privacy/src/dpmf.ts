@@ -6,15 +6,14 @@ import {
   param,
   resolveConfig,
   throwIfAborted,
-  validateInteractions,
   type ConfigOf,
   type FitOptions,
   type Interactions,
 } from '@recforge/core'
-import { dpSgdEpsilon } from './accountant'
-import { planGaussianTraining, resolveDelta } from './internal/budget'
+import { scheduleTraining, spentSoFar } from './internal/budget'
+import { findThreshold } from './internal/search'
 import { randomPrefix } from './internal/subset'
-import { PrivateFactorModel, initialFactors, residual } from './internal/factors'
+import { PrivateFactorModel, initialFactors, residual, type TrainedFactors } from './internal/factors'
 import { poissonSample, secureNoise, seededNoise, type NoiseSource } from './noise'
 
 /** Standard deviation of the initial factors (data-independent, so it costs no privacy). */
@@ -64,14 +63,8 @@ export function untouchedNoiseVariance(eta: number, noise: number, decayRate: nu
  */
 export function cappedLearningRate(eta: number, noise: number, decayRate: number, steps: number, cap: number): number {
   if (cap <= 0 || noise === 0 || untouchedNoiseVariance(eta, noise, decayRate, steps) <= cap * cap) return eta
-  let lo = 0
-  let hi = eta
-  while (hi - lo > 1e-6 * hi) {
-    const mid = 0.5 * (lo + hi)
-    if (untouchedNoiseVariance(mid, noise, decayRate, steps) <= cap * cap) lo = mid
-    else hi = mid
-  }
-  return lo
+  // the variance grows with the step: find where it first exceeds the cap
+  return findThreshold((x) => untouchedNoiseVariance(x, noise, decayRate, steps) > cap * cap, { start: eta, below: 0, relTol: 1e-6 })!.below
 }
 
 /** What one privacy unit contributes: group `g` holds rating positions `pos[ptr[g]..ptr[g+1])`, all of user `user[g]`. */
@@ -139,22 +132,15 @@ export class DPMF extends PrivateFactorModel<DPMFConfig> {
     super(resolveConfig(DPMF_PARAMS, config, { model: 'dpmf' }))
   }
 
-  protected async fitModel(data: Interactions, opts: FitOptions): Promise<void> {
-    validateInteractions(data)
+  protected async train(data: Interactions, opts: FitOptions, rng: Random): Promise<TrainedFactors> {
     const c = this.config
     const nu = data.users.size
     const ni = data.items.size
     const k = c.factors
-    const rng = new Random(opts.seed ?? c.seed)
     const groups = c.unit === 'rating' ? ratingGroups(data) : userGroups(data, c.maxRatingsPerUser, rng)
     const G = groups.count
-    const sampleRate = Math.min(1, c.batchSize / G)
-    const stepsPerEpoch = Math.ceil(1 / sampleRate)
-    const steps = c.epochs * stepsPerEpoch
-    const delta = resolveDelta('dpmf', c.delta, G, c.unit)
-    const plan = c.dp
-      ? planGaussianTraining({ model: 'dpmf', mechanism: 'dp-sgd', unit: c.unit, epsilon: c.epsilon, delta, noiseMultiplier: c.noiseMultiplier, sampleRate, steps })
-      : undefined
+    const schedule = scheduleTraining({ ...c, model: 'dpmf', mechanism: 'dp-sgd', units: G, perStep: c.batchSize })
+    const { sampleRate, stepsPerEpoch, steps, plan } = schedule
     const noise: NoiseSource = c.secureNoise ? secureNoise() : seededNoise(rng.uint32())
     const s = initialFactors(nu, ni, k, INIT_STD, () => rng.normal())
 
@@ -284,13 +270,10 @@ export class DPMF extends PrivateFactorModel<DPMFConfig> {
         }
         s.mu += muStep * (gMu + (sigma > 0 ? sigma * clip * noise.normal() : 0))
       }
-      const metrics: Record<string, number> = plan ? { epsilon: dpSgdEpsilon({ sampleRate, noiseMultiplier: sigma, steps: t, delta }).epsilon } : {}
-      opts.onProgress?.({ stage: 'epoch', current: ep + 1, total: c.epochs, metrics })
+      opts.onProgress?.({ stage: 'epoch', current: ep + 1, total: c.epochs, metrics: spentSoFar(schedule, t) })
     }
     for (let u = 0; u < nu; u++) catchUp(s.P, s.bu, u, t - lastU[u]!)
     for (let i = 0; i < ni; i++) catchUp(s.Q, s.bi, i, t - lastI[i]!)
-    this.factorState = s
-    this.report = plan?.report
-    this.dpAccounting = plan && { ...plan.accounting, ...(eta < c.learningRate ? { learningRate: eta } : {}) }
+    return { state: s, plan, ...(eta < c.learningRate ? { learningRate: eta } : {}) }
   }
 }

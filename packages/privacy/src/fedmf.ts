@@ -1,8 +1,8 @@
-import { Random, defineParams, param, resolveConfig, throwIfAborted, validateInteractions, type ConfigOf, type FitOptions, type Interactions } from '@recforge/core'
+import { defineParams, param, resolveConfig, throwIfAborted, type ConfigOf, type FitOptions, type Interactions, type Random } from '@recforge/core'
 import { FederatedClient } from './federated/client'
 import { FederatedServer } from './federated/server'
-import { planGaussianTraining, resolveDelta, type DpPlan } from './internal/budget'
-import { PrivateFactorModel } from './internal/factors'
+import { scheduleTraining, spentSoFar } from './internal/budget'
+import { PrivateFactorModel, type TrainedFactors } from './internal/factors'
 import { secureNoise, seededNoise } from './noise'
 
 /** The parameters of {@link FederatedMF} (the `fedmf` model). */
@@ -50,28 +50,19 @@ export class FederatedMF extends PrivateFactorModel<FederatedMFConfig> {
     super(resolveConfig(FEDMF_PARAMS, config, { model: 'fedmf' }))
   }
 
-  protected async fitModel(data: Interactions, opts: FitOptions): Promise<void> {
-    validateInteractions(data)
+  protected async train(data: Interactions, opts: FitOptions, rng: Random): Promise<TrainedFactors> {
     const c = this.config
     const nu = data.users.size
-    const ni = data.items.size
     const k = c.factors
-    const rng = new Random(opts.seed ?? c.seed)
     const clients = Array.from({ length: nu }, (_, u) => {
       const a = data.indptr[u]!
       const b = data.indptr[u + 1]!
       return new FederatedClient(data.indices.slice(a, b), data.values.slice(a, b), { factors: k, l2: c.l2 })
     })
-    const sampleRate = Math.min(1, c.clientsPerRound / nu)
-    const roundsPerEpoch = Math.ceil(1 / sampleRate)
-    const rounds = c.epochs * roundsPerEpoch
-    let plan: DpPlan | undefined
-    if (c.dp) {
-      const delta = resolveDelta('fedmf', c.delta, nu, 'user')
-      plan = planGaussianTraining({ model: 'fedmf', mechanism: 'dp-fedavg', unit: 'user', epsilon: c.epsilon, delta, noiseMultiplier: c.noiseMultiplier, sampleRate, steps: rounds })
-    }
+    const schedule = scheduleTraining({ ...c, model: 'fedmf', mechanism: 'dp-fedavg', unit: 'user', units: nu, perStep: c.clientsPerRound })
+    const { sampleRate, plan } = schedule
     const server = new FederatedServer({
-      numItems: ni,
+      numItems: data.items.size,
       factors: k,
       numClients: nu,
       sampleRate,
@@ -84,7 +75,7 @@ export class FederatedMF extends PrivateFactorModel<FederatedMFConfig> {
     })
     for (let ep = 0; ep < c.epochs; ep++) {
       throwIfAborted(opts.signal, 'fedmf fit')
-      for (let r = 0; r < roundsPerEpoch; r++) {
+      for (let r = 0; r < schedule.stepsPerEpoch; r++) {
         for (const u of server.sampleClients()) {
           const client = clients[u]!
           client.fitUser(server.model)
@@ -92,8 +83,7 @@ export class FederatedMF extends PrivateFactorModel<FederatedMFConfig> {
         }
         server.finishRound()
       }
-      const metrics: Record<string, number> = plan ? { epsilon: server.privacySpent(plan.report.delta).epsilon } : {}
-      opts.onProgress?.({ stage: 'epoch', current: ep + 1, total: c.epochs, metrics })
+      opts.onProgress?.({ stage: 'epoch', current: ep + 1, total: c.epochs, metrics: spentSoFar(schedule, server.rounds) })
     }
     // each device fits its own vector to the final item model; the simulation keeps them to score
     const model = server.model
@@ -105,8 +95,6 @@ export class FederatedMF extends PrivateFactorModel<FederatedMFConfig> {
       P.set(client.userVector, u * k)
       bu[u] = client.userBias
     }
-    this.factorState = { k, mu: model.mu, P, Q: model.itemFactors.slice(), bu, bi: model.itemBias.slice() }
-    this.report = plan?.report
-    this.dpAccounting = plan?.accounting
+    return { state: { k, mu: model.mu, P, Q: model.itemFactors.slice(), bu, bi: model.itemBias.slice() }, plan }
   }
 }

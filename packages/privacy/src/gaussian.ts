@@ -1,4 +1,5 @@
 import { RecForgeError } from '@recforge/core'
+import { findThreshold } from './internal/search'
 import { logNormalCdf, normalCdf } from './internal/special'
 
 function checkPositive(name: string, v: number): void {
@@ -39,18 +40,8 @@ export function gaussianMechanismDelta(sigma: number, epsilon: number, sensitivi
 export function gaussianMechanismEpsilon(sigma: number, delta: number, sensitivity = 1): number {
   if (!(delta > 0 && delta < 1)) throw new RecForgeError('INVALID_ARGUMENT', `delta must be in (0, 1); got ${delta}`)
   if (gaussianMechanismDelta(sigma, 0, sensitivity) <= delta) return 0
-  let lo = 0
-  let hi = 1
-  while (gaussianMechanismDelta(sigma, hi, sensitivity) > delta) {
-    lo = hi
-    hi *= 2
-  }
-  while (hi - lo > 1e-9 * hi) {
-    const mid = 0.5 * (lo + hi)
-    if (gaussianMechanismDelta(sigma, mid, sensitivity) > delta) lo = mid
-    else hi = mid
-  }
-  return hi
+  // δ(ε) falls as ε grows, and δ(0) > delta
+  return findThreshold((eps) => gaussianMechanismDelta(sigma, eps, sensitivity) <= delta, { start: 1, below: 0, relTol: 1e-9 })!.at
 }
 
 /**
@@ -69,19 +60,8 @@ export function gaussianMechanismSigma(epsilon: number, delta: number, sensitivi
   checkPositive('epsilon', epsilon)
   checkPositive('sensitivity', sensitivity)
   if (!(delta > 0 && delta < 1)) throw new RecForgeError('INVALID_ARGUMENT', `delta must be in (0, 1); got ${delta}`)
-  let hi = sensitivity
-  while (gaussianMechanismDelta(hi, epsilon, sensitivity) > delta) hi *= 2
-  let lo = hi / 2
-  while (gaussianMechanismDelta(lo, epsilon, sensitivity) <= delta && lo > 1e-12) {
-    hi = lo
-    lo /= 2
-  }
-  while (hi - lo > 1e-10 * hi) {
-    const mid = 0.5 * (lo + hi)
-    if (gaussianMechanismDelta(mid, epsilon, sensitivity) > delta) lo = mid
-    else hi = mid
-  }
-  return hi
+  // δ(σ) falls as σ grows
+  return findThreshold((sigma) => gaussianMechanismDelta(sigma, epsilon, sensitivity) <= delta, { start: sensitivity, floor: 1e-12, relTol: 1e-10 })!.at
 }
 
 /**

@@ -49,3 +49,48 @@ export function planGaussianTraining(opts: {
     accounting: { noiseMultiplier: sigma, sampleRate: opts.sampleRate, steps: opts.steps, order: spent.order },
   }
 }
+
+/** The steps of a Poisson-sampled training run and, with privacy, its noise and guarantee. */
+export interface TrainingSchedule {
+  /** Probability that a unit takes part in one step: expected units per step / units, at most 1. */
+  readonly sampleRate: number
+  /** Steps per epoch, ⌈1 / sampleRate⌉: an epoch sees each unit once on average. */
+  readonly stepsPerEpoch: number
+  readonly steps: number
+  /** The noise and the guarantee; `undefined` without privacy. */
+  readonly plan: DpPlan | undefined
+}
+
+/**
+ * The schedule of `epochs` epochs of Poisson-sampled steps over `units` units with
+ * `perStep` expected in each, and with `dp` the noise that keeps them within `epsilon`
+ * (δ = `delta`, or 1/units for 0).
+ *
+ * @throws RecForgeError INVALID_ARGUMENT as {@link resolveDelta} and {@link planGaussianTraining}.
+ */
+export function scheduleTraining(opts: {
+  model: string
+  mechanism: string
+  unit: PrivacyUnit
+  units: number
+  perStep: number
+  epochs: number
+  dp: boolean
+  epsilon: number
+  delta: number
+  noiseMultiplier: number
+}): TrainingSchedule {
+  const sampleRate = Math.min(1, opts.perStep / opts.units)
+  const stepsPerEpoch = Math.ceil(1 / sampleRate)
+  const steps = opts.epochs * stepsPerEpoch
+  const plan = opts.dp
+    ? planGaussianTraining({ ...opts, delta: resolveDelta(opts.model, opts.delta, opts.units, opts.unit), sampleRate, steps })
+    : undefined
+  return { sampleRate, stepsPerEpoch, steps, plan }
+}
+
+/** The progress metrics after `done` steps of `schedule`: the ε spent so far, or nothing without privacy. */
+export function spentSoFar(schedule: TrainingSchedule, done: number): Record<string, number> {
+  const p = schedule.plan
+  return p ? { epsilon: dpSgdEpsilon({ sampleRate: schedule.sampleRate, noiseMultiplier: p.noiseMultiplier, steps: done, delta: p.report.delta }).epsilon } : {}
+}

@@ -1,5 +1,6 @@
-import { BaseRecommender, RecForgeError, requireTensor, type ModelArtifacts, type ModelState } from '@recforge/core'
+import { BaseRecommender, Random, RecForgeError, requireTensor, validateInteractions, type FitOptions, type Interactions, type ModelArtifacts, type ModelState } from '@recforge/core'
 import { readPrivacyReport, type PrivacyReport, type PrivateModel } from '../report'
+import type { DpPlan } from './budget'
 
 /** How the accountant saw a private training run. */
 export interface DpAccounting {
@@ -42,14 +43,35 @@ export function residual(s: FactorState, u: number, i: number, r: number): numbe
   return r - s.mu - s.bu[u]! - s.bi[i]! - dot
 }
 
+/** What a private factor model's training gives back. */
+export interface TrainedFactors {
+  readonly state: FactorState
+  /** The noise and guarantee of the run; `undefined` without privacy. */
+  readonly plan: DpPlan | undefined
+  /** The step size used, where it is below the configured one. */
+  readonly learningRate?: number
+}
+
 /**
- * The shared part of the private factor models: scoring r̂ = μ + b_u + b_i + p_u · q_i, the
- * privacy report, and saving both.
+ * The shared part of the private factor models: checking the data and seeding the fit, scoring
+ * r̂ = μ + b_u + b_i + p_u · q_i, the privacy report, and saving both. A model implements
+ * `train`.
  */
-export abstract class PrivateFactorModel<Config extends object> extends BaseRecommender<Config> implements PrivateModel {
+export abstract class PrivateFactorModel<Config extends { readonly seed: number }> extends BaseRecommender<Config> implements PrivateModel {
   protected factorState: FactorState | undefined
   protected report: PrivacyReport | undefined
   protected dpAccounting: DpAccounting | undefined
+
+  /** Trains on checked data with `rng` seeded from the fit's seed or the configured one. */
+  protected abstract train(data: Interactions, opts: FitOptions, rng: Random): Promise<TrainedFactors>
+
+  protected async fitModel(data: Interactions, opts: FitOptions): Promise<void> {
+    validateInteractions(data)
+    const { state, plan, learningRate } = await this.train(data, opts, new Random(opts.seed ?? this.config.seed))
+    this.factorState = state
+    this.report = plan?.report
+    this.dpAccounting = plan && { ...plan.accounting, ...(learningRate !== undefined ? { learningRate } : {}) }
+  }
 
   /** The privacy the fitted model spent; `undefined` before fit and with `dp: false`. */
   get privacy(): PrivacyReport | undefined {
