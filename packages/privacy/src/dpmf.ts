@@ -26,7 +26,11 @@ export const DPMF_PARAMS = defineParams({
   noiseMultiplier: param.float({ default: 0, min: 0, description: 'noise standard deviation over clipNorm (0 = the smallest that keeps within epsilon)' }),
   clipNorm: param.float({ default: 1, min: 0, exclusiveMin: true, description: 'L2 norm that the gradient of each rating (each user, with unit user) is clipped to' }),
   unit: param.enumOf({ values: ['rating', 'user'], default: 'rating', description: 'what one guarantee protects: one rating, or all of one user\'s ratings' }),
-  maxRatingsPerUser: param.int({ default: 0, min: 0, description: 'with unit user: ratings of each user used, chosen at random (0 = all)' }),
+  maxRatingsPerUser: param.int({
+    default: 100,
+    min: 1,
+    description: 'with unit user: the most ratings of each user training uses, chosen at random (also the public bound that scales the step of the global mean)',
+  }),
   maxParamNoise: param.float({
     default: 0.2,
     min: 0,
@@ -88,7 +92,7 @@ function userGroups(data: Interactions, cap: number, rng: Random): Groups {
   const ptr = new Int32Array(nu + 1)
   for (let u = 0; u < nu; u++) {
     const len = data.indptr[u + 1]! - data.indptr[u]!
-    ptr[u + 1] = ptr[u]! + (cap > 0 ? Math.min(cap, len) : len)
+    ptr[u + 1] = ptr[u]! + Math.min(cap, len)
   }
   const pos = new Int32Array(ptr[nu]!)
   let largest = 0
@@ -155,8 +159,10 @@ export class DPMF extends PrivateFactorModel<DPMFConfig> {
     const decay = 1 - eta * sampleRate * c.l2
     // standard deviation of one step's noise on one coordinate
     const noiseStd = eta * sigma * clip
-    // μ sees every rating of a batch: half a step towards the batch's mean (clipped) residual
-    const muStep = 1 / (2 * sampleRate * groups.pos.length)
+    // μ sees every unit of a batch: half a step towards the batch's mean clipped residual per
+    // rating. The step divides by public numbers only (the units, and under unit user the bound
+    // on each user's ratings), never by the number of ratings, which one user changes.
+    const muStep = 1 / (2 * sampleRate * G * (c.unit === 'user' ? c.maxRatingsPerUser : 1))
     const items = data.indices
     const values = data.values
 

@@ -114,6 +114,39 @@ describe('DPMF privacy', () => {
     expect(m.privacy!.epsilon).toBe(dpSgdEpsilon({ sampleRate: 1, noiseMultiplier: 3, steps: 1, delta: 1e-5 }).epsilon)
   })
 
+  it('clips a user\'s whole gradient with unit user, and steps μ by public numbers only (users × maxRatingsPerUser)', async () => {
+    // one user with ratings 5 and 3, one factor, q = 1, one step; the step of μ is 1 / (2 q G m) with G = 1 user, m = 4
+    const data = ratings([
+      ['u', 'i', 5],
+      ['u', 'j', 3],
+    ])
+    const cfg = { unit: 'user', maxRatingsPerUser: 4, factors: 1, epochs: 1, batchSize: 1, learningRate: 0.1, l2: 0.5, clipNorm: 1, noiseMultiplier: 3, epsilon: 100, delta: 1e-5, maxParamNoise: 0 } as const
+    const m = new DPMF(cfg)
+    await m.fit(data, { seed: 7 })
+    const rng = new Random(7)
+    const noise = seededNoise(rng.uint32())
+    const p0 = 0.1 * rng.normal()
+    const qi = 0.1 * rng.normal()
+    const qj = 0.1 * rng.normal()
+    const ei = 5 - p0 * qi
+    const ej = 3 - p0 * qj
+    const sumE = ei + ej
+    const sP = ei * qi + ej * qj
+    // ‖(Σe for μ, Σe for b_u, Σ e q for p_u, e_i and e_i p_u per item)‖
+    const scale = 1 / Math.sqrt(2 * sumE * sumE + sP * sP + (ei * ei + ej * ej) * (1 + p0 * p0))
+    const decay = 1 - 0.1 * 0.5
+    const sd = 0.1 * 3
+    const p1 = decay * p0 + 0.1 * scale * sP + sd * noise.normal()
+    const bu = 0.1 * scale * sumE + sd * noise.normal()
+    const qi1 = decay * qi + 0.1 * scale * ei * p0 + sd * noise.normal()
+    const bi = 0.1 * scale * ei + sd * noise.normal()
+    noise.normal()
+    noise.normal()
+    const mu = (scale * sumE + 3 * noise.normal()) / (2 * 4)
+    expect(m.score(0, Int32Array.of(0))[0]).toBeCloseTo(mu + bu + bi + p1 * qi1, 5)
+    expect(m.privacy).toMatchObject({ unit: 'user', delta: 1e-5 })
+  })
+
   it('gives an item nobody rated exactly the noise of a dense update (a decayed sum of Gaussians)', async () => {
     // 3000 items without ratings: after T steps each bias is N(0, (η σ C)² Σ_t d^(2t)), d = 1 - η q l2
     const empty = Array.from({ length: 3000 }, (_, i) => `empty${i}`)
