@@ -1,7 +1,8 @@
 // Privacy/utility benchmarks on MovieLens latest-small (README tables):
 // - dpmf: RMSE under rating-folds at epsilon 0.1 .. 10 and without privacy;
 // - dppop: ndcg@10 under holdout-full, per rating and per user;
-// - federated MF against centralised training at equal epochs: RMSE (rating-holdout) and ndcg@10 (holdout-full).
+// - federated MF against centralised training at equal epochs (without privacy, and at the same
+//   per-user epsilon for fedmf and user-level dpmf): RMSE (rating-holdout) and ndcg@10 (holdout-full).
 // Every figure is the mean over seeds (the seed cuts the split and drives the model) with the
 // sample standard deviation across seeds as its spread.
 import { existsSync } from 'node:fs'
@@ -30,67 +31,91 @@ function meanSpread(xs: number[]): { mean: number; spread: number } {
   return { mean, spread }
 }
 
-/** Fits `make()` on every split of `protocol` for each seed; figures are the mean and spread over seeds of the per-seed mean `metric`. */
-function qualityCase(name: string, data: Dataset, protocol: SplitProtocol, metric: string, make: () => Recommender<object>): BenchCase {
+/** What a case measures: `metric` under `protocol`. */
+interface Measure {
+  readonly protocol: SplitProtocol
+  readonly metric: string
+}
+
+/**
+ * Fits `make()` on every split of each measure's protocol for each seed; a figure is the mean
+ * over seeds of the per-seed mean `metric`, beside its spread over seeds, the largest epsilon
+ * any fit spent and the mean fit time.
+ */
+function qualityCase(name: string, data: Dataset, measures: readonly Measure[], make: () => Recommender<object>): BenchCase {
   return {
     name,
     repeat: 1,
     warmup: 0,
     run: async () => {
-      const perSeed: number[] = []
+      const figures: Record<string, number> = {}
       const eps: number[] = []
       const fit: number[] = []
-      for (const seed of SEEDS) {
-        const splits = splitProtocol(data, protocol, { seed })
-        let sum = 0
-        for (const split of splits) {
-          const m = make()
-          const t0 = performance.now()
-          await m.fit(split.train, { seed })
-          fit.push((performance.now() - t0) / 1000)
-          sum += evaluateSplit(m, split, { k: 10 }).metrics[metric]!
-          const p = privacyReportOf(m)
-          if (p) eps.push(p.epsilon)
+      for (const { protocol, metric } of measures) {
+        const perSeed: number[] = []
+        for (const seed of SEEDS) {
+          const splits = splitProtocol(data, protocol, { seed })
+          let sum = 0
+          for (const split of splits) {
+            const m = make()
+            const t0 = performance.now()
+            await m.fit(split.train, { seed })
+            fit.push((performance.now() - t0) / 1000)
+            sum += evaluateSplit(m, split, { k: 10 }).metrics[metric]!
+            const p = privacyReportOf(m)
+            if (p) eps.push(p.epsilon)
+          }
+          perSeed.push(sum / splits.length)
         }
-        perSeed.push(sum / splits.length)
+        const { mean, spread } = meanSpread(perSeed)
+        figures[metric] = mean
+        figures[`${metric} ±`] = spread
       }
-      const { mean, spread } = meanSpread(perSeed)
       return {
-        [metric]: mean,
-        [`${metric}Spread`]: spread,
-        ...(eps.length ? { epsilonSpentMax: Math.max(...eps) } : {}),
-        fitSecondsMean: fit.reduce((s, x) => s + x, 0) / fit.length,
+        ...figures,
+        ...(eps.length ? { 'epsilon spent (max)': Math.max(...eps) } : {}),
+        'fit s (mean)': fit.reduce((s, x) => s + x, 0) / fit.length,
       }
     },
   }
 }
 
+const RMSE_FOLDS = [{ protocol: 'rating-folds', metric: 'rmse' }] as const
+const NDCG_FULL = [{ protocol: 'holdout-full', metric: 'ndcg@10' }] as const
+const BOTH = [{ protocol: 'rating-holdout', metric: 'rmse' }, ...NDCG_FULL] as const
+
 const notes = [`seeds ${SEEDS.join(', ')}; figures are means over seeds, spreads their sample standard deviation`, 'other work may have shared the machine; fit times are indicative only']
 
 const dpmfCases: BenchCase[] = [
-  ...EPSILONS.map((epsilon) => qualityCase(`dpmf, epsilon ${epsilon}, per rating`, ds, 'rating-folds', 'rmse', () => new DPMF({ epsilon }))),
-  qualityCase('dpmf, no privacy (same SGD, no clipping or noise)', ds, 'rating-folds', 'rmse', () => new DPMF({ dp: false })),
-  qualityCase('mf (@recforge/mf, 8 factors, 20 epochs), no privacy', ds, 'rating-folds', 'rmse', () => new MF({ factors: 8, epochs: 20 })),
+  ...EPSILONS.map((epsilon) => qualityCase(`dpmf, epsilon ${epsilon}, per rating`, ds, RMSE_FOLDS, () => new DPMF({ epsilon }))),
+  qualityCase('dpmf, no privacy (same SGD, no clipping or noise)', ds, RMSE_FOLDS, () => new DPMF({ dp: false })),
+  qualityCase('mf (@recforge/mf, 8 factors, 20 epochs), no privacy', ds, RMSE_FOLDS, () => new MF({ factors: 8, epochs: 20 })),
 ]
 if (SUITES.has('dpmf')) await runSuite('privacy-dpmf', dpmfCases, { command, notes: [...notes, 'ml-latest-small, rating-folds (5 folds per seed), dpmf defaults (delta = 1/n)'] })
 
 const dppopCases: BenchCase[] = [
-  ...EPSILONS.map((epsilon) => qualityCase(`dppop, epsilon ${epsilon}, Laplace, per rating`, ds, 'holdout-full', 'ndcg@10', () => new DPPopularity({ epsilon }))),
+  ...EPSILONS.map((epsilon) => qualityCase(`dppop, epsilon ${epsilon}, Laplace, per rating`, ds, NDCG_FULL, () => new DPPopularity({ epsilon }))),
   ...EPSILONS.map((epsilon) =>
-    qualityCase(`dppop, epsilon ${epsilon}, Gaussian, per user (20 items each)`, ds, 'holdout-full', 'ndcg@10', () => new DPPopularity({ epsilon, mechanism: 'gaussian', unit: 'user', maxItemsPerUser: 20 })),
+    qualityCase(`dppop, epsilon ${epsilon}, Gaussian, per user (20 items each)`, ds, NDCG_FULL, () => new DPPopularity({ epsilon, mechanism: 'gaussian', unit: 'user', maxItemsPerUser: 20 })),
   ),
-  qualityCase('dppop, no privacy (exact counts)', ds, 'holdout-full', 'ndcg@10', () => new DPPopularity({ dp: false })),
+  qualityCase('dppop, no privacy (exact counts)', ds, NDCG_FULL, () => new DPPopularity({ dp: false })),
 ]
 if (SUITES.has('dppop')) await runSuite('privacy-dppop', dppopCases, { command, notes: [...notes, 'ml-latest-small, holdout-full, k = 10'] })
 
+const USER_LEVEL_DPMF = { unit: 'user', batchSize: 61, maxRatingsPerUser: 50, clipNorm: 10, learningRate: 0.02, l2: 1 } as const
 const federated: [string, () => Recommender<object>][] = [
   ['mf (@recforge/mf, centralised, 8 factors, 20 epochs)', () => new MF({ factors: 8, epochs: 20 })],
   ['dpmf, no privacy (centralised, 20 epochs)', () => new DPMF({ dp: false })],
   ['fedmf, no privacy (federated, 20 epochs)', () => new FederatedMF({ dp: false })],
-  ...[10, 5, 1].map((epsilon) => [`fedmf, epsilon ${epsilon} per user (20 epochs)`, () => new FederatedMF({ epsilon })] as [string, () => Recommender<object>]),
+  ...[10, 5, 1].map((epsilon) => [`fedmf, epsilon ${epsilon} per user (federated, 20 epochs)`, () => new FederatedMF({ epsilon })] as [string, () => Recommender<object>]),
+  // the centralised model under the same unit of privacy: DP-SGD over Poisson samples of users
+  ...[10, 5, 1].map(
+    (epsilon) =>
+      [
+        `dpmf, epsilon ${epsilon} per user (centralised, 20 epochs, ${USER_LEVEL_DPMF.batchSize} users a batch, ${USER_LEVEL_DPMF.maxRatingsPerUser} ratings each, clip ${USER_LEVEL_DPMF.clipNorm})`,
+        () => new DPMF({ ...USER_LEVEL_DPMF, epsilon }),
+      ] as [string, () => Recommender<object>],
+  ),
 ]
-const fedCases: BenchCase[] = federated.flatMap(([name, make]) => [
-  qualityCase(`${name}, rating-holdout`, ds, 'rating-holdout', 'rmse', make),
-  qualityCase(`${name}, holdout-full`, ds, 'holdout-full', 'ndcg@10', make),
-])
+const fedCases: BenchCase[] = federated.map(([name, make]) => qualityCase(name, ds, BOTH, make))
 if (SUITES.has('federated')) await runSuite('privacy-federated', fedCases, { command, notes: [...notes, 'ml-latest-small; fedmf: one client object per user, 100 expected clients per round, DP-FedAvg server'] })
