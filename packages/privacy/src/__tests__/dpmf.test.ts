@@ -1,7 +1,7 @@
 import { InteractionsBuilder, Random, RecForgeError, decodeArtifacts, encodeArtifacts, plantedFixture, type Interactions } from '@recforge/core'
 import { describeModelDefinition, describeRecommender } from '@recforge/core/testing'
 import { describe, expect, it } from 'vitest'
-import { DPMF, calibrateNoiseMultiplier, dpSgdEpsilon, dpmfModel, seededNoise } from '../index'
+import { DPMF, calibrateNoiseMultiplier, dpSgdEpsilon, dpmfModel, seededNoise, type DPMFConfig, type NoiseSource } from '../index'
 import { cappedLearningRate, untouchedNoiseVariance } from '../dpmf'
 
 const fast = { epochs: 200, batchSize: 50, learningRate: 0.05, l2: 1 }
@@ -28,6 +28,20 @@ function ratings(rows: [string, string, number][], extraItems: string[] = []): I
   for (const [u, i, r] of rows) b.push(u, i, r)
   for (const i of extraItems) b.items.add(i)
   return b.build()
+}
+
+/** A DPMF of one factor trained for one full-batch step (q = 1) with seed 7: step 0.1, l2 0.5, clip 1, noise multiplier 3, no step cap. */
+async function oneStep(data: Interactions, extra: Partial<DPMFConfig>): Promise<DPMF> {
+  const m = new DPMF({ factors: 1, epochs: 1, batchSize: 1, learningRate: 0.1, l2: 0.5, clipNorm: 1, noiseMultiplier: 3, epsilon: 100, delta: 1e-5, maxParamNoise: 0, ...extra })
+  await m.fit(data, { seed: 7 })
+  return m
+}
+
+/** The model's random streams for `seed`: the noise source is seeded first, then `count` initial factors (P, then Q) are drawn. */
+function streams(seed: number, count: number): { noise: NoiseSource; init: number[] } {
+  const rng = new Random(seed)
+  const noise = seededNoise(rng.uint32())
+  return { noise, init: Array.from({ length: count }, () => 0.1 * rng.normal()) }
 }
 
 describe('DPMF privacy', () => {
@@ -93,14 +107,9 @@ describe('DPMF privacy', () => {
   it('takes one clipped, noised step exactly as written: one rating, full batch', async () => {
     // one rating (5), one factor, q = 1, one step; noise multiplier 3 and clip norm 1
     const data = ratings([['u', 'i', 5]])
-    const cfg = { factors: 1, epochs: 1, batchSize: 1, learningRate: 0.1, l2: 0.5, clipNorm: 1, noiseMultiplier: 3, epsilon: 100, delta: 1e-5, maxParamNoise: 0 }
-    const m = new DPMF(cfg)
-    await m.fit(data, { seed: 7 })
-    // the model's random streams: the noise source is seeded first, then P and Q are drawn
-    const rng = new Random(7)
-    const noise = seededNoise(rng.uint32())
-    const p0 = 0.1 * rng.normal()
-    const q0 = 0.1 * rng.normal()
+    const m = await oneStep(data, {})
+    const { noise, init } = streams(7, 2)
+    const [p0, q0] = init as [number, number]
     const e = 5 - p0 * q0
     const w = e / (Math.abs(e) * Math.sqrt(3 + p0 * p0 + q0 * q0)) // e scaled by clipNorm / ‖gradient‖
     const decay = 1 - 0.1 * 1 * 0.5
@@ -120,14 +129,9 @@ describe('DPMF privacy', () => {
       ['u', 'i', 5],
       ['u', 'j', 3],
     ])
-    const cfg = { unit: 'user', maxRatingsPerUser: 4, factors: 1, epochs: 1, batchSize: 1, learningRate: 0.1, l2: 0.5, clipNorm: 1, noiseMultiplier: 3, epsilon: 100, delta: 1e-5, maxParamNoise: 0 } as const
-    const m = new DPMF(cfg)
-    await m.fit(data, { seed: 7 })
-    const rng = new Random(7)
-    const noise = seededNoise(rng.uint32())
-    const p0 = 0.1 * rng.normal()
-    const qi = 0.1 * rng.normal()
-    const qj = 0.1 * rng.normal()
+    const m = await oneStep(data, { unit: 'user', maxRatingsPerUser: 4 })
+    const { noise, init } = streams(7, 3)
+    const [p0, qi, qj] = init as [number, number, number]
     const ei = 5 - p0 * qi
     const ej = 3 - p0 * qj
     const sumE = ei + ej
