@@ -12,6 +12,11 @@ export const GRU4REC_PARAMS = defineParams({
     description: 'bce: binary cross-entropy against one negative per position the user never interacted with; softmax: sampled softmax against negatives shared by a mini-batch',
   }),
   negatives: param.int({ default: 256, min: 1, description: 'shared negatives per mini-batch of the softmax objective' }),
+  cell: param.enumOf({
+    values: ['gru', 'lstm'],
+    default: 'gru',
+    description: 'recurrent cell: gru (gated recurrent unit) or lstm (long short-term memory, forget-gate bias +1)',
+  }),
 })
 
 /** The configuration of {@link GRU4Rec}: see {@link GRU4REC_PARAMS}. */
@@ -19,6 +24,45 @@ export type GRU4RecConfig = ConfigOf<typeof GRU4REC_PARAMS>
 
 /** The training objectives of {@link GRU4Rec}. */
 export type GRU4RecLoss = GRU4RecConfig['loss']
+
+/** The recurrent cells of {@link GRU4Rec}. */
+export type GRU4RecCell = GRU4RecConfig['cell']
+
+/**
+ * One step of a recurrent cell over a batch: the input `x` `[B, d]` and the state before the step
+ * (one tensor for the GRU, `[h, c]` for the LSTM) give the state after it. The first state tensor
+ * is the hidden state the model scores with.
+ */
+type CellStep = (x: tf.Tensor2D, state: readonly tf.Tensor2D[]) => tf.Tensor2D[]
+
+/** The GRU step (weights Wz, Wr, Wn, Uz, Ur, Un, bz, br, bn, bhn; see {@link GRU4Rec}). */
+function gruStep(p: Params): CellStep {
+  const [Wz, Wr, Wn, Uz, Ur, Un] = (['Wz', 'Wr', 'Wn', 'Uz', 'Ur', 'Un'] as const).map((k) => p[k] as tf.Tensor2D) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D]
+  return (x, [h]) => {
+    const z = tf.sigmoid(tf.add(tf.add(mm(x, Wz), p.bz!), mm(h!, Uz)))
+    const r = tf.sigmoid(tf.add(tf.add(mm(x, Wr), p.br!), mm(h!, Ur)))
+    const n = tf.tanh(tf.add(tf.add(mm(x, Wn), p.bn!), tf.mul(r, tf.add(mm(h!, Un), p.bhn!))))
+    return [tf.add(n, tf.mul(z, tf.sub(h!, n))) as tf.Tensor2D]
+  }
+}
+
+/**
+ * The LSTM step (Hochreiter & Schmidhuber 1997, with a forget gate, Gers et al. 2000): the four
+ * gates come from one product each with the input and the hidden state, `[i f g o] = x W + h U + b`
+ * (`W`, `U` of shape `[d, 4d]`), then `c' = σ(f + 1) ⊙ c + σ(i) ⊙ tanh(g)` and
+ * `h' = σ(o) ⊙ tanh(c')`. The constant +1 on the forget gate (as TensorFlow's `forget_bias`) keeps
+ * the memory open at the start of training.
+ */
+function lstmStep(p: Params): CellStep {
+  const W = p.W as tf.Tensor2D
+  const U = p.U as tf.Tensor2D
+  return (x, [h, c]) => {
+    const gates = tf.add(tf.add(mm(x, W), p.b!), mm(h!, U))
+    const [i, f, g, o] = tf.split(gates, 4, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D]
+    const next = tf.add(tf.mul(tf.sigmoid(tf.add(f, 1)), c!), tf.mul(tf.sigmoid(i), tf.tanh(g))) as tf.Tensor2D
+    return [tf.mul(tf.sigmoid(o), tf.tanh(next)) as tf.Tensor2D, next]
+  }
+}
 
 /**
  * `min(count, n)` distinct items (index + 1) drawn uniformly from `n`; all of them, in order, when
@@ -84,13 +128,15 @@ function localItems(table: tf.Tensor, inputs: Int32Array, targets: Int32Array | 
  * embeddings plus an item bias. Training uses binary cross-entropy with one negative per position
  * (`loss: 'bce'`, the default), or a sampled softmax (`loss: 'softmax'`) in which the true next
  * item competes with `negatives` items drawn uniformly per mini-batch and shared by all positions
- * (a sampled negative equal to the target is masked out). The GRU cell is written with tfjs-core
- * ops: `z = σ(x Wz + h Uz + bz)`, `r = σ(x Wr + h Ur + br)`, `n = tanh(x Wn + bn + r ⊙ (h Un + bhn))`,
- * `h' = (1 − z) ⊙ n + z ⊙ h`; left padding keeps `h` unchanged.
+ * (a sampled negative equal to the target is masked out). The cell is a GRU (`cell: 'gru'`, the
+ * default) or an LSTM (`cell: 'lstm'`), both written with tfjs-core ops and trained and scored
+ * through the same paths. GRU: `z = σ(x Wz + h Uz + bz)`, `r = σ(x Wr + h Ur + br)`,
+ * `n = tanh(x Wn + bn + r ⊙ (h Un + bhn))`, `h' = (1 − z) ⊙ n + z ⊙ h`. LSTM: `[i f g o] = x W + h U + b`,
+ * `c' = σ(f + 1) ⊙ c + σ(i) ⊙ tanh(g)`, `h' = σ(o) ⊙ tanh(c')`. Left padding keeps the state unchanged.
  *
  * @example
  * ```ts
- * const model = new GRU4Rec({ factors: 64, epochs: 20 })
+ * const model = new GRU4Rec({ factors: 64, epochs: 20 }) // or { cell: 'lstm' }
  * await model.fit(train, { seed: 42, onProgress: (e) => console.log(e.current, e.metrics) })
  * model.recommend(0, { k: 10 })
  * ```
@@ -107,23 +153,28 @@ export class GRU4Rec extends SequentialRecommender<GRU4RecConfig> {
 
   protected networkParams(): Record<string, WeightSpec> {
     const d = this.config.factors
+    if (this.config.cell === 'lstm') {
+      // Glorot over [d, 4d] as a whole, as Keras initialises its fused LSTM kernels
+      const m: WeightSpec = { shape: [d, 4 * d], init: 'glorot' }
+      return { W: m, U: m, b: { shape: [4 * d], init: 'zeros' } }
+    }
     const m: WeightSpec = { shape: [d, d], init: 'glorot' }
     const b: WeightSpec = { shape: [d], init: 'zeros' }
     return { Wz: m, Wr: m, Wn: m, Uz: m, Ur: m, Un: m, bz: b, br: b, bn: b, bhn: b }
   }
 
   /**
-   * Runs the GRU over a batch step by step. Each step reads its inputs with a look-up into a
-   * batch-local table of the distinct items (per-step slices of one large tensor would copy the
-   * whole tensor on every step on the wasm backend), and all-padding steps are skipped.
-   * `onStep(t, h)` sees the state after step `t`.
+   * Runs the recurrent cell over a batch step by step. Each step reads its inputs with a look-up
+   * into a batch-local table of the distinct items (per-step slices of one large tensor would copy
+   * the whole tensor on every step on the wasm backend), and all-padding steps are skipped.
+   * `onStep(t, h)` sees the hidden state after step `t`.
    */
   private run(p: Params, batch: SequenceBatch, local: LocalItems, onStep?: (t: number, h: tf.Tensor2D) => void): tf.Tensor2D {
     const { size: B, length: L, inputs } = batch
     const d = this.config.factors
     const U = batch.drop(local.embeddings)
-    const [Wz, Wr, Wn, Uz, Ur, Un] = (['Wz', 'Wr', 'Wn', 'Uz', 'Ur', 'Un'] as const).map((k) => p[k] as tf.Tensor2D) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D]
-    let h = tf.zeros([B, d]) as tf.Tensor2D
+    const step = this.config.cell === 'lstm' ? lstmStep(p) : gruStep(p)
+    let state: tf.Tensor2D[] = (this.config.cell === 'lstm' ? [0, 1] : [0]).map(() => tf.zeros([B, d]) as tf.Tensor2D)
     const maskCol = new Float32Array(B)
     for (let t = 0; t < L; t++) {
       let any = false
@@ -132,15 +183,14 @@ export class GRU4Rec extends SequentialRecommender<GRU4RecConfig> {
         any ||= maskCol[b] === 1
       }
       if (!any) continue
-      const x = gatherRows(U, tf.tensor2d(local.inputs.subarray(t * B, (t + 1) * B), [B, 1], 'int32'))
-      const z = tf.sigmoid(tf.add(tf.add(mm(x, Wz), p.bz!), mm(h, Uz)))
-      const r = tf.sigmoid(tf.add(tf.add(mm(x, Wr), p.br!), mm(h, Ur)))
-      const n = tf.tanh(tf.add(tf.add(mm(x, Wn), p.bn!), tf.mul(r, tf.add(mm(h, Un), p.bhn!))))
-      const next = tf.add(n, tf.mul(z, tf.sub(h, n)))
-      h = tf.add(h, tf.mul(tf.tensor2d(maskCol, [B, 1]), tf.sub(next, h))) as tf.Tensor2D
-      onStep?.(t, h)
+      const x = gatherRows(U, tf.tensor2d(local.inputs.subarray(t * B, (t + 1) * B), [B, 1], 'int32')) as tf.Tensor2D
+      const next = step(x, state)
+      // left padding keeps the state unchanged
+      const keep = tf.tensor2d(maskCol, [B, 1])
+      state = state.map((s, k) => tf.add(s, tf.mul(keep, tf.sub(next[k]!, s))) as tf.Tensor2D)
+      onStep?.(t, state[0]!)
     }
-    return h
+    return state[0]!
   }
 
   protected lastStates(p: Params, batch: SequenceBatch): tf.Tensor2D {

@@ -2,7 +2,7 @@ export { SequentialRecommender, sampleNegatives, sequentialParams } from './sequ
 export type { SequentialConfig, SequentialDefaults, SequentialFitReport, SequenceOrder, SequenceBatch, BatchContext, Params } from './sequential'
 export type { WeightSpec, Init } from './internal/nn'
 export { GRU4Rec, GRU4REC_PARAMS } from './gru4rec'
-export type { GRU4RecConfig, GRU4RecLoss } from './gru4rec'
+export type { GRU4RecConfig, GRU4RecLoss, GRU4RecCell } from './gru4rec'
 export { SASRec, SASREC_PARAMS } from './sasrec'
 export type { SASRecConfig } from './sasrec'
 export { sequentialModels, gru4recModel, sasrecModel } from './registry'

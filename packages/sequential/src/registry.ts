@@ -12,7 +12,7 @@ import { SASRec, SASREC_PARAMS } from './sasrec'
  */
 export const gru4recModel: ModelDefinition = defineModel({
   name: 'gru4rec',
-  description: 'GRU4Rec-style next-item model: item embeddings, a GRU over the last items, BCE or sampled softmax',
+  description: 'GRU4Rec-style next-item model: item embeddings, a GRU or LSTM over the last items, BCE or sampled softmax',
   package: '@recforge/sequential',
   task: 'ranking',
   needsTimestamps: true,
