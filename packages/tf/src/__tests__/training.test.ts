@@ -91,7 +91,9 @@ describe.each(['wasm', 'cpu'] as const)('training loop on %s', (backend) => {
   it('numbers the progress of a later phase after an earlier one', async () => {
     await initBackend({ backend })
     const events: [string, number, number][] = []
-    const onProgress = (e: { stage: string; current: number; total: number }) => events.push([e.stage, e.current, e.total])
+    const onProgress = (e: { stage: string; current: number; total?: number }): void => {
+      events.push([e.stage, e.current, e.total ?? -1])
+    }
     await trainEpochs({ epochs: 2, stage: 'pretrain', progressTotal: 5, onProgress, runEpoch: async () => ({ loss: 1 }) })
     await trainEpochs({ epochs: 3, progressOffset: 2, onProgress, runEpoch: async () => ({ loss: 1 }) })
     expect(events).toEqual([['pretrain', 1, 5], ['pretrain', 2, 5], ['epoch', 3, 5], ['epoch', 4, 5], ['epoch', 5, 5]])
