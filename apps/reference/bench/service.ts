@@ -2,7 +2,8 @@
  * The reference app as a service: acknowledged feedback events per second (single-event
  * requests, 20 connections) with the embedded store, with the log in memory for comparison, and
  * GET /recommendations latency while a retrain runs. Models: pop, itemknn and als fitted on the
- * built-in MovieLens latest-small. Run from the repository root:
+ * built-in MovieLens latest-small (one case without als, whose per-event refit of the user
+ * dominates the known-user path). Run from the repository root:
  *   flock /tmp/recforge-bench.lock pnpm --filter @recforge/reference bench
  * SERVICE_BENCH_EVENTS sets the requests per feedback run (default 30000). Writes
  * bench/results/reference-service.{json,md}.
@@ -22,6 +23,9 @@ const registry = createRegistry()
 const root = await mkdtemp(path.join(tmpdir(), 'recforge-service-bench-'))
 const pristine = path.join(root, 'pristine')
 await runTrain({ data: 'builtin', models: ['pop', 'itemknn', 'als'], seed: 42, modelDir: pristine, quiet: true }, registry)
+// without als no served model learns from each event: what the log itself costs for known users
+const plain = path.join(root, 'plain')
+await runTrain({ data: 'builtin', models: ['pop', 'itemknn'], seed: 42, modelDir: plain, quiet: true }, registry)
 const gen = await readGeneration(pristine, registry)
 const users = gen.data.users.ids()
 const items = gen.data.items.ids()
@@ -29,10 +33,10 @@ const open = { writesPerMinute: 0, readsPerMinute: 0 }
 
 let n = 0
 let serving: Serving | undefined
-const fresh = async (memory: boolean): Promise<Serving> => {
+const fresh = async (memory: boolean, from = pristine): Promise<Serving> => {
   await serving?.close()
   const dir = path.join(root, `run-${n++}`)
-  await cp(pristine, dir, { recursive: true })
+  await cp(from, dir, { recursive: true })
   serving = memory
     ? // the same models and data with the log in memory: what durability costs
       await startServing({ registry, data: gen.data, ...(gen.itemInfo ? { itemInfo: gen.itemInfo } : {}), models: gen.models, port: 0, bandit: 'none', security: open })
@@ -43,6 +47,7 @@ const fresh = async (memory: boolean): Promise<Serving> => {
 /** Sends EVENTS single-event POST /feedback requests over 20 connections; users known (from the training data) or new. */
 async function feedback(s: Serving, known: boolean): Promise<Record<string, number>> {
   let k = 0
+  const t0 = performance.now()
   const r = await autocannon({
     url: `${s.url}feedback`,
     method: 'POST',
@@ -59,10 +64,11 @@ async function feedback(s: Serving, known: boolean): Promise<Record<string, numb
       },
     ],
   })
+  const seconds = (performance.now() - t0) / 1000
   const acknowledged = r['2xx']
   const stored = s.service.stats().feedbackEvents
   if (stored < acknowledged) throw new Error(`stored ${stored} < acknowledged ${acknowledged}`)
-  return { eventsPerSecond: acknowledged / (r.duration || 1), p99ms: r.latency.p99, acknowledged, non2xx: r.non2xx }
+  return { eventsPerSecond: acknowledged / seconds, p99ms: r.latency.p99, acknowledged, non2xx: r.non2xx }
 }
 
 /** GET /recommendations (als) over 10 connections for `seconds`, or until `until` resolves. */
@@ -83,6 +89,7 @@ let current: Serving | undefined
 const cases: BenchCase[] = [
   { name: `feedback, known users, embedded store (${EVENTS} requests, 20 connections)`, repeat: 3, warmup: 0, setup: async () => void (current = await fresh(false)), run: () => feedback(current!, true) },
   { name: `feedback, new users, embedded store (${EVENTS} requests, 20 connections)`, repeat: 3, warmup: 0, setup: async () => void (current = await fresh(false)), run: () => feedback(current!, false) },
+  { name: `feedback, known users, embedded store, pop and itemknn only (${EVENTS} requests, 20 connections)`, repeat: 3, warmup: 0, setup: async () => void (current = await fresh(false, plain)), run: () => feedback(current!, true) },
   { name: `feedback, known users, log in memory (${EVENTS} requests, 20 connections)`, repeat: 3, warmup: 0, setup: async () => void (current = await fresh(true)), run: () => feedback(current!, true) },
   { name: `feedback, new users, log in memory (${EVENTS} requests, 20 connections)`, repeat: 3, warmup: 0, setup: async () => void (current = await fresh(true)), run: () => feedback(current!, false) },
   { name: 'GET /recommendations als, idle (10 s, 10 connections)', repeat: 3, warmup: 0, setup: async () => void (current = await fresh(false)), run: () => reads(current!, { seconds: 10 }) },

@@ -58,9 +58,49 @@ interface Pending {
 /** Most rows one commit carries; larger queues are split. */
 const MAX_ROWS_PER_COMMIT = 20_000
 
-const INSERT = `INSERT INTO recforge_events (kind, user_id, item_id, value, event, ts, info, origin)
-SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::real[], $5::text[], $6::float8[], $7::text[], $8::text[])
-RETURNING seq::float8 AS seq`
+/**
+ * Refuses what a log cannot store as given: text with a NUL character (PostgreSQL text cannot hold
+ * one) and numbers that are not finite. Every log checks this before queuing, so one bad request
+ * never reaches (and never fails) a shared commit.
+ *
+ * @throws RecForgeError INVALID_ARGUMENT naming the record and field.
+ */
+export function checkStorable(records: readonly LogRecord[]): void {
+  records.forEach((r, j) => {
+    for (const [field, v] of Object.entries(r)) {
+      if (typeof v === 'string' && v.includes('\0')) throw new RecForgeError('INVALID_ARGUMENT', `record ${j}: ${field} contains a NUL character, which cannot be stored`)
+      if (typeof v === 'number' && !Number.isFinite(v)) throw new RecForgeError('INVALID_ARGUMENT', `record ${j}: ${field} is ${v}; only finite numbers can be stored`)
+    }
+  })
+}
+
+/**
+ * A SQL literal. Text is written as an escape string (`E'...'`) with every backslash and quote
+ * doubled, which reads the same whatever `standard_conforming_strings` says (no server setting
+ * or connection option to rely on, so it also works through poolers that refuse startup
+ * options); both drivers speak UTF-8, where no multi-byte character contains a quote or a
+ * backslash byte.
+ */
+function literal(v: string | number | undefined): string {
+  if (v === undefined) return 'NULL'
+  // checkStorable has refused NUL and non-finite numbers
+  if (typeof v === 'number') return String(v)
+  return `E'${v.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`
+}
+
+/**
+ * One multi-row INSERT with the values inline: about half the time of binding eight array
+ * parameters on PGlite, where each statement runs on the event loop.
+ */
+function insertSql(records: readonly LogRecord[], origin: string): string {
+  const o = literal(origin)
+  const rows = records.map((r) =>
+    r.kind === 'feedback'
+      ? `('feedback',${literal(r.user)},${literal(r.item)},${literal(r.value)},${literal(r.event)},${literal(r.timestamp)},NULL,${o})`
+      : `('user',${literal(r.user)},NULL,NULL,NULL,NULL,${literal(r.text)},${o})`,
+  )
+  return `INSERT INTO recforge_events (kind, user_id, item_id, value, event, ts, info, origin) VALUES ${rows.join(',')} RETURNING seq::float8 AS seq`
+}
 
 const SELECT = 'SELECT seq::float8 AS seq, kind, user_id, item_id, value, event, ts, info, origin FROM recforge_events'
 
@@ -118,6 +158,11 @@ export class SqlEventLog implements EventLog {
 
   append(records: readonly LogRecord[]): Promise<StoredRecord[]> {
     if (records.length === 0) return Promise.resolve([])
+    try {
+      checkStorable(records)
+    } catch (e) {
+      return Promise.reject(e)
+    }
     return new Promise<StoredRecord[]>((resolve, reject) => {
       this.queue.push({ records, resolve, reject })
       this.draining ??= this.drain().finally(() => (this.draining = undefined))
@@ -193,25 +238,7 @@ export class SqlEventLog implements EventLog {
 
   /** Inserts records in one statement (committed, not yet synced). */
   private async insert(records: readonly LogRecord[]): Promise<StoredRecord[]> {
-    const n = records.length
-    const cols: unknown[][] = Array.from({ length: 8 }, () => new Array<unknown>(n))
-    for (let j = 0; j < n; j++) {
-      const r = records[j]!
-      cols[0]![j] = r.kind
-      cols[1]![j] = r.user
-      cols[7]![j] = this.origin
-      if (r.kind === 'feedback') {
-        cols[2]![j] = r.item
-        cols[3]![j] = r.value
-        cols[4]![j] = r.event ?? null
-        cols[5]![j] = r.timestamp ?? null
-        cols[6]![j] = null
-      } else {
-        cols[2]![j] = cols[3]![j] = cols[4]![j] = cols[5]![j] = null
-        cols[6]![j] = r.text ?? null
-      }
-    }
-    const rows = await this.store.query<{ seq: number }>(INSERT, cols)
+    const rows = await this.store.query<{ seq: number }>(insertSql(records, this.origin))
     const seqs = rows.map((r) => r.seq).sort((a, b) => a - b)
     return records.map((r, j) => ({ ...r, seq: seqs[j]!, origin: this.origin }))
   }
@@ -265,6 +292,7 @@ export class MemoryEventLog implements EventLog {
   private readonly created = new Set<string>()
 
   async append(records: readonly LogRecord[]): Promise<StoredRecord[]> {
+    checkStorable(records)
     const users = records.filter((r) => r.kind === 'user').map((r) => r.user)
     for (const u of users) if (this.created.has(u) || users.indexOf(u) !== users.lastIndexOf(u)) throw new DuplicateUserError(u)
     for (const u of users) this.created.add(u)

@@ -105,6 +105,24 @@ describe('ids and field names', () => {
     expect(badUrl.json()).toMatchObject({ error: 'INVALID_ARGUMENT', field: 'path' })
   })
 
+  it('refuses ids and text the log could not store as sent (NUL, lone surrogates), naming the field', async () => {
+    const item = train().items.id(0)
+    const cases: [string, unknown, string][] = [
+      ['/feedback', { user: 'a\0b', item }, 'body.user'],
+      ['/feedback', { user: 'ok', item: '\uD800x' }, 'body.item'],
+      ['/feedback', { events: [{ user: 'ok', item }, { user: 'x\uDC00', item }] }, 'body.events.1.user'],
+      ['/users', { id: 'n1', text: 'likes \0 films' }, 'body.text'],
+      ['/users', { id: 'n2', likes: [item, 'a\0'] }, 'body.likes.1'],
+    ]
+    for (const [url, payload, field] of cases) {
+      const r = await post(app, url, payload)
+      expect(r.statusCode, JSON.stringify(payload)).toBe(400)
+      expect(r.json(), JSON.stringify(payload)).toMatchObject({ error: 'INVALID_ARGUMENT', field })
+    }
+    // quotes, backslashes and paired surrogates are fine
+    expect((await post(app, '/feedback', { user: "o'brien \\ 🎬", item })).statusCode).toBe(202)
+  })
+
   it('names the field of every validation error, also for the framework’s own', async () => {
     const cases: [unknown, string][] = [
       [{ user: 'x' }, 'body.item'],
