@@ -1,7 +1,7 @@
 export { RecForgeError, isRecForgeError, parseError, invariant, checkNumber, throwIfAborted } from './errors'
 export type { RecForgeErrorCode, ErrorLocation } from './errors'
 export { Random } from './random'
-export { IdVocabulary, rangeVocabulary } from './vocabulary'
+export { IdVocabulary, rangeVocabulary, checkId } from './vocabulary'
 export type { Vocabulary } from './vocabulary'
 export {
   nnz,
@@ -40,8 +40,10 @@ export { encryptBytes, decryptBytes, isEncryptedBytes, DEFAULT_PBKDF2_ITERATIONS
 export type { EncryptionKey } from './crypto'
 export { BaseRecommender } from './recommender'
 export type { SeenItems, ModelState, RecommenderClass } from './recommender'
+export { recommendFor } from './recommendFor'
+export type { RecommendForOptions, RecommendedItem, RecommenderWithIds } from './recommendFor'
 export { ModelRegistry, resolveParams, defineModel } from './registry'
-export type { ModelDefinition, ModelTask } from './registry'
+export type { ModelClass, ModelDefinition, ModelEntry, ModelTask } from './registry'
 export { param, defineParams, resolveConfig, defaultConfig, formatParamValue, describeParamType, renameParams, paramsTable } from './params'
 export type {
   ParamSpec,

@@ -1,5 +1,5 @@
 import { RecForgeError } from './errors'
-import { IdVocabulary, type Vocabulary } from './vocabulary'
+import { IdVocabulary, checkId, type Vocabulary } from './vocabulary'
 
 /**
  * User-item interactions in compressed sparse row form, one row per user.
@@ -128,8 +128,14 @@ export class InteractionsBuilder {
     if (this.t) this.t = g(this.t, Float64Array)
   }
 
-  /** Adds one interaction by external ids. */
+  /**
+   * Adds one interaction by external ids.
+   *
+   * @throws RecForgeError INVALID_ARGUMENT when `user` or `item` is not a string.
+   */
   push(user: string, item: string, value = 1, timestamp = 0): void {
+    checkId(user, 'user id')
+    checkId(item, 'item id')
     this.pushIndex(this.users.add(user), this.items.add(item), value, timestamp)
   }
 

@@ -1,6 +1,7 @@
 import { checkArtifacts, requireTensor, type ArtifactTensor } from './artifacts'
 import { RecForgeError, isRecForgeError } from './errors'
 import { nnz, type Interactions } from './interactions'
+import { recommendFor, type RecommendForOptions, type RecommendedItem } from './recommendFor'
 import { topK } from './topk'
 import type { FitOptions, ModelArtifacts, RecommendOptions, Recommender, ScoredItems } from './types'
 import { IdVocabulary, type Vocabulary } from './vocabulary'
@@ -122,6 +123,21 @@ export abstract class BaseRecommender<Config extends object> implements Recommen
   }
 
   /**
+   * {@link BaseRecommender.recommend} by external ids: the top `k` items for the user `userId`
+   * as `{ id, score }` pairs, best first; `candidates` and `exclude` are item ids.
+   *
+   * @example
+   * ```ts
+   * model.recommendFor('ann', { k: 3 }) // [{ id: 'ronin', score: 0.93 }, ...]
+   * ```
+   * @throws RecForgeError INVALID_ARGUMENT when an id is not a string or `k` is bad; UNKNOWN_ID
+   *   for a user or item not in the training data; NOT_FITTED before `fit` or `load`.
+   */
+  recommendFor(userId: string, opts: RecommendForOptions = {}): RecommendedItem[] {
+    return recommendFor(this, userId, opts)
+  }
+
+  /**
    * The top-k of `all` (a score for every catalogue item) for a history that is not a training
    * user (a fold-in, a new session) made of the items `seen`: `k`, `excludeSeen`, `exclude` and
    * `candidates` work as in {@link BaseRecommender.recommend}. For `recommendNewUser`.
@@ -206,15 +222,16 @@ export abstract class BaseRecommender<Config extends object> implements Recommen
    * @throws RecForgeError INVALID_ARGUMENT for artifacts of another model; UNSUPPORTED_VERSION for a
    *   format this build cannot read; PARSE_ERROR for a saved config or tensors it rejects.
    */
-  static async load(this: RecommenderClass<BaseRecommender<object>>, artifacts: ModelArtifacts): Promise<BaseRecommender<object>> {
-    let model: BaseRecommender<object>
+  static async load<M extends BaseRecommender<object>>(this: RecommenderClass<M>, artifacts: ModelArtifacts): Promise<M> {
+    // another model's artifacts are refused by name before their config is read
+    checkArtifacts(artifacts, new this({} as never).name, this.formatVersion)
+    let model: M
     try {
       model = new this(this.upgradeConfig(artifacts.config, artifacts.formatVersion) as never)
     } catch (e) {
       if (!isRecForgeError(e, 'INVALID_ARGUMENT')) throw e
       throw new RecForgeError('PARSE_ERROR', `artifacts of model "${artifacts.model}" (format ${artifacts.formatVersion}) hold a config this build rejects: ${e.message}`, { cause: e })
     }
-    checkArtifacts(artifacts, model.name, this.formatVersion)
     model.restoreBase(artifacts)
     await model.restoreState(artifacts, artifacts.formatVersion)
     return model

@@ -1,5 +1,16 @@
 import { RecForgeError } from './errors'
 
+/**
+ * Throws INVALID_ARGUMENT unless `id` is a string. Ids are strings so that `1` and `'1'` can never
+ * name two different users (in JavaScript a number id would be stored and then not be found).
+ */
+export function checkId(id: unknown, kind = 'id'): asserts id is string {
+  if (typeof id !== 'string') {
+    const shown = typeof id === 'number' || typeof id === 'bigint' ? `${typeof id} ${String(id)}` : id === null ? 'null' : typeof id
+    throw new RecForgeError('INVALID_ARGUMENT', `${kind} must be a string; got ${shown} (convert it with String(${kind}))`)
+  }
+}
+
 /** Maps external ids (strings) to dense indices 0..size-1 and back. */
 export interface Vocabulary {
   readonly size: number
@@ -33,8 +44,13 @@ export class IdVocabulary implements Vocabulary {
     return this.list.length
   }
 
-  /** Adds `id` if new; returns its index either way. */
+  /**
+   * Adds `id` if new; returns its index either way.
+   *
+   * @throws RecForgeError INVALID_ARGUMENT when `id` is not a string.
+   */
   add(id: string): number {
+    checkId(id)
     let i = this.map.get(id)
     if (i === undefined) {
       i = this.list.length
@@ -44,12 +60,15 @@ export class IdVocabulary implements Vocabulary {
     return i
   }
 
+  /** @throws RecForgeError INVALID_ARGUMENT when `id` is not a string. */
   index(id: string): number | undefined {
+    checkId(id)
     return this.map.get(id)
   }
 
   /** The index of `id`, or an UNKNOWN_ID error naming what kind of id it was. */
   require(id: string, kind = 'id'): number {
+    checkId(id, kind)
     const i = this.map.get(id)
     if (i === undefined) throw new RecForgeError('UNKNOWN_ID', `unknown ${kind} ${JSON.stringify(id)}; the vocabulary has ${this.size} ${kind}s`)
     return i
