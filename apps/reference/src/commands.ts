@@ -14,10 +14,12 @@ import { startServing, type Serving } from './serve'
 import type { SecurityOptions } from './server'
 import { RecService, type ServedModel } from './service'
 import { openEmbeddedStore, type SqlStore } from './sql'
+import { Erasures } from './erasure'
+import { pseudonymiserFor, trainingData, UserIdMapper } from './privacy'
 
 /** `recforge train`: fits models on all of a dataset and writes them as a new generation of the model folder. */
 export async function runTrain(
-  opts: { data: string; models: string[]; set?: Record<string, string>; seed: number; modelDir?: string; quiet?: boolean; load?: LoadOptions },
+  opts: { data: string; models: string[]; set?: Record<string, string>; seed: number; modelDir?: string; quiet?: boolean; load?: LoadOptions; pseudonymize?: boolean },
   registry: ModelRegistry,
 ): Promise<GenerationManifest & { load: LoadReport[] }> {
   const reporter = new ProgressReporter('train', opts.quiet)
@@ -26,6 +28,8 @@ export async function runTrain(
   }
   const ds = await loadDataset(resolveDataSpec(opts.data), { ...(opts.load ?? {}), onProgress: reporter.onProgress })
   reportLoad(ds.reports, (m) => reporter.log(m))
+  const dir = opts.modelDir ?? defaultModelDir()
+  const { data, pseudonyms } = await trainingData(ds.interactions, dir, { pseudonymize: opts.pseudonymize ?? false, log: (m) => reporter.log(m) })
   const served: ServedModel[] = []
   for (const name of opts.models) {
     const def = registry.get(name)
@@ -33,15 +37,14 @@ export async function runTrain(
     const model = def.create(params)
     const r = new ProgressReporter(name, opts.quiet)
     const t0 = Date.now()
-    await model.fit(ds.interactions, { seed: opts.seed, ...(ds.itemInfo ? { itemInfo: ds.itemInfo } : {}), onProgress: r.onProgress })
-    r.log(`${name}: fitted on ${ds.interactions.indptr[ds.interactions.users.size]} interactions in ${((Date.now() - t0) / 1000).toFixed(2)} s`)
+    await model.fit(data, { seed: opts.seed, ...(ds.itemInfo ? { itemInfo: ds.itemInfo } : {}), onProgress: r.onProgress })
+    r.log(`${name}: fitted on ${data.indptr[data.users.size]} interactions in ${((Date.now() - t0) / 1000).toFixed(2)} s`)
     served.push({ name, model, params, trainedAt: new Date().toISOString() })
   }
-  const dir = opts.modelDir ?? defaultModelDir()
   for (const p of await cleanModelDir(dir)) reporter.log(`removed ${p} (left by an interrupted write)`)
   const manifest = await writeGeneration(dir, {
-    source: { data: opts.data, dataset: ds.name, protocol: 'full', seed: opts.seed },
-    data: ds.interactions,
+    source: { data: opts.data, dataset: ds.name, protocol: 'full', seed: opts.seed, ...(pseudonyms ? { pseudonyms } : {}) },
+    data,
     ...(ds.itemInfo ? { itemInfo: ds.itemInfo } : {}),
     eventsThrough: 0,
     models: served,
@@ -54,16 +57,18 @@ export async function runTrain(
  * Loads the current generation of a model folder into a {@link RecService}, with the events
  * logged after it when the folder's event store is free (a running `serve` holds it).
  */
-export async function openService(registry: ModelRegistry, modelDir?: string, quiet = true): Promise<{ service: RecService; generation: LoadedGeneration; close: () => Promise<void> }> {
+export async function openService(registry: ModelRegistry, modelDir?: string, quiet = true): Promise<{ service: RecService; generation: LoadedGeneration; users: UserIdMapper; close: () => Promise<void> }> {
   const dir = modelDir ?? defaultModelDir()
   const reporter = new ProgressReporter('load', quiet)
   const generation = await readGeneration(dir, registry)
+  const users = new UserIdMapper(await pseudonymiserFor(generation.manifest, generation.name))
   let store: SqlStore | undefined
   try {
     if (existsSync(path.join(dir, 'eventlog'))) store = await openEmbeddedStore(path.join(dir, 'eventlog'))
   } catch (e) {
     reporter.log(`answering from generation ${generation.name} without the events logged after it: ${(e as Error).message}`)
   }
+  const erasures = store ? await Erasures.open(store) : undefined
   const service = new RecService({
     data: generation.data,
     ...(generation.itemInfo ? { itemInfo: generation.itemInfo } : {}),
@@ -71,9 +76,10 @@ export async function openService(registry: ModelRegistry, modelDir?: string, qu
     generation: generation.name,
     eventsThrough: generation.manifest.eventsThrough,
     ...(store ? { eventLog: new SqlEventLog(store) } : {}),
+    ...(erasures ? { erased: (user: string) => erasures.has(user) } : {}),
   })
   await service.start()
-  return { service, generation, close: async () => void (await store?.close()) }
+  return { service, generation, users, close: async () => void (await store?.close()) }
 }
 
 /** Options of `recforge serve`. */

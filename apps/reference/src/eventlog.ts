@@ -32,6 +32,11 @@ export interface EventLog {
   snapshot(): Promise<number>
   /** Feedback records stored in all. */
   countFeedback(): Promise<number>
+  /**
+   * Deletes every record of these users (their feedback and their creation), after the writes in
+   * flight are committed, durably; returns how many records went. Sequence numbers are not reused.
+   */
+  eraseUsers(users: readonly string[]): Promise<number>
   /** Resolves when every append made so far has been committed (or failed). */
   flush(): Promise<void>
   close(): Promise<void>
@@ -272,6 +277,14 @@ export class SqlEventLog implements EventLog {
     return row?.n ?? 0
   }
 
+  async eraseUsers(users: readonly string[]): Promise<number> {
+    if (!users.length) return 0
+    await this.flush()
+    const [row] = await this.store.query<{ n: number }>('WITH gone AS (DELETE FROM recforge_events WHERE user_id = ANY($1::text[]) RETURNING 1) SELECT count(*)::float8 AS n FROM gone', [[...users]])
+    await this.store.sync()
+    return row?.n ?? 0
+  }
+
   async flush(): Promise<void> {
     while (this.draining) await this.draining
   }
@@ -288,26 +301,35 @@ export class SqlEventLog implements EventLog {
 export class MemoryEventLog implements EventLog {
   readonly where = 'memory'
   readonly origin = newOrigin()
-  private readonly records: StoredRecord[] = []
+  private records: StoredRecord[] = []
   private readonly created = new Set<string>()
+  private last = 0
 
   async append(records: readonly LogRecord[]): Promise<StoredRecord[]> {
     checkStorable(records)
     const users = records.filter((r) => r.kind === 'user').map((r) => r.user)
     for (const u of users) if (this.created.has(u) || users.indexOf(u) !== users.lastIndexOf(u)) throw new DuplicateUserError(u)
     for (const u of users) this.created.add(u)
-    const base = this.records.length
-    const out: StoredRecord[] = records.map((r, j) => ({ ...r, seq: base + j + 1, origin: this.origin }))
+    const out: StoredRecord[] = records.map((r) => ({ ...r, seq: ++this.last, origin: this.origin }))
     this.records.push(...out)
     return out
   }
 
   async read(after: number, limit: number): Promise<StoredRecord[]> {
-    return this.records.slice(after, after + limit)
+    const from = this.records.findIndex((r) => r.seq > after)
+    return from < 0 ? [] : this.records.slice(from, from + limit)
   }
 
   async snapshot(): Promise<number> {
-    return this.records.length
+    return this.last
+  }
+
+  async eraseUsers(users: readonly string[]): Promise<number> {
+    const gone = new Set(users)
+    const before = this.records.length
+    this.records = this.records.filter((r) => !gone.has(r.user))
+    for (const u of gone) this.created.delete(u)
+    return before - this.records.length
   }
 
   async countFeedback(): Promise<number> {

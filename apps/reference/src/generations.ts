@@ -4,6 +4,7 @@ import path from 'node:path'
 import { decodeArtifacts, encodeArtifacts, IdVocabulary, nnz, RecForgeError, type Interactions, type ItemSideInfo, type ModelArtifacts, type ModelRegistry, type ParamValues } from '@recforge/core'
 import type { ServedModel } from './catalogue'
 import { processAlive } from './sql'
+import type { PseudonymInfo } from './privacy'
 
 /**
  * A model folder holds generations: `generations/g-000007/` with the training data
@@ -24,6 +25,8 @@ export interface GenerationSource {
   /** `full` when trained on all of the data, else the protocol whose first training split was used. */
   protocol: string
   seed: number
+  /** Set when the user ids are pseudonyms (`--pseudonymize`): how to check the key that maps raw ids to them. */
+  pseudonyms?: PseudonymInfo
 }
 
 /** One model of a generation. */

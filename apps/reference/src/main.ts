@@ -7,6 +7,8 @@ import { formatCompare, openService, runCompare, runServe, runTrain, runTune } f
 import { runExplore } from './explore'
 import { CLEANING_HELP, SERVER_HELP, SHARED_FLAG_OPTIONS, cleaningFrom, securityFrom, untilStopped, valueRangeFrom } from './flags'
 import { createRegistry } from './models'
+import { runForget } from './erasure'
+import { defaultModelDir } from './generations'
 import { WORKER_COMMAND, runTrainWorker } from './retrain'
 import { ProgressReporter, formatNumber } from './progress'
 import { VERSION } from './version'
@@ -25,6 +27,7 @@ Commands:
   recommend  top-k items for a user from saved models
   similar    items similar to an item from saved models
   serve      the HTTP API and web page over saved models
+  forget     erase a user offline: their events leave the log, and they leave answers and the next generation
   explore    a self-contained HTML map of a model's item vectors (PCA + k-means clusters)
   models     list registered models with their parameters and defaults
   datasets   list the dataset specs --data accepts
@@ -55,13 +58,25 @@ Evaluates every model on the same split and tests each against the first, paired
 
 Candidates are scored on a validation split cut from the training part only; the best is then
 evaluated once on the test part.`,
-  train: `Usage: recforge train --data <spec> --models a,b [--set key=value ...] [--seed 42] [--model-dir .recforge/models] [--json]
+  train: `Usage: recforge train --data <spec> --models a,b [--set key=value ...] [--seed 42] [--model-dir .recforge/models] [--pseudonymize] [--json]
 
 Fits each model on the whole dataset and writes them, with the data, as a new generation of the
 model folder (generations/g-NNNNNN, then the CURRENT pointer switches: a crash leaves the old or
 the new generation, never a mix). Events logged by \`serve\` are replayed on top of it at the next start.
+Users erased from the folder (\`recforge forget\`, DELETE /users/:id) are left out.
+
+  --pseudonymize       replace every user id by its keyed HMAC-SHA-256 at load time (secret from
+                       RECFORGE_PSEUDONYM_KEY, at least 16 bytes): model files, the event log and
+                       exports then hold pseudonyms only; serve and recommend map raw ids with the same key
 ${CLEANING_HELP}`,
   recommend: `Usage: recforge recommend --user <id> [--model <name>] [--k 10] [--model-dir .recforge/models] [--json]`,
+  forget: `Usage: recforge forget --user <id> [--model-dir .recforge/models] [--database <url>] [--json]
+
+Erases a user while no server holds the model folder's event store (with a server running, send it
+DELETE /users/:id with the admin key): their feedback and creation records are deleted from the
+event log, and the user is put on the erasure list, so every later answer treats the id as unknown
+and the next generation (retrain or train) leaves their interactions out. The list holds a SHA-256
+hash of the id, not the id.`,
   similar: `Usage: recforge similar --item <id> [--model <name>] [--k 10] [--model-dir .recforge/models] [--json]`,
   serve: `Usage: recforge serve [--model-dir .recforge/models] [--host 127.0.0.1] [--port 8080] [--ab modelA,modelB]
                     [--bandit thompson|epsilon-greedy|ucb1|linucb|lints|random|none] [--database <url>]
@@ -164,6 +179,7 @@ async function main(argv: string[]): Promise<number> {
       host: { type: 'string' },
       port: { type: 'string' },
       'model-dir': { type: 'string' },
+      pseudonymize: { type: 'boolean' },
       user: { type: 'string' },
       item: { type: 'string' },
       ab: { type: 'string' },
@@ -247,7 +263,7 @@ async function main(argv: string[]): Promise<number> {
     case 'train': {
       if (!values.data || !values.models) throw new RecForgeError('INVALID_ARGUMENT', `--data and --models are required\n\n${HELP.train}`)
       const manifest = await runTrain(
-        { data: values.data, models: splitList(values.models), set: parseSets(values.set), seed: parseIntFlag('seed', values.seed, 42), ...(values['model-dir'] ? { modelDir: values['model-dir'] } : {}), quiet: Boolean(values.quiet) || json, load: cleaningFrom(values) },
+        { data: values.data, models: splitList(values.models), set: parseSets(values.set), seed: parseIntFlag('seed', values.seed, 42), ...(values['model-dir'] ? { modelDir: values['model-dir'] } : {}), quiet: Boolean(values.quiet) || json, load: cleaningFrom(values), pseudonymize: Boolean(values.pseudonymize) },
         registry,
       )
       if (json) process.stdout.write(JSON.stringify(manifest) + '\n')
@@ -257,10 +273,10 @@ async function main(argv: string[]): Promise<number> {
     case 'similar': {
       const id = command === 'recommend' ? values.user : values.item
       if (!id) throw new RecForgeError('INVALID_ARGUMENT', `--${command === 'recommend' ? 'user' : 'item'} is required\n\n${HELP[command]}`)
-      const { service, close } = await openService(registry, values['model-dir'], Boolean(values.quiet) || json)
+      const { service, close, users } = await openService(registry, values['model-dir'], Boolean(values.quiet) || json)
       const k = parseIntFlag('k', values.k, 10)
       const answer = await Promise.resolve()
-        .then(() => (command === 'recommend' ? service.recommend(id, { k, ...(values.model ? { model: values.model } : {}) }) : service.similar(id, { k, ...(values.model ? { model: values.model } : {}) })))
+        .then(async () => (command === 'recommend' ? { ...service.recommend(await users.map(id), { k, ...(values.model ? { model: values.model } : {}) }), user: id } : service.similar(id, { k, ...(values.model ? { model: values.model } : {}) })))
         .finally(close)
       if (json) process.stdout.write(JSON.stringify(answer) + '\n')
       else {
@@ -270,6 +286,13 @@ async function main(argv: string[]): Promise<number> {
           process.stdout.write(`${String(j + 1).padStart(3)}. ${it.title ?? it.id}  ${formatNumber(it.score)}${because}\n`)
         })
       }
+      return 0
+    }
+    case 'forget': {
+      if (!values.user) throw new RecForgeError('INVALID_ARGUMENT', `--user is required\n\n${HELP.forget}`)
+      const out = await runForget({ user: values.user, modelDir: values['model-dir'] ?? defaultModelDir(), ...(values.database ? { database: values.database } : {}) })
+      if (json) process.stdout.write(JSON.stringify(out) + '\n')
+      else process.stdout.write(`erased user ${out.user}: ${out.events} record(s) deleted from ${out.where}${out.first ? '' : ' (it had been erased before)'}; it leaves the answers at the next start and the training data at the next generation\n`)
       return 0
     }
     case 'serve': {

@@ -9,6 +9,10 @@ import { RecService, type ServedModel } from './service'
 import { MemoryEventLog, SqlEventLog, type EventLog, type StoredRecord } from './eventlog'
 import { cleanModelDir, readGeneration, type GenerationManifest, type GenerationSource, type LoadedGeneration } from './generations'
 import { LiveState } from './live'
+import { dropGenerationsBeforeErasure, eraseUser, Erasures, withoutErased } from './erasure'
+import { mapUserIdsOnTheFly, pseudonymiserFor, samePseudonyms, UserIdMapper } from './privacy'
+import type { Pseudonymiser } from '@recforge/privacy'
+import { MAX_ID_LENGTH } from './server'
 import { toPlain, Trainer, type TrainStatus } from './retrain'
 import { openEmbeddedStore, openServerStore, type SqlStore } from './sql'
 
@@ -58,6 +62,12 @@ export interface StartOptions {
   log?: (message: string) => void
   /** How often a shared log is read for other instances' events and generations. Defaults to `200` ms. */
   pollMs?: number
+  /**
+   * Maps the raw user ids of requests to pseudonyms (and back in answers), for models and a log
+   * that hold pseudonyms only. A pseudonymised generation needs it, or `RECFORGE_PSEUDONYM_KEY`.
+   * Defaults to none (raw ids), or the key from the environment for a pseudonymised generation.
+   */
+  pseudonymiser?: Pseudonymiser
 }
 
 /** A running server. */
@@ -115,7 +125,11 @@ export async function startServing(opts: StartOptions): Promise<Serving> {
   } else if (!opts.data || !opts.models) {
     throw new RecForgeError('INVALID_ARGUMENT', 'startServing needs a modelDir, or data and models')
   }
+  const pseudonymiser = gen ? await pseudonymiserFor(gen.manifest, gen.name, opts.pseudonymiser) : opts.pseudonymiser
   const { log, store } = await openLog(opts)
+  const erasures = await Erasures.open(store)
+  const swept = await erasures.sweep()
+  if (swept) say(`erasure: deleted ${swept} leftover record(s) of erased users from ${log.where}`)
   const data = gen?.data ?? opts.data!
   const service = new RecService({
     data,
@@ -127,6 +141,7 @@ export async function startServing(opts: StartOptions): Promise<Serving> {
     eventLog: log,
     ...(opts.valueRange ? { valueRange: opts.valueRange } : {}),
     log: say,
+    erased: (user) => erasures.has(user),
   })
   for (const m of opts.training ?? []) service.catalogue.training.add(m)
   const { replayed, lastSeq } = await service.start()
@@ -137,6 +152,7 @@ export async function startServing(opts: StartOptions): Promise<Serving> {
   const serveGeneration = async (name: string): Promise<void> => {
     if (!dir || name === service.served.generation) return
     const next = await readGeneration(dir, opts.registry, name)
+    samePseudonyms(gen!.manifest, next.manifest, name)
     service.swap(generationContents(next))
     addToReport(opts.report, next.models)
     cursor = Math.max(cursor, next.manifest.eventsThrough)
@@ -145,9 +161,12 @@ export async function startServing(opts: StartOptions): Promise<Serving> {
   const publish = async (m: GenerationManifest): Promise<void> => {
     await serveGeneration(m.generation)
     await store?.query('INSERT INTO recforge_generations (name, events_through, origin) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING', [m.generation, m.eventsThrough, log.origin])
+    for (const f of await dropGenerationsBeforeErasure(dir!, erasures)) say(`erasure: removed ${f}, written before the last erasure`)
   }
   const trainer = dir ? new Trainer({ ...(store?.shared ? { store } : {}), origin: log.origin, log: say, onGeneration: publish }) : undefined
-  const source: GenerationSource | undefined = gen ? { data: gen.manifest.data, dataset: gen.manifest.dataset, protocol: gen.manifest.protocol, seed: gen.manifest.seed } : undefined
+  const source: GenerationSource | undefined = gen
+    ? { data: gen.manifest.data, dataset: gen.manifest.dataset, protocol: gen.manifest.protocol, seed: gen.manifest.seed, ...(gen.manifest.pseudonyms ? { pseudonyms: gen.manifest.pseudonyms } : {}) }
+    : undefined
 
   const retrain = trainer && source
     ? async (): Promise<{ status: TrainStatus; done: Promise<TrainStatus> }> => {
@@ -157,8 +176,8 @@ export async function startServing(opts: StartOptions): Promise<Serving> {
           const through = await log.snapshot()
           const base = service.served
           const records = await readRange(log, base.eventsThrough, through)
-          const merged = LiveState.merge(base.data, records)
-          say(`retrain ${status.id}: ${records.length} logged record(s) after generation ${base.generation}, up to #${through}`)
+          const { data: merged, dropped } = withoutErased(LiveState.merge(base.data, records), erasures)
+          say(`retrain ${status.id}: ${records.length} logged record(s) after generation ${base.generation}, up to #${through}${dropped ? `; ${dropped} erased user(s) left out` : ''}`)
           return { kind: 'retrain', dir: dir!, source, data: toPlain(merged), ...(base.itemInfo ? { itemInfo: base.itemInfo } : {}), eventsThrough: through, models, seed: source.seed }
         })
         return { status, done }
@@ -171,16 +190,19 @@ export async function startServing(opts: StartOptions): Promise<Serving> {
     ...(opts.security ? { security: opts.security } : {}),
     ...(opts.report ? { report: opts.report } : {}),
     ...(retrain && trainer ? { retrain, trainStatus: (id?: string) => (id ? trainer.get(id) : trainer.running()) } : {}),
+    erase: (user) => eraseUser(user, { log, erasures }),
     ...(dir
       ? {
           reload: async () => {
             const next = await readGeneration(dir, opts.registry)
+            samePseudonyms(gen!.manifest, next.manifest, next.name)
             service.swap(generationContents(next))
             cursor = Math.max(cursor, next.manifest.eventsThrough)
           },
         }
       : {}),
   })
+  if (pseudonymiser) mapUserIdsOnTheFly(app, new UserIdMapper(pseudonymiser), MAX_ID_LENGTH)
   const banditFile = opts.banditStateFile ?? (dir ? path.join(dir, 'bandit.rfa') : undefined)
   const persist = banditFile ? await persistBandit(service, banditFile, say) : undefined
 
@@ -191,6 +213,7 @@ export async function startServing(opts: StartOptions): Promise<Serving> {
       ? setInterval(() => {
           polling ??= (async () => {
             try {
+              await erasures.refresh()
               for (;;) {
                 const page = await log.readCommitted(cursor, 10_000)
                 if (!page.length) break

@@ -4,10 +4,11 @@ import cors from '@fastify/cors'
 import helmet from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
 import { z } from 'zod'
-import { isRecForgeError, type RecForgeErrorCode } from '@recforge/core'
+import { isRecForgeError, RecForgeError, type RecForgeErrorCode } from '@recforge/core'
 import { RequestError } from './errors'
 import { EVENT_WEIGHTS, type RecService } from './service'
 import type { TrainStatus } from './retrain'
+import type { ErasureResult } from './erasure'
 import { renderPage } from './page'
 import { registerExploreRoutes } from './explore'
 import { VERSION } from './version'
@@ -48,6 +49,8 @@ export interface ServerOptions {
   trainStatus?: (id?: string) => TrainStatus | undefined
   /** Reloads the current generation from the model folder (admin route). */
   reload?: () => Promise<void>
+  /** Erases a user: their events leave the log, they leave every answer and the next generation's training data (admin route `DELETE /users/:id`). */
+  erase?: (user: string) => Promise<ErasureResult>
   report?: ReportData
   /** Fastify logging. Defaults to `false`. */
   logger?: boolean
@@ -238,7 +241,7 @@ export function createServer(opts: ServerOptions): FastifyInstance {
       const needle = q.q ?? ''
       const out: string[] = []
       for (const u of ids) {
-        if (u.includes(needle)) out.push(u)
+        if (u.includes(needle) && !service.opts.erased?.(u)) out.push(u)
         if (out.length >= (q.limit ?? 50)) break
       }
       return { users: out, total: ids.length }
@@ -269,6 +272,14 @@ export function createServer(opts: ServerOptions): FastifyInstance {
       const body = parse(UserBody, req.body, 'body')
       const created = await service.createUser(body.id, body.likes ?? [], body.text)
       return reply.status(201).send({ ...created, recommendations: service.recommend(body.id, { k: 10 }) })
+    })
+
+    r.delete('/users/:id', write, async (req, reply) => {
+      if (!requireAdmin(req, reply)) return reply
+      if (!opts.erase) return reply.status(501).send(errorBody('NOT_IMPLEMENTED', 'this server was started without an erasure list'))
+      const p = parse(IdParams, req.params, 'path')
+      if (service.users.index(p.id) === undefined && !service.opts.erased?.(p.id)) throw new RecForgeError('UNKNOWN_ID', `unknown user "${p.id}"; nothing to erase`)
+      return opts.erase(p.id)
     })
 
     r.post('/admin/retrain', async (req, reply) => {

@@ -71,6 +71,8 @@ export interface ServiceOptions {
   valueRange?: { min: number; max: number }
   /** Where the service reports what it skipped or could not apply. Defaults to none. */
   log?: (message: string) => void
+  /** Whether a user was erased (`DELETE /users/:id`): answered as unknown, its id refused for writes. Defaults to nobody. */
+  erased?: (user: string) => boolean
 }
 
 /** `GET /metrics` counters. */
@@ -212,8 +214,13 @@ export class RecService {
     return { id: this.items.id(i), ...(title ? { title } : {}) }
   }
 
+  /** Refuses writes naming an erased user. */
+  private checkNotErased(userId: string, field: string): void {
+    if (this.opts.erased?.(userId)) throw new RequestError('INVALID_ARGUMENT', `user "${userId}" was erased; an erased id cannot be used again`, { status: 410, field })
+  }
+
   private userIndex(userId: string): number {
-    const u = this.live.users.index(userId)
+    const u = this.opts.erased?.(userId) ? undefined : this.live.users.index(userId)
     if (u === undefined) throw new RecForgeError('UNKNOWN_ID', `unknown user "${userId}"; create it with POST /users or send feedback first`)
     return u
   }
@@ -357,6 +364,7 @@ export class RecService {
    * @throws RequestError 409 for a user that already exists; 404 naming the unknown liked item.
    */
   async createUser(id: string, likes: readonly string[] = [], text?: string): Promise<{ id: string; created: true }> {
+    this.checkNotErased(id, 'body.id')
     if (this.live.users.index(id) !== undefined) throw new RequestError('INVALID_ARGUMENT', `user "${id}" already exists; send its interactions to POST /feedback`, { status: 409, field: 'body.id' })
     likes.forEach((item, n) => this.itemIndex(item, `body.likes.${n}`))
     const now = Date.now() / 1000
@@ -383,6 +391,7 @@ export class RecService {
     return events.map((e, n) => {
       const at = (key: string) => (batch ? `body.events.${n}.${key}` : `body.${key}`)
       if (!e.user) throw new RequestError('INVALID_ARGUMENT', `${at('user')}: "user" is required`, { status: 400, field: at('user') })
+      this.checkNotErased(e.user, at('user'))
       this.itemIndex(e.item, at('item'))
       const value = e.value ?? EVENT_WEIGHTS[e.event ?? 'click']
       if (!Number.isFinite(Math.fround(value)) || value < min || value > max) {
