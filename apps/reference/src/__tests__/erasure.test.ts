@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -15,6 +15,9 @@ import type { Interactions } from '@recforge/core'
 const data = smallData()
 const items = data.items.ids()
 const admin = { 'x-api-key': 'admin-key' }
+/** Ids no table file can hold by chance. */
+const FRESH = 'Erased.Fresh-Person-ZZ9'
+const KEPT = 'Kept.Person-ZZ8'
 const cluster = await startTestCluster()
 const skipped = 'skipped' in cluster ? cluster.skipped : undefined
 let root: string
@@ -34,6 +37,17 @@ function toCsv(d: Interactions): string {
   const lines = ['user,item,rating']
   for (let u = 0; u < d.users.size; u++) for (let k = d.indptr[u]!; k < d.indptr[u + 1]!; k++) lines.push(`${d.users.id(u)},${d.items.id(d.indices[k]!)},${d.values[k]}`)
   return lines.join('\n') + '\n'
+}
+
+/** Files under `dir` (recursively) whose bytes contain one of `needles`. */
+async function filesHolding(dir: string, needles: readonly string[]): Promise<string[]> {
+  const out: string[] = []
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (!e.isFile()) continue
+    const bytes = await readFile(path.join(e.parentPath, e.name))
+    for (const n of needles) if (bytes.includes(Buffer.from(n))) out.push(path.join(e.parentPath, e.name))
+  }
+  return out
 }
 
 const start = (dir: string) => startServing({ registry: testRegistry(), modelDir: dir, port: 0, bandit: 'none', apiKey: 'admin-key', security: { writesPerMinute: 0, readsPerMinute: 0 } })
@@ -65,16 +79,17 @@ describe('erasure through the API, a restart and a retrain', () => {
     let s = await start(dir)
     try {
       for (const u of [trained, other]) expect((await postJson(`${s.url}feedback`, { events: [0, 1, 2].map((j) => ({ user: u, item: items[190 + j] })) })).status).toBe(202)
-      expect((await postJson(`${s.url}users`, { id: 'fresh', likes: [items[3], items[4]] })).status).toBe(201)
+      expect((await postJson(`${s.url}users`, { id: FRESH, likes: [items[3], items[4]] })).status).toBe(201)
+      expect((await postJson(`${s.url}users`, { id: KEPT, likes: [items[5]] })).status).toBe(201)
       expect(await status(`${s.url}recommendations/${trained}`)).toBe(200)
 
       expect((await erase(s.url, trained, {})).status).toBe(401)
       expect((await erase(s.url, 'nobody-at-all')).status).toBe(404)
       const done = await erase(s.url, trained)
       expect(done).toEqual({ status: 200, body: { user: trained, erased: true, events: 3, first: true } })
-      expect(await erase(s.url, 'fresh')).toEqual({ status: 200, body: { user: 'fresh', erased: true, events: 3, first: true } })
+      expect(await erase(s.url, FRESH)).toEqual({ status: 200, body: { user: FRESH, erased: true, events: 3, first: true } })
       // at once: unknown to every read, refused for writes, not listed
-      for (const u of [trained, 'fresh']) {
+      for (const u of [trained, FRESH]) {
         expect(await status(`${s.url}recommendations/${u}`)).toBe(404)
         expect(await status(`${s.url}users/${u}/history`)).toBe(404)
         expect((await postJson(`${s.url}feedback`, { user: u, item: items[0] })).status).toBe(410)
@@ -82,18 +97,22 @@ describe('erasure through the API, a restart and a retrain', () => {
       }
       const listed = await getJson<{ users: string[] }>(`${s.url}users?limit=1000`)
       expect(listed.users).not.toContain(trained)
-      expect(listed.users).not.toContain('fresh')
+      expect(listed.users).not.toContain(FRESH)
       expect(listed.users).toContain(other)
       expect(await erase(s.url, trained)).toEqual({ status: 200, body: { user: trained, erased: true, events: 0, first: false } })
       // the other user is untouched
       expect((await getJson<{ items: unknown[] }>(`${s.url}users/${other}/history`)).items.length).toBe(data.indptr[7]! - data.indptr[6]! + 3)
       await s.close()
-      expect(await loggedUsers(dir)).toEqual([other])
+      expect((await loggedUsers(dir)).sort()).toEqual([KEPT, other].sort())
+      // nor do the table's files hold their bytes any more (the write-ahead log may, until reused)
+      const tables = path.join(dir, 'eventlog', 'base')
+      expect(await filesHolding(tables, [FRESH])).toEqual([])
+      expect((await filesHolding(tables, [KEPT])).length).toBeGreaterThan(0)
 
       // after a restart: the generation still holds the trained user's ratings, the erasure list keeps them out
       s = await start(dir)
       expect(await status(`${s.url}recommendations/${trained}`)).toBe(404)
-      expect(await status(`${s.url}users/fresh/history`)).toBe(404)
+      expect(await status(`${s.url}users/${FRESH}/history`)).toBe(404)
       expect(await status(`${s.url}recommendations/${other}`)).toBe(200)
 
       // the next generation's training data leaves them out; the older generation that held them is removed
@@ -101,8 +120,8 @@ describe('erasure through the API, a restart and a retrain', () => {
       expect(generation).toBe('g-000002')
       const gen = await readGeneration(dir, testRegistry())
       expect(gen.data.users.index(trained)).toBeUndefined()
-      expect(gen.data.users.index('fresh')).toBeUndefined()
-      expect(gen.data.users.size).toBe(data.users.size - 1)
+      expect(gen.data.users.index(FRESH)).toBeUndefined()
+      expect(gen.data.users.size).toBe(data.users.size - 1 + 1) // the trained user out, the kept new user in
       const o = gen.data.users.index(other)!
       expect(gen.data.indptr[o + 1]! - gen.data.indptr[o]!).toBe(data.indptr[7]! - data.indptr[6]! + 3)
       expect(await readdir(path.join(dir, 'generations'))).toEqual(['g-000002'])
