@@ -1,143 +1,230 @@
-import { defineParams, param, Random, resolveConfig, type ConfigOf, type FitOptions, type Interactions } from '@recforge/core'
-import { glorotUniform } from '@recforge/compute'
-import { Batcher, initBackend, matMul, tf } from '@recforge/tf'
-import { activeUsers, denseRows, minimizeStep, trainUserEpochs } from './internal/common'
+import { defineParams, param, Random, RecForgeError, resolveConfig, throwIfAborted, type ConfigOf, type FitOptions, type Interactions, type ModelArtifacts } from '@recforge/core'
+import { Adam } from '@recforge/compute'
+import { Batcher, initBackend, trainEpochs } from '@recforge/tf'
+import { activate, CfganNet, fillMasks, type BinaryRows } from './internal/cfganNet'
+import { tfProduct } from './internal/dense'
 import { GANRecommender } from './internal/model'
 
 /** The parameters of {@link CFGAN} (the `cfgan` model). */
 export const CFGAN_PARAMS = defineParams({
-  hidden: param.int({ default: 128, min: 1, description: 'hidden units of the generator and of the discriminator' }),
-  epochs: param.int({ default: 100, min: 1, description: 'passes over all users (one discriminator and one generator step per batch)' }),
-  batchSize: param.int({ default: 64, min: 1, description: 'users per mini-batch' }),
+  mode: param.enumOf({
+    values: ['item', 'user'],
+    default: 'item',
+    description: "item: generate each item's vector over users (iCFGAN, the paper's choice for MovieLens); user: each user's vector over items (uCFGAN)",
+  }),
+  hidden: param.int({ default: 400, min: 1, description: 'hidden units of the generator' }),
+  discriminatorHidden: param.int({ default: 125, min: 1, description: 'hidden units of the discriminator' }),
+  activation: param.enumOf({ values: ['sigmoid', 'relu'], default: 'sigmoid', description: "hidden-layer activation of both networks (sigmoid in the paper's code)" }),
+  epochs: param.int({ default: 100, min: 1, description: 'epochs; each draws new ZR and PM samples, then runs discriminatorSteps and generatorSteps passes over all vectors' }),
+  generatorSteps: param.int({ default: 1, min: 1, description: 'generator passes over all vectors per epoch' }),
+  discriminatorSteps: param.int({ default: 1, min: 1, description: 'discriminator passes over all vectors per epoch' }),
+  batchSize: param.int({ default: 64, min: 1, description: 'vectors per mini-batch' }),
   learningRate: param.float({ default: 0.001, min: 0, exclusiveMin: true, description: 'Adam step size of both networks' }),
-  zrRatio: param.float({ default: 0.5, min: 0, max: 1, description: 'share of unpurchased items whose generated value is pushed to 0 (S_ZR, zero-reconstruction)' }),
-  zrWeight: param.float({ default: 0.1, min: 0, description: 'weight alpha of the zero-reconstruction penalty' }),
-  pmRatio: param.float({ default: 0.5, min: 0, max: 1, description: 'share of unpurchased items the discriminator also sees (S_PM, partial masking)' }),
-  l2: param.float({ default: 0.00001, min: 0, description: 'L2 penalty on the generator\'s weights' }),
+  zrRatio: param.float({ default: 0.7, min: 0, max: 1, description: 'share of unpurchased entries whose generated value is pushed to 0 each epoch (S_ZR, zero-reconstruction)' }),
+  zrWeight: param.float({ default: 0.03, min: 0, description: 'weight alpha of the zero-reconstruction penalty (0 = no ZR)' }),
+  pmRatio: param.float({ default: 0.7, min: 0, max: 1, description: 'share of unpurchased entries the discriminator also sees each epoch (S_PM, partial masking; 0 = no PM)' }),
+  l2: param.float({ default: 0.001, min: 0, description: "penalty l2 · ½‖θ‖² on the generator's weights and biases (reg_G)" }),
   seed: param.int({ default: 42, description: 'seed of initialisation and sampling (fit({ seed }) overrides it)' }),
 })
 
 /** The configuration of {@link CFGAN}: see {@link CFGAN_PARAMS}. */
 export type CFGANConfig = ConfigOf<typeof CFGAN_PARAMS>
 
-/** Fills `mask` (B × n) with 1 where the user purchased the item, and with 1 on a random `ratio` share of the rest. */
-function sampleMask(purchases: Float32Array, ratio: number, rng: Random, includePurchased: boolean): Float32Array {
-  const out = new Float32Array(purchases.length)
-  for (let j = 0; j < out.length; j++) {
-    if (purchases[j] === 1) out[j] = includePurchased ? 1 : 0
-    else if (ratio > 0 && rng.float() < ratio) out[j] = 1
-  }
-  return out
+/** The rows of `data` as columns: for each item, the users who interacted with it, in user order. */
+function byItem(data: { readonly indptr: Int32Array; readonly indices: Int32Array }, users: number, items: number): BinaryRows {
+  const indptr = new Int32Array(items + 1)
+  const nnz = data.indptr[users]!
+  for (let k = 0; k < nnz; k++) indptr[data.indices[k]! + 1]!++
+  for (let i = 0; i < items; i++) indptr[i + 1]! += indptr[i]!
+  const fill = indptr.slice(0, items)
+  const indices = new Int32Array(nnz)
+  for (let u = 0; u < users; u++) for (let k = data.indptr[u]!; k < data.indptr[u + 1]!; k++) indices[fill[data.indices[k]!]!++] = u
+  return { indptr, indices }
 }
 
 /**
  * CFGAN (Chae et al. 2018, "CFGAN: A Generic Collaborative Filtering Framework based on Generative
- * Adversarial Networks"): a vector-wise generator maps a user's purchase vector to a real-valued
- * vector over all items; a discriminator, conditioned on the same purchase vector, tells real
- * purchase vectors from generated ones. Zero-reconstruction pushes a sampled share of unpurchased
- * items towards 0, and partial masking shows the discriminator the purchased items plus a sampled
- * share of the others. The generator's output (pre-sigmoid) ranks items.
+ * Adversarial Networks"), as the authors' code trains it. The generator maps a binary purchase
+ * vector to a real-valued vector of the same length (one hidden layer, linear output, no noise);
+ * the discriminator, conditioned on the same vector, tells real vectors from generated ones. With
+ * `mode: 'item'` (iCFGAN) the vectors are items over users, with `mode: 'user'` (uCFGAN) users
+ * over items. Every epoch draws a `zrRatio` share of each vector's unpurchased entries, whose
+ * generated values are pushed towards 0 with weight `zrWeight` (zero-reconstruction), and a
+ * `pmRatio` share that the discriminator sees besides the purchased entries (partial masking);
+ * the samples stay fixed for the epoch's `discriminatorSteps` and `generatorSteps` passes. The
+ * generator's output ranks items. Products with the binary vectors are sparse sums of weight rows;
+ * the dense products run on TensorFlow.js; both networks train with `@recforge/compute`'s Adam.
  *
  * @example
  * ```ts
- * const model = new CFGAN({ hidden: 128, epochs: 100 })
+ * const model = new CFGAN({ mode: 'item', hidden: 400, epochs: 100 })
  * await model.fit(train, { seed: 42, onProgress: (e) => console.log(e.metrics) })
  * model.recommend(0, { k: 10 })
  * ```
- * @throws RecForgeError INVALID_ARGUMENT for options out of range; EMPTY_INPUT for empty data;
- * NOT_FITTED / UNKNOWN_ID when scoring; ABORTED when the signal fires.
+ * @throws RecForgeError INVALID_ARGUMENT for options out of range or a loss that stops being
+ * finite; EMPTY_INPUT for empty data; NOT_FITTED / UNKNOWN_ID when scoring; ABORTED when the
+ * signal fires.
  */
 export class CFGAN extends GANRecommender<CFGANConfig, 'w1' | 'b1' | 'w2' | 'b2'> {
   readonly name = 'cfgan'
+  /** Format 2 adds item vectors and the sigmoid activation; format 1 (user vectors, ReLU) still loads. */
+  static override readonly formatVersion = 2
+  /** Item mode: every item's hidden code (items × hidden) and W2 by user (users × hidden), built when first scored. */
+  private itemCodes: { readonly hidden: Float32Array; readonly byUser: Float32Array } | undefined
 
   constructor(config: Partial<CFGANConfig> = {}) {
     super(resolveConfig(CFGAN_PARAMS, config, { model: 'cfgan' }))
+  }
+
+  /** Format 1 trained user vectors with ReLU hidden layers of one size and one pass of each network per epoch. */
+  static override upgradeConfig(config: Readonly<Record<string, unknown>>, version: number): Record<string, unknown> {
+    if (version >= 2) return { ...config }
+    return { mode: 'user', activation: 'relu', discriminatorHidden: config.hidden, generatorSteps: 1, discriminatorSteps: 1, ...config }
   }
 
   protected async fitModel(data: Interactions, opts: FitOptions): Promise<void> {
     await initBackend()
     const cfg = this.config
     const rng = new Random(opts.seed ?? cfg.seed)
-    const n = data.items.size
+    const nU = data.users.size
+    const nI = data.items.size
+    const item = cfg.mode === 'item'
+    const vectors: BinaryRows = item ? byItem(data, nU, nI) : { indptr: data.indptr, indices: data.indices }
+    const count = item ? nI : nU
+    const cols = item ? nU : nI
+    const net = new CfganNet({ cols, hidden: cfg.hidden, discriminatorHidden: cfg.discriminatorHidden, activation: cfg.activation }, tfProduct)
+    net.init(rng)
+    const adamG = new Adam(net.g, { learningRate: cfg.learningRate })
+    const adamD = new Adam(net.d, { learningRate: cfg.learningRate })
+    const batcher = new Batcher({ size: count, batchSize: cfg.batchSize, rng })
+    const pmBuf = new Float32Array(Math.min(cfg.batchSize, count) * cols)
+    const zrBuf = new Float32Array(pmBuf.length)
+    this.itemCodes = undefined
+    const pass = async (run: (rows: Int32Array, pm: Float32Array, zr: Float32Array) => number): Promise<number> => {
+      let sum = 0
+      let batches = 0
+      for (const rows of batcher.epoch()) {
+        throwIfAborted(opts.signal, `${this.name} fit`)
+        sum += run(rows, pmBuf.subarray(0, rows.length * cols), zrBuf.subarray(0, rows.length * cols))
+        batches++
+      }
+      // lets an abort from a timer or another task be seen between passes
+      await new Promise((r) => setTimeout(r, 0))
+      return sum / batches
+    }
+    await trainEpochs({
+      epochs: cfg.epochs,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+      runEpoch: async (epoch) => {
+        const pm = { ratio: cfg.pmRatio, seed: rng.uint32() }
+        const zr = { ratio: cfg.zrRatio, seed: rng.uint32() }
+        let discriminatorLoss = 0
+        for (let s = 0; s < cfg.discriminatorSteps; s++) {
+          discriminatorLoss += await pass((rows, pmOut) => {
+            fillMasks(vectors, rows, cols, { ...pm, out: pmOut })
+            const loss = net.discriminatorStep(vectors, rows, pmOut)
+            adamD.step()
+            adamD.update(net.d, net.dGrad, 0, 0, net.d.length)
+            return loss
+          })
+        }
+        let generatorLoss = 0
+        for (let s = 0; s < cfg.generatorSteps; s++) {
+          generatorLoss += await pass((rows, pmOut, zrOut) => {
+            fillMasks(vectors, rows, cols, { ...pm, out: pmOut }, { ...zr, out: zrOut })
+            const loss = net.generatorStep(vectors, rows, pmOut, zrOut, cfg.zrWeight, cfg.l2)
+            adamG.step()
+            adamG.update(net.g, net.gGrad, 0, 0, net.g.length)
+            return loss
+          })
+        }
+        const figures = { generatorLoss: generatorLoss / cfg.generatorSteps, discriminatorLoss: discriminatorLoss / cfg.discriminatorSteps }
+        for (const [key, value] of Object.entries(figures)) {
+          if (!Number.isFinite(value)) throw new RecForgeError('INVALID_ARGUMENT', `${this.name}: ${key} became ${value} at epoch ${epoch + 1}; lower learningRate (now ${cfg.learningRate})`)
+        }
+        return figures
+      },
+    })
+    const G = net.layout.g
     const h = cfg.hidden
-    const users = activeUsers(data.indptr)
-    const glorot = (fanIn: number, fanOut: number, rows: number, cols: number) => tf.tensor2d(glorotUniform(new Float32Array(fanIn * fanOut), fanIn, fanOut, rng).subarray(0, rows * cols), [rows, cols])
-    const gW1 = tf.variable(glorot(n, h, n, h))
-    const gB1 = tf.variable(tf.zeros([h]))
-    const gW2 = tf.variable(glorot(h, n, h, n))
-    const gB2 = tf.variable(tf.zeros([n]))
-    // the discriminator's first layer reads [real or fake | condition]: two halves of a 2n × h matrix
-    const dW1r = tf.variable(glorot(2 * n, h, n, h))
-    const dW1c = tf.variable(glorot(2 * n, h, n, h))
-    const dB1 = tf.variable(tf.zeros([h]))
-    const dW2 = tf.variable(glorot(h, 1, h, 1))
-    const dB2 = tf.variable(tf.zeros([1]))
-    const gVars = [gW1, gB1, gW2, gB2]
-    const dVars = [dW1r, dW1c, dB1, dW2, dB2]
-    const optG = tf.train.adam(cfg.learningRate)
-    const optD = tf.train.adam(cfg.learningRate)
-    const generate = (c: tf.Tensor2D): tf.Tensor2D => tf.sigmoid(tf.add<tf.Tensor2D>(matMul(tf.relu(tf.add(matMul(c, gW1, { constA: true }), gB1)) as tf.Tensor2D, gW2), gB2))
-    const discriminate = (r: tf.Tensor2D, c: tf.Tensor2D): tf.Tensor2D =>
-      tf.add(matMul(tf.relu(tf.add(tf.add(matMul(r, dW1r), matMul(c, dW1c, { constA: true })), dB1)) as tf.Tensor2D, dW2), dB2)
-    try {
-      const losses = { generatorLoss: 'the generator loss', discriminatorLoss: 'the discriminator loss' }
-      await trainUserEpochs({ name: this.name, epochs: cfg.epochs, users, batcher: new Batcher({ size: users.length, batchSize: cfg.batchSize, rng }), losses }, opts, async (batch) => {
-        const B = batch.length
-        const purchases = denseRows(data.indptr, data.indices, batch, n)
-        const pmD = sampleMask(purchases, cfg.pmRatio, rng, true)
-        const pmG = sampleMask(purchases, cfg.pmRatio, rng, true)
-        const zr = sampleMask(purchases, cfg.zrRatio, rng, false)
-        const discriminatorLoss = await minimizeStep(optD, dVars, () => {
-          const c = tf.tensor2d(purchases, [B, n])
-          const fake = tf.mul(generate(c), tf.tensor2d(pmD, [B, n])) as tf.Tensor2D
-          return () => tf.add(tf.mean(tf.softplus(tf.neg(discriminate(c, c)))), tf.mean(tf.softplus(discriminate(fake, c)))) as tf.Scalar
-        })
-        const generatorLoss = await minimizeStep(optG, gVars, () => {
-          const c = tf.tensor2d(purchases, [B, n])
-          const pm = tf.tensor2d(pmG, [B, n])
-          const zm = tf.tensor2d(zr, [B, n])
-          return () => {
-            const out = generate(c)
-            const adv = tf.mean(tf.softplus(tf.neg(discriminate(tf.mul(out, pm) as tf.Tensor2D, c))))
-            const zrLoss = tf.div(tf.sum(tf.mul(zm, tf.square(out))), B)
-            let loss = tf.add(adv, tf.mul(zrLoss, cfg.zrWeight))
-            if (cfg.l2 > 0) loss = tf.add(loss, tf.mul(tf.add(tf.sum(tf.square(gW1)), tf.sum(tf.square(gW2))), cfg.l2))
-            return loss as tf.Scalar
-          }
-        })
-        return { generatorLoss, discriminatorLoss }
-      })
-      await this.keepWeights({ w1: gW1, b1: gB1, w2: gW2, b2: gB2 })
-    } finally {
-      optG.dispose()
-      optD.dispose()
-      tf.dispose([...gVars, ...dVars])
+    this.weights = {
+      w1: net.g.slice(G.w1, G.w1 + cols * h),
+      b1: net.g.slice(G.b1, G.b1 + h),
+      w2: net.g.slice(G.w2, G.w2 + h * cols),
+      b2: net.g.slice(G.b2, G.b2 + cols),
     }
   }
 
-  /** Generator logits: relu(b1 + Σ over purchased items of W1 rows) · W2 + b2, in plain typed arrays. */
+  protected override restoreState(a: ModelArtifacts): void {
+    super.restoreState(a)
+    this.itemCodes = undefined
+  }
+
+  /** Item mode: each item's hidden code from the users who interacted with it in training, and W2 by user. */
+  private codes(): { readonly hidden: Float32Array; readonly byUser: Float32Array } {
+    if (this.itemCodes) return this.itemCodes
+    const s = this.requireFitted()
+    const { w1, b1, w2 } = this.weights!
+    const h = b1.length
+    const nU = s.users.size
+    const nI = s.items.size
+    const cols = byItem(s, nU, nI)
+    const hidden = new Float32Array(nI * h)
+    for (let i = 0; i < nI; i++) {
+      const o = i * h
+      hidden.set(b1, o)
+      for (let q = cols.indptr[i]!; q < cols.indptr[i + 1]!; q++) {
+        const row = cols.indices[q]! * h
+        for (let j = 0; j < h; j++) hidden[o + j]! += w1[row + j]!
+      }
+    }
+    activate(hidden, this.config.activation)
+    const byUser = new Float32Array(nU * h)
+    for (let j = 0; j < h; j++) for (let u = 0; u < nU; u++) byUser[u * h + j] = w2[j * nU + u]!
+    this.itemCodes = { hidden, byUser }
+    return this.itemCodes
+  }
+
+  /**
+   * Generator outputs, in plain typed arrays. User mode: `act(b1 + Σ W1 rows of the user's items) · W2 + b2`.
+   * Item mode: for each item, entry `user` of the generated vector, `code(item) · W2[:, user] + b2[user]`.
+   */
   protected scoreAll(user: number, out: Float32Array): void {
     const s = this.requireFitted()
     const { w1, b1, w2, b2 } = this.weights!
-    const n = out.length
     const h = b1.length
+    if (this.config.mode === 'item') {
+      const { hidden, byUser } = this.codes()
+      const q = user * h
+      const bias = b2[user]!
+      for (let i = 0; i < out.length; i++) {
+        let acc = bias
+        const o = i * h
+        for (let j = 0; j < h; j++) acc += hidden[o + j]! * byUser[q + j]!
+        out[i] = acc
+      }
+      return
+    }
+    const n = out.length
     const hid = Float32Array.from(b1)
     for (let k = s.indptr[user]!; k < s.indptr[user + 1]!; k++) {
       const row = s.indices[k]! * h
       for (let j = 0; j < h; j++) hid[j]! += w1[row + j]!
     }
+    activate(hid, this.config.activation)
     out.set(b2)
     for (let j = 0; j < h; j++) {
       const a = hid[j]!
-      if (a <= 0) continue
+      if (a === 0) continue
       const row = j * n
       for (let i = 0; i < n; i++) out[i]! += a * w2[row + i]!
     }
   }
 
   protected weightSizes(): Record<'w1' | 'b1' | 'w2' | 'b2', number> {
-    const n = this.numItems
+    const cols = this.config.mode === 'item' ? this.numUsers : this.numItems
     const h = this.config.hidden
-    return { w1: n * h, b1: h, w2: h * n, b2: n }
+    return { w1: cols * h, b1: h, w2: h * cols, b2: cols }
   }
 }
