@@ -1,0 +1,26 @@
+// Autoencoder benchmark: fit time, seconds per epoch and peak RSS of multvae, multdae and autorec
+// at their default settings (fewer epochs) on the synthetic ml100k (100,000 interactions) and 1m
+// (1,000,000) presets of @recforge/data; each fit runs in its own process (bench/child.ts) so its
+// peak RSS is its own. Run from the repository root:
+//   flock /tmp/recforge-bench.lock npx pnpm@10.34.9 --filter @recforge/autoencoders bench
+// AE_BENCH_SKIP_1M=1 leaves out the 1M cases.
+import { runSuite, type BenchCase } from '@recforge/bench'
+import { childCase } from './childCase'
+
+const presets: [string, string, number][] = [['ml100k', 'synthetic ml100k (943 x 1,682, 100K)', 3]]
+if (!process.env.AE_BENCH_SKIP_1M) presets.push(['1m', 'synthetic 1m (6,040 x 3,706, 1M)', 1])
+const cases: BenchCase[] = []
+for (const [preset, label, repeat] of presets) {
+  cases.push(childCase(`multvae [600, 200], ${label}, 3 epochs`, '../src/index.ts', 'multvae', preset, { epochs: 3 }, repeat))
+  cases.push(childCase(`multdae [200], ${label}, 3 epochs`, '../src/index.ts', 'multdae', preset, { epochs: 3 }, repeat))
+  cases.push(childCase(`autorec (500 hidden), ${label}, 3 epochs`, '../src/index.ts', 'autorec', preset, { epochs: 3 }, repeat))
+}
+
+await runSuite('autoencoders', cases, {
+  command: 'flock /tmp/recforge-bench.lock npx pnpm@10.34.9 --filter @recforge/autoencoders bench',
+  notes: [
+    'Default parameters except epochs; one fit per child process. fitSeconds: the whole fit (data preparation, TensorFlow.js start-up for the VAE/DAE, final codes); secondsPerEpoch / cpuSecondsPerEpoch: the last epoch (wall and CPU seconds of the process); peakRssMiB: the child process peak resident memory (peakRssAfterDataMiB: after generating the data, before the model).',
+    'multvae / multdae: the first layer is a sparse product in TypeScript, the dense products run on TensorFlow.js (wasm backend, XNNPACK, one thread); autorec is TypeScript only.',
+    'Medians of the repeated runs (3 at 100K, 1 at 1M). Measured on the shared 2-core machine; wall times are upper bounds when other work runs.',
+  ],
+})
