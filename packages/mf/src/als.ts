@@ -1,9 +1,9 @@
 import { nnz, resolveConfig, throwIfAborted, transpose, type FitOptions, type Interactions } from '@recforge/core'
-import { ownedCopy, toShared } from '@recforge/compute'
+import { ownedCopy, splitByPrefix, toShared } from '@recforge/compute'
 import { FactorRecommender, type FoldedUser } from './factorModel'
-import { alsKernel, type AlsKernelArgs, type AlsWasmKernelArgs } from './internal/kernels'
+import { alsKernel, type AlsKernelArgs, type AlsWasmKernelArgs, type GramWasmKernelArgs } from './internal/kernels'
 import { createAlsWasmSpace, type AlsWasmSpace, type WasmCsr } from './internal/wasmSpace'
-import { gramMatrix } from './internal/linalg'
+import { finishGram, gramMatrix } from './internal/linalg'
 import { rowRanges, startPool, type MfPool } from './internal/parallel'
 import { ALS_PARAMS, type ALSConfig } from './params'
 
@@ -103,7 +103,7 @@ export class ALS extends FactorRecommender<ALSConfig> {
     const nu = data.users.size
     const ni = data.items.size
     const n = nnz(data)
-    const { byUser, byItem, U, V, gram } = space
+    const { byUser, byItem, U, V, gram, gram64 } = space
     U.set(initU)
     V.set(initV)
     byUser.indptr.set(data.indptr.subarray(0, nu + 1))
@@ -115,8 +115,17 @@ export class ALS extends FactorRecommender<ALSConfig> {
     byItem.values.set(t.values)
     const userParts = rowRanges(byUser.indptr, nu, pool.threads, 2 * k)
     const itemParts = rowRanges(byItem.indptr, ni, pool.threads, 2 * k)
+    // Gram rows split by their upper-triangle work (k - f products each), one share per thread
+    const gramParts = splitByPrefix((f) => f * k - (f * (f - 1)) / 2, k, pool.threads)
     const half = async (csr: WasmCsr, rows: Array<[number, number]>, fixed: Float32Array, fixedRows: number, out: Float32Array) => {
-      gram.set(gramMatrix(fixed, fixedRows, k, c.l2))
+      const gramArgs: GramWasmKernelArgs[] = []
+      for (let task = 0; task < pool.threads; task++) {
+        const [f0, f1] = [gramParts[task]!, gramParts[task + 1]!]
+        if (f1 > f0) gramArgs.push({ module: space.module, memory: space.memory, y: fixed.byteOffset, rows: fixedRows, k, f0, f1, g: gram64.byteOffset, row: space.scratch + task * 16 * k })
+      }
+      await pool.run('alsGram', gramArgs)
+      finishGram(gram64, k, c.l2)
+      gram.set(gram64)
       const args: AlsWasmKernelArgs[] = rows.map(([start, end], task) => ({
         module: space.module,
         memory: space.memory,

@@ -3,7 +3,7 @@ import { ownedCopy, toShared } from '@recforge/compute'
 import { FactorRecommender, type FoldedUser } from './factorModel'
 import { bprKernel, type BprKernelArgs } from './internal/kernels'
 import { rowRanges, startPool } from './internal/parallel'
-import { createFactorWasmSpace } from './internal/wasmSpace'
+import { createBprWasmSpace } from './internal/wasmSpace'
 import { BPR_PARAMS, type BPRConfig } from './params'
 
 /**
@@ -36,16 +36,18 @@ export class BPR extends FactorRecommender<BPRConfig> {
     try {
       const initU = rng.fillNormal(new Float32Array(nu * k), 0, c.initStd) as Float32Array
       const initV = rng.fillNormal(new Float32Array(ni * k), 0, c.initStd) as Float32Array
-      const space = c.wasm ? createFactorWasmSpace(nu, ni, k) : undefined
+      const space = c.wasm ? createBprWasmSpace(nu, ni, n, k, c.sampling === 'popularity', pool.threads) : undefined
       space?.U.set(initU)
       space?.V.set(initV)
       const U = space ? space.U : toShared(initU, shared)
       const V = space ? space.V : toShared(initV, shared)
-      const B = toShared(new Float32Array(ni), shared)
+      const B = space ? space.itemBias : toShared(new Float32Array(ni), shared)
       // rows sorted so negatives can be checked by binary search
-      const indptr = toShared(data.indptr.slice(0, nu + 1), shared)
-      const indices = toShared(data.indices.slice(0, n), shared)
-      const rowOf = toShared(new Int32Array(n), shared)
+      const indptr = space ? space.indptr : toShared(new Int32Array(nu + 1), shared)
+      const indices = space ? space.indices : toShared(new Int32Array(n), shared)
+      const rowOf = space ? space.rowOf : toShared(new Int32Array(n), shared)
+      indptr.set(data.indptr.subarray(0, nu + 1))
+      indices.set(data.indices.subarray(0, n))
       for (let u = 0; u < nu; u++) {
         indices.subarray(indptr[u]!, indptr[u + 1]!).sort()
         rowOf.fill(u, indptr[u]!, indptr[u + 1]!)
@@ -53,15 +55,14 @@ export class BPR extends FactorRecommender<BPRConfig> {
       let negCdf: Float64Array = new Float64Array(0)
       if (c.sampling === 'popularity') {
         const counts = itemCounts(data)
-        negCdf = new Float64Array(ni)
+        negCdf = space ? space.negCdf : toShared(new Float64Array(ni), shared)
         let acc = 0
         for (let i = 0; i < ni; i++) negCdf[i] = acc += Math.pow(counts[i]! + 1, c.popularityExponent)
-        negCdf = toShared(negCdf, shared)
       }
       const parts = rowRanges(indptr, nu, pool.threads, 0)
       for (let ep = 0; ep < c.epochs; ep++) {
         throwIfAborted(opts.signal, 'BPR fit')
-        const args: BprKernelArgs[] = parts.map(([a, b]) => ({
+        const args: BprKernelArgs[] = parts.map(([a, b], task) => ({
           seed: rng.uint32(),
           samples: indptr[b]! - indptr[a]!,
           k,
@@ -79,7 +80,7 @@ export class BPR extends FactorRecommender<BPRConfig> {
           reg: c.l2,
           verifyNegatives: c.verifyNegatives,
           freezeItems: false,
-          ...(space ? { module: space.module, memory: space.memory } : {}),
+          ...(space ? { module: space.module, memory: space.memory, out: space.out + 16 * task } : {}),
         }))
         const results = await pool.run('bpr', args)
         if (opts.onProgress) {

@@ -361,20 +361,4 @@ export abstract class FactorRecommender<Config extends FactorConfig> extends Bas
   static override upgradeConfig(config: Readonly<Record<string, unknown>>, _version: number): Record<string, unknown> {
     return renameParams(config, RENAMED_PARAMS)
   }
-
-  /**
-   * Rebuilds a fitted model from `save()` artifacts (the generic load), refusing another model's
-   * artifacts by their name before their config is read.
-   *
-   * @example
-   * ```ts
-   * const again = await ALS.load(await als.save())
-   * ```
-   * @throws RecForgeError INVALID_ARGUMENT for another model's artifacts; UNSUPPORTED_VERSION for a
-   *   newer format; PARSE_ERROR for a config or tensors this build rejects.
-   */
-  static override async load(this: RecommenderClass<BaseRecommender<object>>, artifacts: ModelArtifacts): Promise<BaseRecommender<object>> {
-    checkArtifacts(artifacts, new this({} as never).name, this.formatVersion)
-    return BaseRecommender.load.call(this, artifacts)
-  }
 }

@@ -8,48 +8,16 @@ import { SVDpp } from './svdpp'
 const PKG = '@recforge/mf'
 
 /** Biased MF (`mf`): Surprise-compatible SGD matrix factorisation for rating prediction. */
-export const mfModel: ModelDefinition = defineModel({
-  name: 'mf',
-  description: 'Biased matrix factorisation by SGD (Surprise SVD compatible), with learning-rate decay and early stopping',
-  package: PKG,
-  task: 'rating',
-  params: MF_PARAMS,
-  create: (c) => new MF(c),
-  load: (a) => MF.load(a),
-})
+export const mfModel: ModelDefinition = defineModel({ name: 'mf', task: 'rating', params: MF_PARAMS, model: MF, package: PKG, description: 'Biased matrix factorisation by SGD (Surprise SVD compatible), with learning-rate decay and early stopping' })
 
 /** SVD++ (`svdpp`): biased MF with the implicit-feedback term. */
-export const svdppModel: ModelDefinition = defineModel({
-  name: 'svdpp',
-  description: 'SVD++ (Koren 2008): biased MF with an implicit-feedback term, SGD',
-  package: PKG,
-  task: 'rating',
-  params: SVDPP_PARAMS,
-  create: (c) => new SVDpp(c),
-  load: (a) => SVDpp.load(a),
-})
+export const svdppModel: ModelDefinition = defineModel({ name: 'svdpp', task: 'rating', params: SVDPP_PARAMS, model: SVDpp, package: PKG, description: 'SVD++ (Koren 2008): biased MF with an implicit-feedback term, SGD' })
 
 /** Implicit ALS (`als`): confidence-weighted alternating least squares. */
-export const alsModel: ModelDefinition = defineModel({
-  name: 'als',
-  description: 'Implicit-feedback ALS with confidence weighting (Hu, Koren & Volinsky 2008), CG or Cholesky',
-  package: PKG,
-  task: 'ranking',
-  params: ALS_PARAMS,
-  create: (c) => new ALS(c),
-  load: (a) => ALS.load(a),
-})
+export const alsModel: ModelDefinition = defineModel({ name: 'als', task: 'ranking', params: ALS_PARAMS, model: ALS, package: PKG, description: 'Implicit-feedback ALS with confidence weighting (Hu, Koren & Volinsky 2008), CG or Cholesky' })
 
 /** BPR (`bpr`): Bayesian Personalised Ranking by SGD. */
-export const bprModel: ModelDefinition = defineModel({
-  name: 'bpr',
-  description: 'Bayesian Personalised Ranking (Rendle et al. 2009) with uniform or popularity-aware negatives',
-  package: PKG,
-  task: 'ranking',
-  params: BPR_PARAMS,
-  create: (c) => new BPR(c),
-  load: (a) => BPR.load(a),
-})
+export const bprModel: ModelDefinition = defineModel({ name: 'bpr', task: 'ranking', params: BPR_PARAMS, model: BPR, package: PKG, description: 'Bayesian Personalised Ranking (Rendle et al. 2009) with uniform or popularity-aware negatives' })
 
 /**
  * The models of this package for the `recforge` registry: `mf`, `svdpp`, `als`, `bpr`.

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { ALS, BPR, MF } from '../index'
-import { wasmKernelsModule, createAlsWasmSpace } from '../internal/wasmSpace'
+import { instantiateWasm } from '@recforge/compute'
+import { Random } from '@recforge/core'
+import { wasmKernelsModule, createAlsWasmSpace, createBprWasmSpace } from '../internal/wasmSpace'
+import { bprKernel } from '../internal/kernels'
+import { finishGram, gramMatrix } from '../internal/linalg'
 import { clusterAuc, plantedImplicit, plantedRatings } from './helpers'
 
 const im = plantedImplicit({ users: 200 })
@@ -28,6 +32,24 @@ describe('als WebAssembly SIMD kernel', () => {
     for (const a of [space.byUser.indices, space.byItem.values, space.U, space.V, space.gram]) expect(a.byteOffset % 16).toBe(0)
     expect(space.scratch + 2 * 16 * 8).toBeLessThanOrEqual(space.memory.buffer.byteLength)
     expect(createAlsWasmSpace(3, 5, 7, 6, 1)).toBeUndefined()
+  })
+
+  it('gram_rows gives gramMatrix\'s float64 sums bit for bit, however the rows are shared out', () => {
+    const k = 8
+    const rows = 5
+    // rows 5 x 8 in the U region (nu = 5); zeros skip whole rows of products, as gramMatrix does
+    const space = createAlsWasmSpace(rows, 1, 1, k, 2)!
+    new Random(7).fillNormal(space.U)
+    space.U[3] = 0
+    space.U[k + 5] = 0
+    const fn = instantiateWasm(space.module, space.memory).gram_rows as (...a: number[]) => void
+    for (const cut of [0, 3, 8]) {
+      space.gram64.fill(NaN)
+      fn(space.U.byteOffset, rows, k, 0, cut, space.gram64.byteOffset, space.scratch)
+      fn(space.U.byteOffset, rows, k, cut, k, space.gram64.byteOffset, space.scratch + 16 * k)
+      finishGram(space.gram64, k, 0.25)
+      expect(Array.from(space.gram64)).toEqual(Array.from(gramMatrix(space.U, rows, k, 0.25)))
+    }
   })
 
   it('gives the float64 TypeScript conjugate-gradient factors within float32 tolerance', async () => {
@@ -88,4 +110,108 @@ describe('bpr WebAssembly SIMD steps', () => {
     const v = ts.itemVectors().vectors
     expect(maxAbsDiff(simd.itemVectors().vectors, v)).toBeLessThan(0.05 * maxAbs(v))
   })
+})
+
+/**
+ * bpr_steps written out in TypeScript for k = 4: core's Random for every draw, float32 rounding
+ * where the kernel's f32x4 lanes round (bpr_dot sums lanes (0 + 1) + (2 + 3)), float64 for the
+ * item bias, the sigmoid and the loss.
+ */
+function referenceBprSteps(seed: number, samples: number, indptr: Int32Array, indices: Int32Array, rowOf: Int32Array, negCdf: Float64Array | undefined, U: Float32Array, V: Float32Array, B: Float32Array, lr: number, reg: number) {
+  const f = Math.fround
+  const rng = new Random(seed)
+  const ni = B.length
+  let loss = 0
+  let correct = 0
+  let skipped = 0
+  for (let s = 0; s < samples; s++) {
+    const e = rng.uint32() % indices.length
+    const u = rowOf[e]!
+    const i = indices[e]!
+    const row = Array.from(indices.subarray(indptr[u]!, indptr[u + 1]!))
+    let j = -1
+    for (let tries = 0; tries < 20 && j < 0; tries++) {
+      let cand = 0
+      if (negCdf) {
+        const t = rng.float() * negCdf[ni - 1]!
+        while (negCdf[cand]! <= t) cand++
+      } else cand = rng.uint32() % ni
+      if (!row.includes(cand)) j = cand
+    }
+    if (j < 0) {
+      skipped++
+      continue
+    }
+    const lane = [0, 1, 2, 3].map((h) => f(U[u * 4 + h]! * f(V[i * 4 + h]! - V[j * 4 + h]!)))
+    const x = B[i]! - B[j]! + f(f(lane[0]! + lane[1]!) + f(lane[2]! + lane[3]!))
+    if (x > 0) correct++
+    const z = 1 / (1 + Math.exp(x))
+    loss += Math.log1p(Math.exp(-x))
+    const [z32, lr32, reg32] = [f(z), f(lr), f(reg)]
+    for (let h = 0; h < 4; h++) {
+      const [uv, iv, jv] = [U[u * 4 + h]!, V[i * 4 + h]!, V[j * 4 + h]!]
+      U[u * 4 + h] = f(uv + f(lr32 * f(f(z32 * f(iv - jv)) - f(reg32 * uv))))
+      V[i * 4 + h] = f(iv + f(lr32 * f(f(z32 * uv) - f(reg32 * iv))))
+      V[j * 4 + h] = f(jv + f(lr32 * f(-f(z32 * uv) - f(reg32 * jv))))
+    }
+    B[i] = B[i]! + lr * (z - reg * B[i]!)
+    B[j] = B[j]! + lr * (-z - reg * B[j]!)
+  }
+  return { loss, correct, skipped }
+}
+
+describe('bpr_steps', () => {
+  for (const popular of [false, true])
+    it(`takes core Random's draws and bpr_dot/bpr_update's float32 steps, step for step (${popular ? 'popularity' : 'uniform'} negatives)`, () => {
+      const data = plantedImplicit({ users: 30, items: 20, pIn: 0.6, pOut: 0.1 })
+      const nu = data.train.users.size
+      const ni = data.train.items.size
+      const n = data.train.indptr[nu]!
+      const space = createBprWasmSpace(nu, ni, n, 4, popular, 1)!
+      space.indptr.set(data.train.indptr)
+      space.indices.set(data.train.indices.subarray(0, n))
+      for (let u = 0; u < nu; u++) {
+        space.indices.subarray(space.indptr[u]!, space.indptr[u + 1]!).sort()
+        space.rowOf.fill(u, space.indptr[u]!, space.indptr[u + 1]!)
+      }
+      let acc = 0
+      for (let i = 0; i < ni && popular; i++) space.negCdf[i] = acc += 1 + (i % 5)
+      const rng = new Random(11)
+      rng.fillNormal(space.U, 0, 0.5)
+      rng.fillNormal(space.V, 0, 0.5)
+      rng.fillNormal(space.itemBias, 0, 0.1)
+      const [U, V, B] = [space.U.slice(), space.V.slice(), space.itemBias.slice()]
+      const samples = 3 * n
+      const want = referenceBprSteps(99, samples, space.indptr, space.indices, space.rowOf, popular ? space.negCdf : undefined, U, V, B, 0.05, 0.01)
+      const got = bprKernel({
+        seed: 99,
+        samples,
+        k: 4,
+        indptr: space.indptr,
+        indices: space.indices,
+        rowOf: space.rowOf,
+        entryStart: 0,
+        entryEnd: n,
+        negCdf: popular ? space.negCdf : new Float64Array(0),
+        numItems: ni,
+        users: space.U,
+        items: space.V,
+        itemBias: space.itemBias,
+        lr: 0.05,
+        reg: 0.01,
+        verifyNegatives: true,
+        freezeItems: false,
+        module: space.module,
+        memory: space.memory,
+        out: space.out,
+      })
+      expect(got.correct).toBe(want.correct)
+      expect(got.skipped).toBe(want.skipped)
+      expect(got.correct).toBeGreaterThan(0)
+      // exp and log are the kernel's own series: the loss agrees to rounding
+      expect(Math.abs(got.loss - want.loss)).toBeLessThan(1e-9 * want.loss)
+      expect(Array.from(space.U)).toEqual(Array.from(U))
+      expect(Array.from(space.V)).toEqual(Array.from(V))
+      expect(Array.from(space.itemBias)).toEqual(Array.from(B))
+    })
 })

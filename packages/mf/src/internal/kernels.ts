@@ -173,9 +173,13 @@ export interface BprKernelArgs {
   verifyNegatives: boolean
   /** Update only the user vectors (fold-in). */
   freezeItems: boolean
-  /** The kernels module and the memory that `users` and `items` are views of: runs the vector work in f32x4 SIMD (k a multiple of 4). */
+  /**
+   * The kernels module and the memory that every array above is a view of, with `out` (the byte
+   * offset of 8 bytes owned by this call): the whole loop then runs in `bpr_steps` (k a multiple of 4).
+   */
   module?: WebAssembly.Module
   memory?: WebAssembly.Memory
+  out?: number
 }
 
 /** Figures from one {@link bprKernel} call. */
@@ -203,15 +207,12 @@ export function bprKernel(a: BprKernelArgs): BprKernelResult {
   let correct = 0
   let skipped = 0
   if (span <= 0) return { loss, correct, skipped }
-  let simdDot: ((u: number, i: number, j: number, k: number) => number) | undefined
-  let simdUpdate: ((u: number, i: number, j: number, k: number, z: number, lr: number, reg: number) => void) | undefined
-  if (a.module && a.memory && k % 4 === 0 && !freezeItems) {
-    const ex = instantiateWasm(a.module, a.memory)
-    simdDot = ex.bpr_dot as typeof simdDot
-    simdUpdate = ex.bpr_update as typeof simdUpdate
+  if (a.module && a.memory && a.out !== undefined && k % 4 === 0 && !freezeItems) {
+    const steps = instantiateWasm(a.module, a.memory).bpr_steps as (...args: number[]) => number
+    loss = steps(a.seed, a.samples, k, indptr.byteOffset, indices.byteOffset, rowOf.byteOffset, entryStart, span, negCdf.byteOffset, popular ? 1 : 0, numItems, users.byteOffset, items.byteOffset, itemBias.byteOffset, lr, reg, verifyNegatives ? 1 : 0, a.out)
+    const counts = new Int32Array(a.memory.buffer, a.out, 2)
+    return { loss, correct: counts[0]!, skipped: counts[1]! }
   }
-  const ub = users.byteOffset
-  const ib = items.byteOffset
   for (let s = 0; s < a.samples; s++) {
     const e = entryStart + (rng.uint32() % span)
     const u = rowOf[e]!
@@ -262,8 +263,7 @@ export function bprKernel(a: BprKernelArgs): BprKernelResult {
     const io = i * k
     const jo = j * k
     let x = itemBias[i]! - itemBias[j]!
-    if (simdDot) x += simdDot(ub + uo * 4, ib + io * 4, ib + jo * 4, k)
-    else for (let f = 0; f < k; f++) x += users[uo + f]! * (items[io + f]! - items[jo + f]!)
+    for (let f = 0; f < k; f++) x += users[uo + f]! * (items[io + f]! - items[jo + f]!)
     if (x > 0) correct++
     const ex = Math.exp(x)
     const z = 1 / (1 + ex)
@@ -273,16 +273,13 @@ export function bprKernel(a: BprKernelArgs): BprKernelResult {
       for (let f = 0; f < k; f++) users[uo + f] = users[uo + f]! + lr * (z * (items[io + f]! - items[jo + f]!) - reg * users[uo + f]!)
       continue
     }
-    if (simdUpdate) simdUpdate(ub + uo * 4, ib + io * 4, ib + jo * 4, k, z, lr, reg)
-    else {
-      for (let f = 0; f < k; f++) {
-        const uf = users[uo + f]!
-        const itf = items[io + f]!
-        const jf = items[jo + f]!
-        users[uo + f] = uf + lr * (z * (itf - jf) - reg * uf)
-        items[io + f] = itf + lr * (z * uf - reg * itf)
-        items[jo + f] = jf + lr * (-z * uf - reg * jf)
-      }
+    for (let f = 0; f < k; f++) {
+      const uf = users[uo + f]!
+      const itf = items[io + f]!
+      const jf = items[jo + f]!
+      users[uo + f] = uf + lr * (z * (itf - jf) - reg * uf)
+      items[io + f] = itf + lr * (z * uf - reg * itf)
+      items[jo + f] = jf + lr * (-z * uf - reg * jf)
     }
     itemBias[i] = itemBias[i]! + lr * (z - reg * itemBias[i]!)
     itemBias[j] = itemBias[j]! + lr * (-z - reg * itemBias[j]!)
@@ -319,5 +316,32 @@ export function alsWasmKernel(a: AlsWasmKernelArgs): void {
   cg(a.start, a.end, a.k, a.indptr, a.indices, a.values, a.fixed, a.gram, a.alpha, a.out, a.cgSteps, a.scratch)
 }
 
+/** Arguments of {@link gramWasmKernel}: byte offsets into one WebAssembly memory. */
+export interface GramWasmKernelArgs {
+  module: WebAssembly.Module
+  memory: WebAssembly.Memory
+  /** The factors (rows × k float32). */
+  y: number
+  rows: number
+  k: number
+  /** The Gram rows this call accumulates: f0..f1. */
+  f0: number
+  f1: number
+  /** The k × k float64 Gram matrix. */
+  g: number
+  /** k float64 of scratch owned by this call. */
+  row: number
+}
+
+/**
+ * Rows `f0..f1` of the float64 Gram matrix `YᵀY` in WebAssembly f64x2 SIMD (`gram_rows` of
+ * kernels.wat): the same sums as `gramMatrix` (linalg.ts), bit for bit, so the threads can share the
+ * rows of one Gram matrix without changing it.
+ */
+export function gramWasmKernel(a: GramWasmKernelArgs): void {
+  const fn = instantiateWasm(a.module, a.memory).gram_rows as (...args: number[]) => void
+  fn(a.y, a.rows, a.k, a.f0, a.f1, a.g, a.row)
+}
+
 /** The kernels the pool of ALS and BPR runs, by name. */
-export const mfKernels = { als: alsKernel, alsWasm: alsWasmKernel, bpr: bprKernel }
+export const mfKernels = { als: alsKernel, alsWasm: alsWasmKernel, alsGram: gramWasmKernel, bpr: bprKernel }

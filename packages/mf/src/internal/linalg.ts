@@ -12,9 +12,14 @@ export function gramMatrix(y: Float32Array, rows: number, k: number, reg: number
       for (let h = f; h < k; h++) g[go + h]! += yf * y[o + h]!
     }
   }
+  finishGram(g, k, reg)
+  return g
+}
+
+/** Adds `reg` to the diagonal of an upper-triangular Gram matrix and mirrors it into the lower triangle, in place. */
+export function finishGram(g: Float64Array, k: number, reg: number): void {
   for (let f = 0; f < k; f++) {
     g[f * k + f]! += reg
     for (let h = 0; h < f; h++) g[f * k + h] = g[h * k + f]!
   }
-  return g
 }

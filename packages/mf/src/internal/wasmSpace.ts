@@ -22,6 +22,8 @@ export interface AlsWasmSpace {
   U: Float32Array
   V: Float32Array
   gram: Float32Array
+  /** The float64 Gram matrix that `gram_rows` accumulates (k × k), rounded into {@link gram}. */
+  gram64: Float64Array
   /** Byte offset of the scratch area: `tasks` blocks of 4·k floats. */
   scratch: number
 }
@@ -44,6 +46,7 @@ export function createAlsWasmSpace(nu: number, ni: number, nnz: number, k: numbe
       U: [Float32Array, nu * k],
       V: [Float32Array, ni * k],
       gram: [Float32Array, k * k],
+      gram64: [Float64Array, k * k],
       scratch: [Float32Array, tasks * 4 * k],
     },
     { shared: true },
@@ -58,6 +61,7 @@ export function createAlsWasmSpace(nu: number, ni: number, nnz: number, k: numbe
     U: v.U,
     V: v.V,
     gram: v.gram,
+    gram64: v.gram64,
     scratch: v.scratch.byteOffset,
   }
 }
@@ -118,19 +122,44 @@ export function createMfWasmSpace(entries: number, train: number, nu: number, ni
   }
 }
 
-/** Factor matrices inside one shared WebAssembly memory, for the BPR step kernels. */
-export interface FactorWasmSpace {
+/** A BPR fit inside one shared WebAssembly memory: everything `bpr_steps` reads and updates. */
+export interface BprWasmSpace {
   module: WebAssembly.Module
   memory: WebAssembly.Memory
   U: Float32Array
   V: Float32Array
+  itemBias: Float32Array
+  indptr: Int32Array
+  indices: Int32Array
+  rowOf: Int32Array
+  /** Cumulative negative-sampling weights (items long), or empty for uniform sampling. */
+  negCdf: Float64Array
+  /** Byte offset of `tasks` blocks of 16 bytes, one per thread, for the counts `bpr_steps` writes. */
+  out: number
 }
 
-/** Allocates `nu × k` and `ni × k` float32 factors in a shared WebAssembly memory, or undefined (k not a multiple of 4, no module, 4 GiB or more). */
-export function createFactorWasmSpace(nu: number, ni: number, k: number): FactorWasmSpace | undefined {
+/**
+ * Lays out a BPR fit (`nu × k` and `ni × k` float32 factors, the item bias, the CSR by user, the
+ * user of each entry and, with `popular`, the negative-sampling table) in one shared WebAssembly
+ * memory, or returns undefined (k not a multiple of 4, no module, 4 GiB or more).
+ */
+export function createBprWasmSpace(nu: number, ni: number, nnz: number, k: number, popular: boolean, tasks: number): BprWasmSpace | undefined {
   const module = k % 4 === 0 ? wasmKernelsModule() : null
   if (!module) return undefined
-  const arena = wasmArena({ U: [Float32Array, nu * k], V: [Float32Array, ni * k] }, { shared: true })
+  const arena = wasmArena(
+    {
+      U: [Float32Array, nu * k],
+      V: [Float32Array, ni * k],
+      itemBias: [Float32Array, ni],
+      indptr: [Int32Array, nu + 1],
+      indices: [Int32Array, nnz],
+      rowOf: [Int32Array, nnz],
+      negCdf: [Float64Array, popular ? ni : 0],
+      out: [Int32Array, 4 * tasks],
+    },
+    { shared: true },
+  )
   if (!arena) return undefined
-  return { module, memory: arena.memory!, U: arena.views.U, V: arena.views.V }
+  const v = arena.views
+  return { module, memory: arena.memory!, U: v.U, V: v.V, itemBias: v.itemBias, indptr: v.indptr, indices: v.indices, rowOf: v.rowOf, negCdf: v.negCdf, out: v.out.byteOffset }
 }
