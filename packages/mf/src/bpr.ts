@@ -3,7 +3,7 @@ import { ownedCopy, toShared } from '@recforge/compute'
 import { FactorRecommender, type FoldedUser } from './factorModel'
 import { bprKernel, type BprKernelArgs } from './internal/kernels'
 import { rowRanges, startPool } from './internal/parallel'
-import { createBprWasmSpace } from './internal/wasmSpace'
+import { createBprWasmSpace, fillBitmap } from './internal/wasmSpace'
 import { BPR_PARAMS, type BPRConfig } from './params'
 
 /**
@@ -52,6 +52,7 @@ export class BPR extends FactorRecommender<BPRConfig> {
         indices.subarray(indptr[u]!, indptr[u + 1]!).sort()
         rowOf.fill(u, indptr[u]!, indptr[u + 1]!)
       }
+      if (space?.bitmap.length) fillBitmap(space.bitmap, rowOf, indices, ni)
       let negCdf: Float64Array = new Float64Array(0)
       if (c.sampling === 'popularity') {
         const counts = itemCounts(data)
@@ -80,7 +81,7 @@ export class BPR extends FactorRecommender<BPRConfig> {
           reg: c.l2,
           verifyNegatives: c.verifyNegatives,
           freezeItems: false,
-          ...(space ? { module: space.module, memory: space.memory, out: space.out + 16 * task } : {}),
+          ...(space ? { module: space.module, memory: space.memory, out: space.out + 16 * task, bitmap: space.bitmap } : {}),
         }))
         const results = await pool.run('bpr', args)
         if (opts.onProgress) {

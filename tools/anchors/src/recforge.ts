@@ -43,17 +43,27 @@ function ndcg10(model: Recommender<object>, test: Interactions): number {
   return total / Math.max(1, users)
 }
 
-/** Per-step wall seconds from progress events (steps after the first, as implicit's callback times them). */
-function stepTimer(): { onProgress: (e: ProgressEvent) => void; perStep: () => number; steps: () => number } {
+/** CPU seconds of this process so far, all threads (user + system). */
+function cpuSeconds(): number {
+  const u = process.cpuUsage()
+  return (u.user + u.system) / 1e6
+}
+
+/** Per-step wall and CPU seconds from progress events (steps after the first, as implicit's callback times them). */
+function stepTimer(): { onProgress: (e: ProgressEvent) => void; perStep: () => number; cpuPerStep: () => number; steps: () => number } {
   const t: number[] = [performance.now()]
+  const cpu: number[] = [cpuSeconds()]
+  const later = (x: number[], scale: number) => {
+    const d = x.slice(1).map((v, i) => (v - x[i]!) / scale)
+    return median(d.length > 2 ? d.slice(1) : d)
+  }
   return {
     onProgress: () => {
       t.push(performance.now())
+      cpu.push(cpuSeconds())
     },
-    perStep: () => {
-      const d = t.slice(1).map((x, i) => (x - t[i]!) / 1000)
-      return median(d.length > 2 ? d.slice(1) : d)
-    },
+    perStep: () => later(t, 1000),
+    cpuPerStep: () => later(cpu, 1),
     steps: () => t.length - 1,
   }
 }
@@ -86,7 +96,7 @@ async function implicitJob(model: 'als' | 'bpr'): Promise<Record<string, unknown
   const t0 = performance.now()
   await m.fit(train, { onProgress: timer.onProgress })
   const fitSeconds = (performance.now() - t0) / 1000
-  return { library: 'RecForge', secondsPerStep: timer.perStep(), fitSeconds, 'ndcg@10': ndcg10(m, test), steps: timer.steps() }
+  return { library: 'RecForge', secondsPerStep: timer.perStep(), cpuSecondsPerStep: timer.cpuPerStep(), fitSeconds, 'ndcg@10': ndcg10(m, test), steps: timer.steps() }
 }
 
 async function ratingJob(model: 'mf' | 'svdpp'): Promise<Record<string, unknown>> {

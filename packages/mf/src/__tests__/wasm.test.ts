@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { ALS, BPR, MF } from '../index'
 import { instantiateWasm } from '@recforge/compute'
 import { Random } from '@recforge/core'
-import { wasmKernelsModule, createAlsWasmSpace, createBprWasmSpace } from '../internal/wasmSpace'
+import { wasmKernelsModule, createAlsWasmSpace, createBprWasmSpace, fillBitmap } from '../internal/wasmSpace'
 import { bprKernel } from '../internal/kernels'
 import { finishGram, gramMatrix } from '../internal/linalg'
 import { clusterAuc, plantedImplicit, plantedRatings } from './helpers'
@@ -161,19 +161,21 @@ function referenceBprSteps(seed: number, samples: number, indptr: Int32Array, in
 }
 
 describe('bpr_steps', () => {
-  for (const popular of [false, true])
-    it(`takes core Random's draws and bpr_dot/bpr_update's float32 steps, step for step (${popular ? 'popularity' : 'uniform'} negatives)`, () => {
+  for (const [popular, bitmap] of [[false, false], [true, false], [false, true], [true, true]] as const)
+    it(`takes core Random's draws and bpr_dot/bpr_update's float32 steps, step for step (${popular ? 'popularity' : 'uniform'} negatives, checked ${bitmap ? 'in the bitmap' : 'by binary search'})`, () => {
       const data = plantedImplicit({ users: 30, items: 20, pIn: 0.6, pOut: 0.1 })
       const nu = data.train.users.size
       const ni = data.train.items.size
       const n = data.train.indptr[nu]!
-      const space = createBprWasmSpace(nu, ni, n, 4, popular, 1)!
+      const space = createBprWasmSpace(nu, ni, n, 4, popular, 1, bitmap)!
+      expect(space.bitmap.length).toBe(bitmap ? Math.ceil((nu * ni) / 8) : 0)
       space.indptr.set(data.train.indptr)
       space.indices.set(data.train.indices.subarray(0, n))
       for (let u = 0; u < nu; u++) {
         space.indices.subarray(space.indptr[u]!, space.indptr[u + 1]!).sort()
         space.rowOf.fill(u, space.indptr[u]!, space.indptr[u + 1]!)
       }
+      fillBitmap(space.bitmap, space.rowOf, space.indices, ni)
       let acc = 0
       for (let i = 0; i < ni && popular; i++) space.negCdf[i] = acc += 1 + (i % 5)
       const rng = new Random(11)
@@ -204,6 +206,7 @@ describe('bpr_steps', () => {
         module: space.module,
         memory: space.memory,
         out: space.out,
+        bitmap: space.bitmap,
       })
       expect(got.correct).toBe(want.correct)
       expect(got.skipped).toBe(want.skipped)

@@ -180,6 +180,8 @@ export interface BprKernelArgs {
   module?: WebAssembly.Module
   memory?: WebAssembly.Memory
   out?: number
+  /** With the module: a users × items membership bitmap in the memory (bit u · numItems + i), checked instead of the sorted rows when not empty. */
+  bitmap?: Uint8Array
 }
 
 /** Figures from one {@link bprKernel} call. */
@@ -209,7 +211,7 @@ export function bprKernel(a: BprKernelArgs): BprKernelResult {
   if (span <= 0) return { loss, correct, skipped }
   if (a.module && a.memory && a.out !== undefined && k % 4 === 0 && !freezeItems) {
     const steps = instantiateWasm(a.module, a.memory).bpr_steps as (...args: number[]) => number
-    loss = steps(a.seed, a.samples, k, indptr.byteOffset, indices.byteOffset, rowOf.byteOffset, entryStart, span, negCdf.byteOffset, popular ? 1 : 0, numItems, users.byteOffset, items.byteOffset, itemBias.byteOffset, lr, reg, verifyNegatives ? 1 : 0, a.out)
+    loss = steps(a.seed, a.samples, k, indptr.byteOffset, indices.byteOffset, rowOf.byteOffset, entryStart, span, negCdf.byteOffset, popular ? 1 : 0, numItems, users.byteOffset, items.byteOffset, itemBias.byteOffset, lr, reg, verifyNegatives ? 1 : 0, a.bitmap?.length ? a.bitmap.byteOffset : -1, a.out)
     const counts = new Int32Array(a.memory.buffer, a.out, 2)
     return { loss, correct: counts[0]!, skipped: counts[1]! }
   }

@@ -445,103 +445,128 @@
 
 ;; bpr_steps: bprKernel's SGD loop (kernels.ts) in WebAssembly, draw for draw: `samples` steps, each
 ;; a (user, positive) entry drawn uniformly from entryStart..entryEnd, a negative drawn uniformly or
-;; by the cumulative table negCdf (f64 × numItems, read when popular is 1) and, with verify, redrawn (up to
-;; 20 tries) while the user's sorted row holds it; then bpr_dot and bpr_update on the f32 factors
-;; and the f32 item bias updated in f64. Writes the correct and skipped counts (i32) to out and
-;; returns the summed -log sigmoid loss.
+;; by the cumulative table negCdf (f64 × numItems, read when popular is 1) and, with verify, redrawn
+;; (up to 20 tries) while the user holds it; then bpr_dot and bpr_update on the f32 factors and the
+;; f32 item bias updated in f64. Membership is bit u·numItems + item of bitmap when bitmap is not
+;; -1, else a binary search of the user's sorted row. The draws of step s + 1 (which read no factor)
+;; are made before the updates of step s, so their cache misses overlap that arithmetic; the draws
+;; keep their order. Writes the correct and skipped counts (i32) to out and returns the summed
+;; -log sigmoid loss.
   (func (export "bpr_steps")
     (param $seed i32) (param $samples i32) (param $k i32) (param $indptr i32) (param $indices i32) (param $rowOf i32)
     (param $entryStart i32) (param $span i32) (param $negCdf i32) (param $popular i32) (param $numItems i32)
-    (param $users i32) (param $items i32) (param $bias i32) (param $lr f64) (param $reg f64) (param $verify i32) (param $out i32)
+    (param $users i32) (param $items i32) (param $bias i32) (param $lr f64) (param $reg f64) (param $verify i32)
+    (param $bitmap i32) (param $out i32)
     (result f64)
     (local $s i32) (local $e i32) (local $u i32) (local $i i32) (local $j i32) (local $r0 i32) (local $r1 i32)
+    (local $pu i32) (local $pi i32) (local $pj i32)
     (local $tries i32) (local $cand i32) (local $lo i32) (local $hi i32) (local $mid i32) (local $v i32) (local $found i32)
-    (local $kb i32) (local $correct i32) (local $skipped i32)
+    (local $kb i32) (local $correct i32) (local $skipped i32) (local $bit i32)
     (local $total f64) (local $t f64) (local $x f64) (local $ex f64) (local $z f64) (local $loss f64) (local $bi f64) (local $bj f64)
     (call $rngSeed (local.get $seed))
     (local.set $kb (i32.shl (local.get $k) (i32.const 2)))
     (if (local.get $popular)
       (then (local.set $total (f64.load (i32.add (local.get $negCdf) (i32.shl (i32.sub (local.get $numItems) (i32.const 1)) (i32.const 3)))))))
+    (local.set $s (i32.const -1))
+    (local.set $pj (i32.const -1))
     (block $done
       (loop $steps
-        (br_if $done (i32.ge_u (local.get $s) (local.get $samples)))
-        (local.set $e (i32.add (local.get $entryStart) (i32.rem_u (call $rngNext) (local.get $span))))
-        (local.set $u (i32.load (i32.add (local.get $rowOf) (i32.shl (local.get $e) (i32.const 2)))))
-        (local.set $i (i32.load (i32.add (local.get $indices) (i32.shl (local.get $e) (i32.const 2)))))
-        (local.set $r0 (i32.load (i32.add (local.get $indptr) (i32.shl (local.get $u) (i32.const 2)))))
-        (local.set $r1 (i32.load offset=4 (i32.add (local.get $indptr) (i32.shl (local.get $u) (i32.const 2)))))
+        (br_if $done (i32.ge_s (local.get $s) (local.get $samples)))
+        ;; the draws of step s + 1
         (local.set $j (i32.const -1))
-        (local.set $tries (i32.const 0))
-        (block $drawn
-          (loop $draw
-            (br_if $drawn (i32.ge_u (local.get $tries) (i32.const 20)))
-            (local.set $tries (i32.add (local.get $tries) (i32.const 1)))
-            (if (local.get $popular)
+        (if (i32.lt_s (i32.add (local.get $s) (i32.const 1)) (local.get $samples))
+          (then
+            (local.set $e (i32.add (local.get $entryStart) (i32.rem_u (call $rngNext) (local.get $span))))
+            (local.set $u (i32.load (i32.add (local.get $rowOf) (i32.shl (local.get $e) (i32.const 2)))))
+            (local.set $i (i32.load (i32.add (local.get $indices) (i32.shl (local.get $e) (i32.const 2)))))
+            (if (i32.lt_s (local.get $bitmap) (i32.const 0))
               (then
-                (local.set $t (f64.mul (f64.div (f64.convert_i32_u (call $rngNext)) (f64.const 4294967296)) (local.get $total)))
-                (local.set $lo (i32.const 0))
-                (local.set $hi (i32.sub (local.get $numItems) (i32.const 1)))
-                (block $cd
-                  (loop $cl
-                    (br_if $cd (i32.ge_s (local.get $lo) (local.get $hi)))
-                    (local.set $mid (i32.shr_u (i32.add (local.get $lo) (local.get $hi)) (i32.const 1)))
-                    (if (f64.gt (f64.load (i32.add (local.get $negCdf) (i32.shl (local.get $mid) (i32.const 3)))) (local.get $t))
-                      (then (local.set $hi (local.get $mid)))
-                      (else (local.set $lo (i32.add (local.get $mid) (i32.const 1)))))
-                    (br $cl)))
-                (local.set $cand (local.get $lo)))
-              (else (local.set $cand (i32.rem_u (call $rngNext) (local.get $numItems)))))
-            (if (i32.eqz (local.get $verify))
-              (then
-                (if (i32.ne (local.get $cand) (local.get $i)) (then (local.set $j (local.get $cand))))
-                (br $drawn)))
-            (local.set $lo (local.get $r0))
-            (local.set $hi (i32.sub (local.get $r1) (i32.const 1)))
-            (local.set $found (i32.const 0))
-            (block $sd
-              (loop $sl
-                (br_if $sd (i32.gt_s (local.get $lo) (local.get $hi)))
-                (local.set $mid (i32.shr_u (i32.add (local.get $lo) (local.get $hi)) (i32.const 1)))
-                (local.set $v (i32.load (i32.add (local.get $indices) (i32.shl (local.get $mid) (i32.const 2)))))
-                (if (i32.eq (local.get $v) (local.get $cand))
-                  (then (local.set $found (i32.const 1)) (br $sd)))
-                (if (i32.lt_s (local.get $v) (local.get $cand))
-                  (then (local.set $lo (i32.add (local.get $mid) (i32.const 1))))
-                  (else (local.set $hi (i32.sub (local.get $mid) (i32.const 1)))))
-                (br $sl)))
-            (if (i32.eqz (local.get $found))
-              (then (local.set $j (local.get $cand)) (br $drawn)))
-            (br $draw)))
-        (if (i32.lt_s (local.get $j) (i32.const 0))
-          (then (local.set $skipped (i32.add (local.get $skipped) (i32.const 1))))
-          (else
-            (local.set $bi (f64.promote_f32 (f32.load (i32.add (local.get $bias) (i32.shl (local.get $i) (i32.const 2))))))
-            (local.set $bj (f64.promote_f32 (f32.load (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 2))))))
-            (local.set $x (f64.add (f64.sub (local.get $bi) (local.get $bj))
-              (f64.promote_f32 (call $bprDot
-                (i32.add (local.get $users) (i32.mul (local.get $u) (local.get $kb)))
-                (i32.add (local.get $items) (i32.mul (local.get $i) (local.get $kb)))
-                (i32.add (local.get $items) (i32.mul (local.get $j) (local.get $kb)))
-                (local.get $k)))))
-            (if (f64.gt (local.get $x) (f64.const 0)) (then (local.set $correct (i32.add (local.get $correct) (i32.const 1)))))
-            (local.set $ex (call $exp (local.get $x)))
-            (local.set $z (f64.div (f64.const 1) (f64.add (f64.const 1) (local.get $ex))))
-            ;; -log sigmoid(x) = log(1 + e^-x), from the same exponential
-            (local.set $loss (f64.add (local.get $loss)
-              (if (result f64) (f64.gt (local.get $x) (f64.const 30))
-                (then (call $exp (f64.neg (local.get $x))))
-                (else (if (result f64) (f64.lt (local.get $x) (f64.const -30))
-                  (then (f64.neg (local.get $x)))
-                  (else (call $log (f64.add (f64.const 1) (f64.div (f64.const 1) (local.get $ex))))))))))
-            (call $bprUpdate
-              (i32.add (local.get $users) (i32.mul (local.get $u) (local.get $kb)))
-              (i32.add (local.get $items) (i32.mul (local.get $i) (local.get $kb)))
-              (i32.add (local.get $items) (i32.mul (local.get $j) (local.get $kb)))
-              (local.get $k) (f32.demote_f64 (local.get $z)) (f32.demote_f64 (local.get $lr)) (f32.demote_f64 (local.get $reg)))
-            (f32.store (i32.add (local.get $bias) (i32.shl (local.get $i) (i32.const 2)))
-              (f32.demote_f64 (f64.add (local.get $bi) (f64.mul (local.get $lr) (f64.sub (local.get $z) (f64.mul (local.get $reg) (local.get $bi)))))))
-            (f32.store (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 2)))
-              (f32.demote_f64 (f64.add (local.get $bj) (f64.mul (local.get $lr) (f64.sub (f64.neg (local.get $z)) (f64.mul (local.get $reg) (local.get $bj)))))))))
+                (local.set $r0 (i32.load (i32.add (local.get $indptr) (i32.shl (local.get $u) (i32.const 2)))))
+                (local.set $r1 (i32.load offset=4 (i32.add (local.get $indptr) (i32.shl (local.get $u) (i32.const 2)))))))
+            (local.set $tries (i32.const 0))
+            (block $drawn
+              (loop $draw
+                (br_if $drawn (i32.ge_u (local.get $tries) (i32.const 20)))
+                (local.set $tries (i32.add (local.get $tries) (i32.const 1)))
+                (if (local.get $popular)
+                  (then
+                    (local.set $t (f64.mul (f64.div (f64.convert_i32_u (call $rngNext)) (f64.const 4294967296)) (local.get $total)))
+                    (local.set $lo (i32.const 0))
+                    (local.set $hi (i32.sub (local.get $numItems) (i32.const 1)))
+                    (block $cd
+                      (loop $cl
+                        (br_if $cd (i32.ge_s (local.get $lo) (local.get $hi)))
+                        (local.set $mid (i32.shr_u (i32.add (local.get $lo) (local.get $hi)) (i32.const 1)))
+                        (if (f64.gt (f64.load (i32.add (local.get $negCdf) (i32.shl (local.get $mid) (i32.const 3)))) (local.get $t))
+                          (then (local.set $hi (local.get $mid)))
+                          (else (local.set $lo (i32.add (local.get $mid) (i32.const 1)))))
+                        (br $cl)))
+                    (local.set $cand (local.get $lo)))
+                  (else (local.set $cand (i32.rem_u (call $rngNext) (local.get $numItems)))))
+                (if (i32.eqz (local.get $verify))
+                  (then
+                    (if (i32.ne (local.get $cand) (local.get $i)) (then (local.set $j (local.get $cand))))
+                    (br $drawn)))
+                (if (i32.ge_s (local.get $bitmap) (i32.const 0))
+                  (then
+                    (local.set $bit (i32.add (i32.mul (local.get $u) (local.get $numItems)) (local.get $cand)))
+                    (local.set $found (i32.and (i32.const 1)
+                      (i32.shr_u (i32.load8_u (i32.add (local.get $bitmap) (i32.shr_u (local.get $bit) (i32.const 3))))
+                        (i32.and (local.get $bit) (i32.const 7))))))
+                  (else
+                    (local.set $lo (local.get $r0))
+                    (local.set $hi (i32.sub (local.get $r1) (i32.const 1)))
+                    (local.set $found (i32.const 0))
+                    (block $sd
+                      (loop $sl
+                        (br_if $sd (i32.gt_s (local.get $lo) (local.get $hi)))
+                        (local.set $mid (i32.shr_u (i32.add (local.get $lo) (local.get $hi)) (i32.const 1)))
+                        (local.set $v (i32.load (i32.add (local.get $indices) (i32.shl (local.get $mid) (i32.const 2)))))
+                        (if (i32.eq (local.get $v) (local.get $cand))
+                          (then (local.set $found (i32.const 1)) (br $sd)))
+                        (if (i32.lt_s (local.get $v) (local.get $cand))
+                          (then (local.set $lo (i32.add (local.get $mid) (i32.const 1))))
+                          (else (local.set $hi (i32.sub (local.get $mid) (i32.const 1)))))
+                        (br $sl)))))
+                (if (i32.eqz (local.get $found))
+                  (then (local.set $j (local.get $cand)) (br $drawn)))
+                (br $draw)))))
+        ;; the updates of step s
+        (if (i32.ge_s (local.get $s) (i32.const 0))
+          (then
+            (if (i32.lt_s (local.get $pj) (i32.const 0))
+              (then (local.set $skipped (i32.add (local.get $skipped) (i32.const 1))))
+              (else
+                (local.set $bi (f64.promote_f32 (f32.load (i32.add (local.get $bias) (i32.shl (local.get $pi) (i32.const 2))))))
+                (local.set $bj (f64.promote_f32 (f32.load (i32.add (local.get $bias) (i32.shl (local.get $pj) (i32.const 2))))))
+                (local.set $x (f64.add (f64.sub (local.get $bi) (local.get $bj))
+                  (f64.promote_f32 (call $bprDot
+                    (i32.add (local.get $users) (i32.mul (local.get $pu) (local.get $kb)))
+                    (i32.add (local.get $items) (i32.mul (local.get $pi) (local.get $kb)))
+                    (i32.add (local.get $items) (i32.mul (local.get $pj) (local.get $kb)))
+                    (local.get $k)))))
+                (if (f64.gt (local.get $x) (f64.const 0)) (then (local.set $correct (i32.add (local.get $correct) (i32.const 1)))))
+                (local.set $ex (call $exp (local.get $x)))
+                (local.set $z (f64.div (f64.const 1) (f64.add (f64.const 1) (local.get $ex))))
+                ;; -log sigmoid(x) = log(1 + e^-x), from the same exponential
+                (local.set $loss (f64.add (local.get $loss)
+                  (if (result f64) (f64.gt (local.get $x) (f64.const 30))
+                    (then (call $exp (f64.neg (local.get $x))))
+                    (else (if (result f64) (f64.lt (local.get $x) (f64.const -30))
+                      (then (f64.neg (local.get $x)))
+                      (else (call $log (f64.add (f64.const 1) (f64.div (f64.const 1) (local.get $ex))))))))))
+                (call $bprUpdate
+                  (i32.add (local.get $users) (i32.mul (local.get $pu) (local.get $kb)))
+                  (i32.add (local.get $items) (i32.mul (local.get $pi) (local.get $kb)))
+                  (i32.add (local.get $items) (i32.mul (local.get $pj) (local.get $kb)))
+                  (local.get $k) (f32.demote_f64 (local.get $z)) (f32.demote_f64 (local.get $lr)) (f32.demote_f64 (local.get $reg)))
+                (f32.store (i32.add (local.get $bias) (i32.shl (local.get $pi) (i32.const 2)))
+                  (f32.demote_f64 (f64.add (local.get $bi) (f64.mul (local.get $lr) (f64.sub (local.get $z) (f64.mul (local.get $reg) (local.get $bi)))))))
+                (f32.store (i32.add (local.get $bias) (i32.shl (local.get $pj) (i32.const 2)))
+                  (f32.demote_f64 (f64.add (local.get $bj) (f64.mul (local.get $lr) (f64.sub (f64.neg (local.get $z)) (f64.mul (local.get $reg) (local.get $bj)))))))))))
+        (local.set $pu (local.get $u))
+        (local.set $pi (local.get $i))
+        (local.set $pj (local.get $j))
         (local.set $s (i32.add (local.get $s) (i32.const 1)))
         (br $steps)))
     (i32.store (local.get $out) (local.get $correct))

@@ -134,16 +134,35 @@ export interface BprWasmSpace {
   rowOf: Int32Array
   /** Cumulative negative-sampling weights (items long), or empty for uniform sampling. */
   negCdf: Float64Array
+  /** Bit `u · items + i` set where user u holds item i (empty when the fit checks negatives by binary search). */
+  bitmap: Uint8Array
   /** Byte offset of `tasks` blocks of 16 bytes, one per thread, for the counts `bpr_steps` writes. */
   out: number
 }
 
 /**
- * Lays out a BPR fit (`nu × k` and `ni × k` float32 factors, the item bias, the CSR by user, the
- * user of each entry and, with `popular`, the negative-sampling table) in one shared WebAssembly
- * memory, or returns undefined (k not a multiple of 4, no module, 4 GiB or more).
+ * Whether BPR checks its negatives in a users × items bitmap (one memory read) rather than by binary
+ * search in the user's row: where the bitmap takes at most twice the bytes of the CSR's column
+ * indices (density from 1/64 up) and its bit numbers fit in an int32.
  */
-export function createBprWasmSpace(nu: number, ni: number, nnz: number, k: number, popular: boolean, tasks: number): BprWasmSpace | undefined {
+export function bprUsesBitmap(nu: number, ni: number, nnz: number): boolean {
+  return nu * ni < 2 ** 31 && nu * ni <= 64 * nnz
+}
+
+/** Sets bit `rowOf[e] · items + indices[e]` of `bitmap` for every entry e. */
+export function fillBitmap(bitmap: Uint8Array, rowOf: Int32Array, indices: Int32Array, items: number): void {
+  for (let e = 0; e < indices.length; e++) {
+    const bit = rowOf[e]! * items + indices[e]!
+    bitmap[bit >>> 3]! |= 1 << (bit & 7)
+  }
+}
+
+/**
+ * Lays out a BPR fit (`nu × k` and `ni × k` float32 factors, the item bias, the CSR by user, the
+ * user of each entry, with `popular` the negative-sampling table and with `bitmap` the membership
+ * bitmap) in one shared WebAssembly memory, or returns undefined (k not a multiple of 4, no module, 4 GiB or more).
+ */
+export function createBprWasmSpace(nu: number, ni: number, nnz: number, k: number, popular: boolean, tasks: number, bitmap = bprUsesBitmap(nu, ni, nnz)): BprWasmSpace | undefined {
   const module = k % 4 === 0 ? wasmKernelsModule() : null
   if (!module) return undefined
   const arena = wasmArena(
@@ -155,11 +174,12 @@ export function createBprWasmSpace(nu: number, ni: number, nnz: number, k: numbe
       indices: [Int32Array, nnz],
       rowOf: [Int32Array, nnz],
       negCdf: [Float64Array, popular ? ni : 0],
+      bitmap: [Uint8Array, bitmap ? Math.ceil((nu * ni) / 8) : 0],
       out: [Int32Array, 4 * tasks],
     },
     { shared: true },
   )
   if (!arena) return undefined
   const v = arena.views
-  return { module, memory: arena.memory!, U: v.U, V: v.V, itemBias: v.itemBias, indptr: v.indptr, indices: v.indices, rowOf: v.rowOf, negCdf: v.negCdf, out: v.out.byteOffset }
+  return { module, memory: arena.memory!, U: v.U, V: v.V, itemBias: v.itemBias, indptr: v.indptr, indices: v.indices, rowOf: v.rowOf, negCdf: v.negCdf, bitmap: v.bitmap, out: v.out.byteOffset }
 }
