@@ -6,37 +6,13 @@ import { POP_PARAMS, Popularity } from './pop'
 const PKG = '@recforge/baselines'
 
 /** `pop`: most-popular items, optionally weighted and recency-decayed. */
-export const popModel: ModelDefinition = defineModel({
-  name: 'pop',
-  description: 'Most popular items (interaction counts, optionally value-weighted and recency-decayed)',
-  package: PKG,
-  task: 'ranking',
-  params: POP_PARAMS,
-  create: (c) => new Popularity(c),
-  load: (a) => Popularity.load(a),
-})
+export const popModel: ModelDefinition = defineModel({ name: 'pop', task: 'ranking', params: POP_PARAMS, model: Popularity, package: PKG, description: 'Most popular items (interaction counts, optionally value-weighted and recency-decayed)' })
 
 /** `itemknn`: item-based k-nearest neighbours. */
-export const itemKnnModel: ModelDefinition = defineModel({
-  name: 'itemknn',
-  description: 'Item-based kNN with cosine, adjusted-cosine or conditional-probability similarity and shrinkage',
-  package: PKG,
-  task: 'both',
-  params: ITEMKNN_PARAMS,
-  create: (c) => new ItemKNN(c),
-  load: (a) => ItemKNN.load(a),
-})
+export const itemKnnModel: ModelDefinition = defineModel({ name: 'itemknn', task: 'both', params: ITEMKNN_PARAMS, model: ItemKNN, package: PKG, description: 'Item-based kNN with cosine, adjusted-cosine or conditional-probability similarity and shrinkage' })
 
 /** `ease`: EASE, the closed-form linear item-item autoencoder. */
-export const easeModel: ModelDefinition = defineModel({
-  name: 'ease',
-  description: 'EASE (Steck 2019): closed-form item-item weights B = I - P diag(1/diag(P)), P = (X^T X + lambda I)^-1',
-  package: PKG,
-  task: 'ranking',
-  params: EASE_PARAMS,
-  create: (c) => new EASE(c),
-  load: (a) => EASE.load(a),
-})
+export const easeModel: ModelDefinition = defineModel({ name: 'ease', task: 'ranking', params: EASE_PARAMS, model: EASE, package: PKG, description: 'EASE (Steck 2019): closed-form item-item weights B = I - P diag(1/diag(P)), P = (X^T X + lambda I)^-1' })
 
 /**
  * The models of this package, for registering with the `recforge` command line by name.

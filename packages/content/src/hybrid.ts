@@ -1,4 +1,5 @@
 import {
+  BaseRecommender,
   RecForgeError,
   defineParams,
   itemCounts,
@@ -18,6 +19,7 @@ import {
   type ModelState,
   type ParamValues,
   type Recommender,
+  type RecommenderClass,
 } from '@recforge/core'
 import { LinearProjection } from '@recforge/encoders'
 import { CONTENT_PARAMS, ContentSpaceRecommender, buildContentSpace, contentUserVectors, type ContentRuntime } from './content'
@@ -174,14 +176,16 @@ export class HybridRecommender extends ContentSpaceRecommender<HybridConfig> {
    * ```
    * @throws RecForgeError PARSE_ERROR / UNSUPPORTED_VERSION for foreign or damaged artifacts.
    */
-  static override async load(artifacts: ModelArtifacts, runtime: HybridRuntime = {}): Promise<HybridRecommender> {
+  static override async load<M extends BaseRecommender<object>>(this: RecommenderClass<M>, artifacts: ModelArtifacts, runtime: HybridRuntime = {}): Promise<M> {
     // the generic load, with the runtime objects handed to the constructor it calls
-    class WithRuntime extends HybridRecommender {
+    const Self = this as unknown as typeof HybridRecommender
+    class WithRuntime extends Self {
       constructor(config: Partial<HybridConfig>) {
         super(config, runtime)
       }
     }
-    return (await super.load.call(WithRuntime, artifacts)) as HybridRecommender
+    const load: (this: RecommenderClass<M>, artifacts: ModelArtifacts) => Promise<M> = BaseRecommender.load
+    return load.call(WithRuntime as unknown as RecommenderClass<M>, artifacts)
   }
 
   /** The fitted CF part. */

@@ -11,12 +11,7 @@ export type ModelTask = 'rating' | 'ranking' | 'both'
  *
  * @example
  * ```ts
- * export const easeModel = defineModel({
- *   name: 'ease', description: 'EASE (Steck 2019)', package: '@recforge/baselines', task: 'ranking',
- *   params: EASE_PARAMS,
- *   create: (config) => new EASE(config),
- *   load: (a) => EASE.load(a),
- * })
+ * export const easeModel = defineModel({ name: 'ease', task: 'ranking', params: EASE_PARAMS, model: EASE, package: '@recforge/baselines', description: 'EASE (Steck 2019)' })
  * ```
  */
 export interface ModelDefinition<S extends ParamSchema = ParamSchema> {
@@ -36,10 +31,27 @@ export interface ModelDefinition<S extends ParamSchema = ParamSchema> {
 }
 
 /**
- * Types a registry entry against its schema (`create` receives `ConfigOf<typeof schema>`) and
- * returns it as a plain {@link ModelDefinition} for registries and lists.
+ * The class side a registry entry can name instead of `create` and `load`: a constructor taking
+ * the resolved config and the static `load` every {@link BaseRecommender} has.
  */
-export function defineModel<const S extends ParamSchema>(def: ModelDefinition<S>): ModelDefinition {
+export interface ModelClass<S extends ParamSchema = ParamSchema> {
+  new (config: ConfigOf<S>): Recommender<object>
+  load(artifacts: ModelArtifacts): Promise<Recommender<object>>
+}
+
+/** A registry entry as written: `model` (the class) or both `create` and `load`. */
+export type ModelEntry<S extends ParamSchema> = Omit<ModelDefinition<S>, 'create' | 'load'> &
+  ({ readonly model: ModelClass<S> } | Pick<ModelDefinition<S>, 'create' | 'load'>)
+
+/**
+ * Types a registry entry against its schema (the model's constructor receives
+ * `ConfigOf<typeof schema>`) and returns it as a plain {@link ModelDefinition} for registries and
+ * lists. With `model`, `create` is `new model(config)` and `load` is `model.load(artifacts)`.
+ */
+export function defineModel<const S extends ParamSchema>(entry: ModelEntry<S>): ModelDefinition {
+  if (!('model' in entry)) return entry as unknown as ModelDefinition
+  const { model, ...rest } = entry
+  const def: ModelDefinition<S> = { ...rest, create: (config) => new model(config), load: (artifacts) => model.load(artifacts) }
   return def as unknown as ModelDefinition
 }
 

@@ -147,7 +147,8 @@ export abstract class NCFModel<C extends NCFConfig = NCFConfig> extends BaseReco
    */
   static async loadFrom<M extends NCFModel>(this: RecommenderClass<M>, dir: string): Promise<M> {
     const { loadArtifactsDir } = await import('@recforge/tf/node')
-    return (await BaseRecommender.load.call(this as RecommenderClass<BaseRecommender<object>>, await loadArtifactsDir(dir))) as M
+    const load: (this: RecommenderClass<M>, artifacts: ModelArtifacts) => Promise<M> = BaseRecommender.load
+    return load.call(this, await loadArtifactsDir(dir))
   }
 }
 

@@ -10,16 +10,7 @@ import { SASRec, SASREC_PARAMS } from './sasrec'
  * const model = gru4recModel.create({ ...defaultConfig(GRU4REC_PARAMS), epochs: 5 })
  * ```
  */
-export const gru4recModel: ModelDefinition = defineModel({
-  name: 'gru4rec',
-  description: 'GRU4Rec-style next-item model: item embeddings, a GRU or LSTM over the last items, BCE or sampled softmax',
-  package: '@recforge/sequential',
-  task: 'ranking',
-  needsTimestamps: true,
-  params: GRU4REC_PARAMS,
-  create: (c) => new GRU4Rec(c),
-  load: (a) => GRU4Rec.load(a),
-})
+export const gru4recModel: ModelDefinition = defineModel({ name: 'gru4rec', task: 'ranking', needsTimestamps: true, params: GRU4REC_PARAMS, model: GRU4Rec, package: '@recforge/sequential', description: 'GRU4Rec-style next-item model: item embeddings, a GRU or LSTM over the last items, BCE or sampled softmax' })
 
 /**
  * The `sasrec` registry entry.
@@ -29,16 +20,7 @@ export const gru4recModel: ModelDefinition = defineModel({
  * const model = await sasrecModel.load(artifacts)
  * ```
  */
-export const sasrecModel: ModelDefinition = defineModel({
-  name: 'sasrec',
-  description: 'SASRec-style next-item model: causal self-attention over the last items, BCE with one negative per position',
-  package: '@recforge/sequential',
-  task: 'ranking',
-  needsTimestamps: true,
-  params: SASREC_PARAMS,
-  create: (c) => new SASRec(c),
-  load: (a) => SASRec.load(a),
-})
+export const sasrecModel: ModelDefinition = defineModel({ name: 'sasrec', task: 'ranking', needsTimestamps: true, params: SASREC_PARAMS, model: SASRec, package: '@recforge/sequential', description: 'SASRec-style next-item model: causal self-attention over the last items, BCE with one negative per position' })
 
 /**
  * The sequential recommenders for the `recforge` registry: `gru4rec` and `sasrec` (task

@@ -198,7 +198,7 @@ describe('NCF specifics', () => {
       await m.fit(tiny())
       const saved = await m.save()
       const old: ModelArtifacts = { ...saved, formatVersion: 1, config: { ...saved.config, ...drop } }
-      const again = await Model.load(old)
+      const again = Model === GMF ? await GMF.load(old) : await MLP.load(old)
       expect({ ...again.config }).toEqual({ ...m.config })
       expect(Array.from(again.score(1, allItems(10)))).toEqual(Array.from(m.score(1, allItems(10))))
       // the same keys are unknown parameters to a caller
