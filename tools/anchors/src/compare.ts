@@ -129,7 +129,12 @@ export function summarize(c: Comparison, rf: Json[], an: Json[], load: number): 
       const anRuns = c.kind === 'epochs' ? an.map(torchRun) : an
       const r = median(rf.map((o) => num(o, 'secondsPerStep')))
       const a = anRuns.length ? median(anRuns.map((o) => num(o, 'secondsPerStep'))) : undefined
-      return [{ ...base, figure: c.stepUnit, recforge: r, ...ratio(r, a), qualityRecforge: qualityText(rf, c.quality), qualityAnchor: qualityText(anRuns, c.quality) }]
+      const rows: ResultRow[] = [{ ...base, figure: c.stepUnit, recforge: r, ...ratio(r, a), qualityRecforge: qualityText(rf, c.quality), qualityAnchor: qualityText(anRuns, c.quality) }]
+      // process CPU seconds (all threads): on a loaded machine the wall time mostly measures the queue
+      const cpu = (runs: Json[]) => (runs.length && runs.every((o) => typeof o.cpuSecondsPerStep === 'number') ? median(runs.map((o) => num(o, 'cpuSecondsPerStep'))) : undefined)
+      const rc = cpu(rf)
+      if (rc !== undefined) rows.push({ ...base, figure: `CPU ${c.stepUnit}`, recforge: rc, ...ratio(rc, cpu(anRuns)) })
+      return rows
     }
     case 'folds': {
       const r = median(rf.map((o) => mean(nums(o, 'fitSecondsPerFold'))))
