@@ -6,7 +6,9 @@
  * dominates the known-user path). Run from the repository root:
  *   flock /tmp/recforge-bench.lock pnpm --filter @recforge/reference bench
  * SERVICE_BENCH_EVENTS sets the requests per feedback run (default 30000). Writes
- * bench/results/reference-service.{json,md}.
+ * bench/results/reference-service.{json,md}; with SERVICE_BENCH_ONLY=<text> it runs only the
+ * cases whose name contains the text (for profiling), SERVICE_BENCH_REPEAT times each (default 3),
+ * and writes the results to a temporary folder.
  */
 import { cp, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -44,9 +46,17 @@ const fresh = async (memory: boolean, from = pristine): Promise<Serving> => {
   return serving
 }
 
-/** Sends EVENTS single-event POST /feedback requests over 20 connections; users known (from the training data) or new. */
+/**
+ * Sends EVENTS single-event POST /feedback requests over 20 connections; users known (from the
+ * training data) or new. Besides the acknowledged events per second it reports the model updates
+ * still held when the last acknowledgement came (pendingUsers, lagMs: how long the oldest waited),
+ * the seconds until all of them were applied once writes stopped (settleSeconds), and the process
+ * CPU time per event up to then (cpuMsPerEvent: server, log and the in-process load generator), a
+ * figure that other load on the machine changes less than the rate.
+ */
 async function feedback(s: Serving, known: boolean): Promise<Record<string, number>> {
   let k = 0
+  const cpu0 = process.cpuUsage()
   const t0 = performance.now()
   const r = await autocannon({
     url: `${s.url}feedback`,
@@ -64,11 +74,25 @@ async function feedback(s: Serving, known: boolean): Promise<Record<string, numb
       },
     ],
   })
-  const seconds = (performance.now() - t0) / 1000
+  const t1 = performance.now()
+  const seconds = (t1 - t0) / 1000
   const acknowledged = r['2xx']
-  const stored = s.service.stats().feedbackEvents
-  if (stored < acknowledged) throw new Error(`stored ${stored} < acknowledged ${acknowledged}`)
-  return { eventsPerSecond: acknowledged / seconds, p99ms: r.latency.p99, acknowledged, non2xx: r.non2xx }
+  const stats = s.service.stats()
+  if (stats.feedbackEvents < acknowledged) throw new Error(`stored ${stats.feedbackEvents} < acknowledged ${acknowledged}`)
+  const held = stats.modelUpdates
+  while (s.service.modelUpdates.size) await new Promise((done) => setTimeout(done, 5))
+  const settleSeconds = (performance.now() - t1) / 1000
+  const cpu = process.cpuUsage(cpu0)
+  return {
+    eventsPerSecond: acknowledged / seconds,
+    p99ms: r.latency.p99,
+    acknowledged,
+    non2xx: r.non2xx,
+    pendingUsers: held.pending,
+    lagMs: held.lagMs,
+    settleSeconds,
+    cpuMsPerEvent: (cpu.user + cpu.system) / 1000 / acknowledged,
+  }
 }
 
 /** GET /recommendations (als) over 10 connections for `seconds`, or until `until` resolves. */
@@ -109,8 +133,10 @@ const cases: BenchCase[] = [
   },
 ]
 
+const only = process.env['SERVICE_BENCH_ONLY']
 try {
-  await runSuite('reference-service', cases, {
+  await runSuite('reference-service', only ? cases.filter((c) => c.name.includes(only)).map((c) => ({ ...c, repeat: Number(process.env['SERVICE_BENCH_REPEAT'] ?? 3) })) : cases, {
+    ...(only ? { resultsDir: path.join(root, 'results') } : {}),
     command: 'flock /tmp/recforge-bench.lock pnpm --filter @recforge/reference bench',
     notes: ['median over 3 runs of each figure; each run starts a fresh server on a fresh copy of the model folder', 'eventsPerSecond counts acknowledged (202) single-event requests; every acknowledged event was stored'],
   })

@@ -5,6 +5,7 @@ import { RequestError } from './errors'
 import { DuplicateUserError, MemoryEventLog, type EventLog, type LogRecord, type StoredRecord } from './eventlog'
 import { Experiment, type ArmStats } from './experiments'
 import { LiveState } from './live'
+import { ModelUpdates, type ModelUpdateOptions } from './updates'
 
 export type { ServedModel, ModelListing } from './catalogue'
 export type { BanditServing, BanditStats } from './bandit'
@@ -71,6 +72,8 @@ export interface ServiceOptions {
   valueRange?: { min: number; max: number }
   /** Where the service reports what it skipped or could not apply. Defaults to none. */
   log?: (message: string) => void
+  /** How model updates from feedback are paced ({@link ModelUpdates}). Defaults to its defaults. */
+  modelUpdates?: ModelUpdateOptions
   /** Whether a user was erased (`DELETE /users/:id`): answered as unknown, its id refused for writes. Defaults to nobody. */
   erased?: (user: string) => boolean
 }
@@ -87,6 +90,8 @@ export interface ServiceStats {
   eventsThrough: number
   users: number
   newUsers: number
+  /** Users whose model update from feedback is still held, and how long the oldest has waited. */
+  modelUpdates: { pending: number; lagMs: number; applied: number }
   ab?: { a: ArmStats; b: ArmStats }
   bandit?: BanditStats
 }
@@ -95,13 +100,16 @@ export interface ServiceStats {
  * The serving state behind the HTTP API. It composes a {@link ModelCatalogue} (the models of the
  * served generation), the event log and the {@link LiveState} built from it (users and feedback
  * after the generation), an A/B {@link Experiment} and a {@link ServedBandit}. Writes are stored
- * in the log first and applied once stored, so an acknowledged write is never lost; reads are
- * synchronous.
+ * in the log first and applied once stored, so an acknowledged write is never lost; the model
+ * updates they cause are held per user and applied in the background ({@link ModelUpdates}),
+ * and a read of a user applies that user's first. Reads are synchronous.
  */
 export class RecService {
   readonly catalogue: ModelCatalogue
   readonly eventLog: EventLog
   private live: LiveState
+  /** Model updates from feedback not applied yet. */
+  readonly modelUpdates: ModelUpdates
   private readonly experiment?: Experiment
   private readonly bandit?: ServedBandit
   private readonly valueRange: { min: number; max: number }
@@ -115,6 +123,7 @@ export class RecService {
     this.live = new LiveState(opts.data, opts.eventsThrough ?? 0)
     this.eventLog = opts.eventLog ?? new MemoryEventLog()
     this.report = opts.log ?? (() => {})
+    this.modelUpdates = new ModelUpdates((u, items, values) => this.updateModels(u, items, values), opts.modelUpdates)
     const range = opts.valueRange ?? DEFAULT_VALUE_RANGE
     if (!(Number.isFinite(range.min) && Number.isFinite(range.max) && range.min <= range.max)) throw new RecForgeError('INVALID_ARGUMENT', `value range must be two finite numbers, min <= max; got ${range.min}..${range.max}`)
     this.valueRange = { min: range.min, max: range.max }
@@ -189,6 +198,8 @@ export class RecService {
     this.catalogue.swap(contents)
     this.live.rebase(contents.data, contents.eventsThrough, contents.data.items)
     this.bandit?.forgetShown()
+    // the new models get every live event below, so what was held for the old ones is done with
+    this.modelUpdates.clear()
     for (const [u, items, values] of this.live.knownUserRows()) this.updateModels(u, items, values)
   }
 
@@ -261,6 +272,7 @@ export class RecService {
     const modelName = isBandit ? this.banditBase() : name
     this.catalogue.model(modelName)
     const u = this.userIndex(userId)
+    this.modelUpdates.settle(u)
     const hist = this.live.history(u)
     const ranked = this.rank(u, hist, modelName, isBandit ? Math.max(k, this.bandit!.candidates) : k)
     const strategy = ranked.strategy
@@ -420,23 +432,20 @@ export class RecService {
     this.applyStored(records.filter((r) => r.origin !== this.eventLog.origin), true)
   }
 
-  /** Applies stored records; with `updateModels`, incremental models learn from each at once. Returns the feedback events applied. */
+  /**
+   * Applies stored records to the live state, the experiment and the bandit; with `updateModels`,
+   * incremental models learn from them too, one held update per user ({@link ModelUpdates}).
+   * Returns the feedback events applied.
+   */
   private applyStored(records: readonly StoredRecord[], updateModels: boolean): number {
     const { applied, unknownItems } = this.live.apply(records, this.items)
     if (unknownItems) this.report(`event log: skipped ${unknownItems} feedback event(s) on items the served catalogue does not have`)
-    // one model update per user and write: a batch of many events for one user refits it once
-    const byUser = new Map<number, { items: number[]; values: number[] }>()
     for (const a of applied) {
-      if (updateModels && a.user < this.live.trainUsers) {
-        let row = byUser.get(a.user)
-        if (!row) byUser.set(a.user, (row = { items: [], values: [] }))
-        row.items.push(a.item)
-        row.values.push(a.value)
-      }
+      // new users are folded in when read; known users' models learn in the background
+      if (updateModels && a.user < this.live.trainUsers) this.modelUpdates.add(a.user, [a.item], [a.value])
       this.experiment?.feedback(a.record.user, a.item)
       this.bandit?.feedback(a.user, a.item)
     }
-    for (const [u, row] of byUser) this.updateModels(u, Int32Array.from(row.items), Float32Array.from(row.values))
     if (updateModels) this.stored += applied.length
     return applied.length
   }
@@ -455,6 +464,7 @@ export class RecService {
       eventsThrough: this.live.eventsThrough,
       users: this.live.users.size,
       newUsers: this.live.users.size - this.live.trainUsers,
+      modelUpdates: { pending: this.modelUpdates.size, lagMs: Math.round(this.modelUpdates.lagMs), applied: this.modelUpdates.appliedCount },
       ...(this.experiment ? { ab: this.experiment.stats() } : {}),
       ...(this.bandit ? { bandit: this.bandit.stats(this.banditBase()) } : {}),
     }

@@ -37,7 +37,7 @@ describe('recforge evaluate', () => {
     const cases: [string[], RegExp][] = [
       [['evaluate', '--data', 'synthetic:small', '--model', 'nope', '--protocol', 'holdout-full', '--json'], /unknown model "nope"/],
       [['evaluate', '--data', 'synthetic:small', '--model', 'pop', '--protocol', 'bogus', '--json'], /unknown protocol "bogus"/],
-      [['evaluate', '--data', 'synthetic:small', '--model', 'itemknn', '--protocol', 'holdout-full', '--set', 'nosuch=1', '--json'], /has no parameter "nosuch"/],
+      [['evaluate', '--data', 'synthetic:small', '--model', 'itemknn', '--protocol', 'holdout-full', '--set', 'nosuch=1', '--json'], /unknown parameter "nosuch"; its parameters are neighbors/],
       [['evaluate', '--data', 'synthetic:small', '--model', 'pop', '--protocol', 'rating-holdout', '--json'], /does not predict ratings/],
       [['evaluate', '--model', 'pop', '--protocol', 'holdout-full'], /--data is required/],
       [['evaluate', '--data', 'csv:/nonexistent/file.csv', '--model', 'pop', '--protocol', 'holdout-full'], /nonexistent/],
@@ -141,7 +141,10 @@ describe('recforge train, recommend, similar, compare', () => {
       expect(current).toBe('g-000001')
       const manifest = JSON.parse(await readFile(path.join(dir, 'generations', current, 'manifest.json'), 'utf8'))
       expect(manifest.models.map((m: { name: string }) => m.name)).toEqual(['pop', 'itemknn'])
-      expect(JSON.parse(t.stdout)).toMatchObject({ generation: 'g-000001', load: [expect.objectContaining({ rowsRead: 100836 })] })
+      // one load report per file read: the ratings are the interactions, kept whole
+      const report = JSON.parse(t.stdout)
+      expect(report.generation).toBe('g-000001')
+      expect(report.load.find((l: { interactions?: boolean }) => l.interactions)).toMatchObject({ file: expect.stringMatching(/ratings\.csv$/), rowsRead: 100836, rowsKept: 100836, skipped: {} })
       const r = await runCli(['recommend', '--user', '1', '--model', 'itemknn', '--k', '5', '--model-dir', dir, '--json'])
       expect(r.code, r.stderr).toBe(0)
       const rec = JSON.parse(r.stdout)
