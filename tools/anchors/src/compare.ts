@@ -45,6 +45,8 @@ export interface ResultRow {
   qualityAnchor?: string
   missing?: string
   load: number
+  /** Repetitions per side. */
+  runs?: number
 }
 
 const num = (o: Json, key: string): number => {

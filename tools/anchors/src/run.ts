@@ -107,6 +107,8 @@ if (want('mf') || want('svdpp')) {
       anchor: missing || !folds ? undefined : py('surprise_bench.py', [folds.dir, '--model', model === 'mf' ? 'svd' : 'svdpp', '--folds', String(folds.folds)]),
       missing,
       quality: ['rmse'],
+      // Surprise's SVD++ takes tens of seconds a fold: one repetition
+      ...(model === 'svdpp' ? { repeat: Math.min(repeat, 1) } : {}),
     })
   }
 }
@@ -194,6 +196,35 @@ if (want('neumf')) {
 }
 
 const rows: ResultRow[] = []
+const report = {
+  suite: 'anchors',
+  command: 'npx pnpm@10.34.9 bench:anchors',
+  date: new Date().toISOString(),
+  machine: machineInfo(),
+  repeat,
+  settings: { only: only ?? 'all', bprEpochs, neumfEpochs, hnswN },
+  /** False until every comparison has run: the files are rewritten after each one. */
+  complete: false,
+  comparisons: comparisons.length,
+  rows,
+}
+const dir = path.join(repoRoot, 'bench/results')
+
+function writeReport(): string {
+  const md = toMarkdown()
+  for (const [file, text] of [
+    ['anchors.json', JSON.stringify(report, null, 2) + '\n'],
+    ['anchors.md', md],
+    ['anchors.svg', renderRatios(rows)],
+  ] as const) {
+    const target = path.join(dir, file)
+    writeFileSync(`${target}.tmp`, text)
+    renameSync(`${target}.tmp`, target)
+  }
+  return md
+}
+
+let done = 0
 for (const c of comparisons) {
   const reps = c.repeat ?? repeat
   const rfOut: Json[] = []
@@ -203,15 +234,27 @@ for (const c of comparisons) {
     const order: Array<'rf' | 'an'> = r % 2 === 0 ? ['an', 'rf'] : ['rf', 'an']
     for (const side of order) {
       const job = side === 'rf' ? c.recforge : c.anchor
-      if (!job) continue
+      if (!job || (side === 'an' && c.missing)) continue
       const seeded = c.seeds ? withSeed(job, c.seeds[r % c.seeds.length]!, side) : job
-      const { out, load } = runJob(seeded)
-      loads.push(load)
-      ;(side === 'rf' ? rfOut : anOut).push(out)
-      process.stderr.write(`[anchors] ${c.name} | ${side === 'rf' ? 'RecForge' : c.anchorName} rep ${r + 1}: ${JSON.stringify(out).slice(0, 300)}\n`)
+      let result: { out: Json; load: number }
+      try {
+        result = runJob(seeded)
+      } catch (e) {
+        if (side === 'rf') throw e
+        // an anchor that fails is reported as missing, with its error, and not run again
+        c.missing = `the anchor failed: ${String((e as Error).message).split('\n')[0]!.slice(0, 160)}`
+        anOut.length = 0
+        continue
+      }
+      loads.push(result.load)
+      ;(side === 'rf' ? rfOut : anOut).push(result.out)
+      process.stderr.write(`[anchors] ${c.name} | ${side === 'rf' ? 'RecForge' : c.anchorName} rep ${r + 1}: ${JSON.stringify(result.out).slice(0, 300)}\n`)
     }
   }
-  rows.push(...summarize(c, rfOut, anOut, Math.max(...loads)))
+  rows.push(...summarize(c, rfOut, anOut, Math.max(...loads)).map((row) => ({ ...row, runs: reps })))
+  done++
+  report.complete = done === comparisons.length
+  writeReport()
 }
 
 /** NeuMF repetitions run different seeds on both sides (the quality target is the seed spread). */
@@ -220,25 +263,7 @@ function withSeed(job: Job, seed: number, side: 'rf' | 'an'): Job {
   return { ...job, args: [...job.args, '--seed', String(seed)] }
 }
 
-const report = {
-  suite: 'anchors',
-  command: 'npx pnpm@10.34.9 bench:anchors',
-  date: new Date().toISOString(),
-  machine: machineInfo(),
-  repeat,
-  rows,
-}
-const dir = path.join(repoRoot, 'bench/results')
-const md = toMarkdown()
-for (const [file, text] of [
-  ['anchors.json', JSON.stringify(report, null, 2) + '\n'],
-  ['anchors.md', md],
-  ['anchors.svg', renderRatios(rows)],
-] as const) {
-  const target = path.join(dir, file)
-  writeFileSync(`${target}.tmp`, text)
-  renameSync(`${target}.tmp`, target)
-}
+const md = writeReport()
 process.stdout.write(md)
 
 function toMarkdown(): string {
@@ -247,14 +272,14 @@ function toMarkdown(): string {
   const lines = [
     '### anchors',
     '',
-    `Command: \`${report.command}\` — ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, ${report.date.slice(0, 10)}. Medians of ${repeat} interleaved repetitions (2 for EASE at 10,000 items) in fresh processes; ratio = RecForge / anchor (below 1: RecForge takes less time; for QPS above 1: RecForge answers more queries).`,
+    `Command: \`${report.command}\` — ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, ${report.date.slice(0, 10)}. Medians of the interleaved repetitions in fresh processes (runs: how many per side); ratio = RecForge / anchor (below 1: RecForge takes less time; for QPS above 1: RecForge answers more queries). Settings: BPR ${bprEpochs} epochs, NeuMF ${neumfEpochs} epochs, synthetic vector sets of ${hnswN.toLocaleString('en-US')}${only ? `; only ${only.join(', ')}` : ''}.${report.complete ? '' : ` **Partial: ${rows.length ? done : 0} of ${report.comparisons} comparisons so far.**`}`,
     '',
-    '| comparison | anchor | figure | RecForge | anchor | ratio | quality RecForge | quality anchor | load |',
-    '|---|---|---|---:|---:|---:|---|---|---:|',
+    '| comparison | anchor | figure | RecForge | anchor | ratio | quality RecForge | quality anchor | runs | load |',
+    '|---|---|---|---:|---:|---:|---|---|---:|---:|',
     ...rows.map((r) =>
       r.missing
-        ? `| ${r.name} | ${r.anchorName} | ${r.figure} | ${f(r.recforge)} | missing: ${r.missing} |  |  |  | ${f(r.load, 2)} |`
-        : `| ${r.name} | ${r.anchorName} | ${r.figure} | ${f(r.recforge)} | ${f(r.anchor)} | **${f(r.ratio)}** | ${r.qualityRecforge ?? ''} | ${r.qualityAnchor ?? ''} | ${f(r.load, 2)} |`,
+        ? `| ${r.name} | ${r.anchorName} | ${r.figure} | ${f(r.recforge)} | missing: ${r.missing} |  |  |  | ${r.runs ?? ''} | ${f(r.load, 2)} |`
+        : `| ${r.name} | ${r.anchorName} | ${r.figure} | ${f(r.recforge)} | ${f(r.anchor)} | **${f(r.ratio)}** | ${r.qualityRecforge ?? ''} | ${r.qualityAnchor ?? ''} | ${r.runs ?? ''} | ${f(r.load, 2)} |`,
     ),
     '',
     '- load: the highest 1-minute load average seen before a run of the row (2 cores; the benchmark itself adds up to its thread count); rows above 2.5 were measured while other work ran.',
