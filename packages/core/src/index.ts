@@ -33,7 +33,7 @@ export type {
   IncrementalRecommender,
 } from './types'
 export { isIncremental } from './types'
-export { topK } from './topk'
+export { TopKHeap, topK } from './topk'
 export { crc32, encodeArtifacts, decodeArtifacts, requireTensor, checkArtifacts, nestArtifacts, unnestArtifacts } from './artifacts'
 export type { ArtifactTensor } from './artifacts'
 export { encryptBytes, decryptBytes, isEncryptedBytes, DEFAULT_PBKDF2_ITERATIONS } from './crypto'

@@ -27,82 +27,150 @@ export function topK(scores: Float32Array, k: number, opts: { candidates?: Int32
     }
     excluded.sort()
   }
-  const kk = Math.max(0, Math.min(Math.floor(k), n))
-  const heapItem = new Int32Array(kk)
-  const heapScore = new Float32Array(kk)
-  let size = 0
-  // "worse" in heap order: lower score, or equal score and larger item index
-  const worse = (sa: number, ia: number, sb: number, ib: number) => sa < sb || (sa === sb && ia > ib)
-  const siftDown = (i: number) => {
-    for (;;) {
-      const l = 2 * i + 1
-      const r = l + 1
-      let m = i
-      if (l < size && worse(heapScore[l]!, heapItem[l]!, heapScore[m]!, heapItem[m]!)) m = l
-      if (r < size && worse(heapScore[r]!, heapItem[r]!, heapScore[m]!, heapItem[m]!)) m = r
-      if (m === i) return
-      const ts = heapScore[i]!
-      const ti = heapItem[i]!
-      heapScore[i] = heapScore[m]!
-      heapItem[i] = heapItem[m]!
-      heapScore[m] = ts
-      heapItem[m] = ti
-      i = m
-    }
-  }
-  const isExcluded = (item: number): boolean => {
-    if (!excluded) return false
-    let lo = 0
-    let hi = excluded.length - 1
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1
-      const v = excluded[mid]!
-      if (v === item) return true
-      if (v < item) lo = mid + 1
-      else hi = mid - 1
-    }
-    return false
-  }
-  if (kk > 0) {
+  const heap = new TopKHeap(Math.min(Math.floor(k), n))
+  if (heap.capacity > 0) {
     for (let j = 0; j < n; j++) {
       const s = scores[j]!
-      if (s !== s) continue
       const item = candidates ? candidates[j]! : j
-      if (size === kk && !worse(heapScore[0]!, heapItem[0]!, s, item)) continue
-      if (isExcluded(item)) continue
-      if (size < kk) {
-        // sift up
-        let i = size++
-        heapScore[i] = s
-        heapItem[i] = item
-        while (i > 0) {
-          const p = (i - 1) >> 1
-          if (!worse(heapScore[i]!, heapItem[i]!, heapScore[p]!, heapItem[p]!)) break
-          const ts = heapScore[i]!
-          const ti = heapItem[i]!
-          heapScore[i] = heapScore[p]!
-          heapItem[i] = heapItem[p]!
-          heapScore[p] = ts
-          heapItem[p] = ti
-          i = p
-        }
-      } else {
-        heapScore[0] = s
-        heapItem[0] = item
-        siftDown(0)
-      }
+      // most pairs fail the heap's test; only the others pay for the binary search
+      if (!heap.wouldKeep(s, item) || (excluded && isExcluded(excluded, item))) continue
+      heap.push(s, item)
     }
   }
-  // pop into best-first order
-  const items = new Int32Array(size)
-  const out = new Float32Array(size)
-  for (let p = size - 1; p >= 0; p--) {
-    items[p] = heapItem[0]!
-    out[p] = heapScore[0]!
-    size--
-    heapScore[0] = heapScore[size]!
-    heapItem[0] = heapItem[size]!
-    siftDown(0)
-  }
+  const items = new Int32Array(heap.size)
+  const out = new Float32Array(heap.size)
+  heap.drain(items, out, 0)
   return { items, scores: out }
+}
+
+/** Whether `item` is in the sorted list `excluded` (binary search). */
+function isExcluded(excluded: Int32Array, item: number): boolean {
+  let lo = 0
+  let hi = excluded.length - 1
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1
+    const v = excluded[mid]!
+    if (v === item) return true
+    if (v < item) lo = mid + 1
+    else hi = mid - 1
+  }
+  return false
+}
+
+
+/**
+ * Keeps the `capacity` best (score, index) pairs seen so far, in float64: a size-bounded min-heap
+ * on typed arrays whose root is the worst kept pair. Higher scores are better; of equal scores
+ * the smaller index is better. NaN scores are never kept. Reuse one heap across rows: {@link
+ * TopKHeap.drain} empties it.
+ *
+ * {@link topK} selects from a whole `Float32Array` of scores through it; kernels push pairs one
+ * at a time as they find them. Scores are compared in float64.
+ *
+ * @example
+ * ```ts
+ * const heap = new TopKHeap(2)
+ * heap.push(0.5, 7)
+ * heap.push(0.9, 3)
+ * heap.push(0.5, 1)
+ * const items = new Int32Array(2)
+ * const scores = new Float32Array(2)
+ * heap.drain(items, scores, 0) // 2; items [3, 1], scores [0.9, 0.5]
+ * ```
+ */
+export class TopKHeap {
+  /** The most pairs kept. */
+  readonly capacity: number
+  private n = 0
+  private readonly score: Float64Array
+  private readonly index: Int32Array
+
+  constructor(capacity: number) {
+    this.capacity = Math.max(0, Math.floor(capacity))
+    this.score = new Float64Array(this.capacity)
+    this.index = new Int32Array(this.capacity)
+  }
+
+  /** Number of pairs kept now. */
+  get size(): number {
+    return this.n
+  }
+
+  /** Whether {@link TopKHeap.push} would keep this pair now. */
+  wouldKeep(s: number, j: number): boolean {
+    if (s !== s || this.capacity === 0) return false
+    if (this.n < this.capacity) return true
+    const hs = this.score[0]!
+    return !(s < hs || (s === hs && j > this.index[0]!))
+  }
+
+  /** Offers one pair; it is kept when it is among the best `capacity` pairs so far. */
+  push(s: number, j: number): void {
+    if (!this.wouldKeep(s, j)) return
+    const S = this.score
+    const J = this.index
+    if (this.n === this.capacity) {
+      S[0] = s
+      J[0] = j
+      this.siftDown()
+      return
+    }
+    let x = this.n++
+    S[x] = s
+    J[x] = j
+    while (x > 0) {
+      const p = (x - 1) >> 1
+      if (!(S[x]! < S[p]! || (S[x] === S[p] && J[x]! > J[p]!))) break
+      this.swap(x, p)
+      x = p
+    }
+  }
+
+  /**
+   * Writes the kept pairs best-first to `indices` and `scores` from `offset`, empties the heap,
+   * and returns how many were written.
+   */
+  drain(indices: Int32Array, scores: Float32Array | Float64Array, offset: number): number {
+    const count = this.n
+    const S = this.score
+    const J = this.index
+    // pop worst-first into the row from its end, so the row reads best-first
+    for (let pos = offset + count - 1; pos >= offset; pos--) {
+      indices[pos] = J[0]!
+      scores[pos] = S[0]!
+      this.n--
+      S[0] = S[this.n]!
+      J[0] = J[this.n]!
+      this.siftDown()
+    }
+    return count
+  }
+
+  private siftDown(): void {
+    const S = this.score
+    const J = this.index
+    const size = this.n
+    let x = 0
+    for (;;) {
+      const l = 2 * x + 1
+      const r = l + 1
+      let m = x
+      if (l < size && (S[l]! < S[m]! || (S[l] === S[m] && J[l]! > J[m]!))) m = l
+      if (r < size && (S[r]! < S[m]! || (S[r] === S[m] && J[r]! > J[m]!))) m = r
+      if (m === x) break
+      this.swap(x, m)
+      x = m
+    }
+  }
+
+  private swap(x: number, y: number): void {
+    const S = this.score
+    const J = this.index
+    const ts = S[x]!
+    const tj = J[x]!
+    S[x] = S[y]!
+    J[x] = J[y]!
+    S[y] = ts
+    J[y] = tj
+  }
 }
