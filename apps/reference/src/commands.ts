@@ -1,5 +1,3 @@
-import { existsSync } from 'node:fs'
-import path from 'node:path'
 import { RecForgeError, Random, resolveParams, type SplitProtocol, type ModelRegistry, type ParamSpec, type ParamValue, type ParamValues } from '@recforge/core'
 import { loadDataset, splitProtocol, type LoadOptions, type LoadReport } from '@recforge/data'
 import { compareModels, type SplitResult } from '@recforge/metrics'
@@ -13,8 +11,9 @@ import { ProgressReporter, formatNumber } from './progress'
 import { startServing, type Serving } from './serve'
 import type { SecurityOptions } from './server'
 import { RecService, type ServedModel } from './service'
-import { openEmbeddedStore, type SqlStore } from './sql'
+import type { SqlStore } from './sql'
 import { Erasures } from './erasure'
+import { hasFolderStore, openFolderStore } from './sealedStore'
 import { pseudonymiserFor, trainingData, UserIdMapper } from './privacy'
 
 /** `recforge train`: fits models on all of a dataset and writes them as a new generation of the model folder. */
@@ -64,7 +63,7 @@ export async function openService(registry: ModelRegistry, modelDir?: string, qu
   const users = new UserIdMapper(await pseudonymiserFor(generation.manifest, generation.name))
   let store: SqlStore | undefined
   try {
-    if (existsSync(path.join(dir, 'eventlog'))) store = await openEmbeddedStore(path.join(dir, 'eventlog'))
+    if (hasFolderStore(dir)) store = await openFolderStore(dir)
   } catch (e) {
     reporter.log(`answering from generation ${generation.name} without the events logged after it: ${(e as Error).message}`)
   }

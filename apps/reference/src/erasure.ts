@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto'
-import { existsSync } from 'node:fs'
 import { readdir, readFile, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { IdVocabulary, RecForgeError, type Interactions } from '@recforge/core'
 import { SqlEventLog, type EventLog } from './eventlog'
 import { currentGeneration } from './generations'
 import { userIdMapperOf } from './privacy'
-import { openEmbeddedStore, openServerStore, redactUrl, type SqlStore } from './sql'
+import { hasFolderStore, openFolderStore } from './sealedStore'
+import { openServerStore, redactUrl, type SqlStore } from './sql'
 
 /**
  * The erasure list: one row per erased user, holding a hash of the id rather than the id, so the
@@ -211,10 +211,10 @@ export async function dropGenerationsBeforeErasure(dir: string, erasures: Erasur
  */
 export async function erasuresOf(dir: string, log?: (message: string) => void): Promise<Erasures> {
   const where = path.join(dir, 'eventlog')
-  if (!existsSync(where)) return Erasures.open()
+  if (!hasFolderStore(dir)) return Erasures.open()
   let store: SqlStore
   try {
-    store = await openEmbeddedStore(where)
+    store = await openFolderStore(dir)
   } catch (e) {
     log?.(`could not read the erasure list of ${where} (${(e as Error).message}); users erased there are not left out`)
     return Erasures.open()
@@ -245,7 +245,7 @@ export async function runForget(opts: { user: string; modelDir: string; database
   const url = opts.database ?? process.env.DATABASE_URL
   let store: SqlStore
   try {
-    store = url ? await openServerStore(url) : await openEmbeddedStore(path.join(opts.modelDir, 'eventlog'))
+    store = url ? await openServerStore(url) : await openFolderStore(opts.modelDir)
   } catch (e) {
     const where = url ? redactUrl(url) : path.join(opts.modelDir, 'eventlog')
     if (e instanceof RecForgeError) throw new RecForgeError(e.code, `${e.message}; to erase a user while a server runs, send DELETE /users/:id to it (admin key)`, { cause: e })

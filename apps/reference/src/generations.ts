@@ -5,6 +5,7 @@ import { decodeArtifacts, encodeArtifacts, IdVocabulary, nnz, RecForgeError, typ
 import type { ServedModel } from './catalogue'
 import { processAlive } from './sql'
 import type { PseudonymInfo } from './privacy'
+import { openAtRest, sealAtRest } from './atrest'
 
 /**
  * A model folder holds generations: `generations/g-000007/` with the training data
@@ -264,7 +265,7 @@ export async function writeGeneration(dir: string, gen: NewGeneration): Promise<
     const tmp = path.join(generationsDir(dir), `.g-${process.pid}-${Date.now()}.tmp`)
     await mkdir(tmp)
     crash.step('temporary folder created')
-    await writeDurable(path.join(tmp, 'data.rfa'), encodeArtifacts(dataArtifacts(gen.data)))
+    await writeDurable(path.join(tmp, 'data.rfa'), await sealAtRest(encodeArtifacts(dataArtifacts(gen.data))))
     crash.step('data written')
     if (gen.itemInfo) {
       await writeDurable(path.join(tmp, 'items.json'), JSON.stringify(gen.itemInfo))
@@ -279,7 +280,7 @@ export async function writeGeneration(dir: string, gen: NewGeneration): Promise<
     for (const m of gen.models) {
       const artifacts = await m.model.save()
       const file = `${m.name}.rfm`
-      await writeDurable(path.join(tmp, file), encodeArtifacts({ ...artifacts, meta: { ...(artifacts.meta ?? {}), [TRAINED_ON]: { data: training.fingerprint, vocabulary: training.vocabulary } } }))
+      await writeDurable(path.join(tmp, file), await sealAtRest(encodeArtifacts({ ...artifacts, meta: { ...(artifacts.meta ?? {}), [TRAINED_ON]: { data: training.fingerprint, vocabulary: training.vocabulary } } })))
       models.push({ name: m.name, model: artifacts.model, file, trainedAt: m.trainedAt, params: { ...(m.params ?? {}) }, ...(m.metrics ? { metrics: { ...m.metrics } } : {}), ...(m.timing ? { timing: { ...m.timing } } : {}) })
       crash.step(`${m.name} written`)
     }
@@ -415,6 +416,7 @@ async function readArtifacts(file: string): Promise<ModelArtifacts> {
   } catch (e) {
     return fail(file, `cannot read (${(e as Error).message})`, 'IO_ERROR', e)
   }
+  bytes = await openAtRest(bytes, file)
   try {
     return decodeArtifacts(bytes, file)
   } catch (e) {

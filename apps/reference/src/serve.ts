@@ -13,8 +13,10 @@ import { dropGenerationsBeforeErasure, eraseUser, Erasures, withoutErased } from
 import { mapUserIdsOnTheFly, pseudonymiserFor, samePseudonyms, UserIdMapper } from './privacy'
 import type { Pseudonymiser } from '@recforge/privacy'
 import { MAX_ID_LENGTH } from './server'
+import { atRestFileOptions } from './atrest'
+import { openFolderStore } from './sealedStore'
 import { toPlain, Trainer, type TrainStatus } from './retrain'
-import { openEmbeddedStore, openServerStore, type SqlStore } from './sql'
+import { openServerStore, type SqlStore } from './sql'
 
 export interface StartOptions {
   registry: ModelRegistry
@@ -92,7 +94,7 @@ async function openLog(opts: StartOptions): Promise<{ log: EventLog; store?: Sql
     return { log: new SqlEventLog(store), store }
   }
   if (opts.modelDir) {
-    const store = await openEmbeddedStore(path.join(opts.modelDir, 'eventlog'))
+    const store = await openFolderStore(opts.modelDir)
     return { log: new SqlEventLog(store), store }
   }
   return { log: new MemoryEventLog() }
@@ -273,7 +275,7 @@ async function persistBandit(service: RecService, file: string, log: (m: string)
   if (!policy) return undefined
   if (await stat(file).then(() => true, () => false)) {
     try {
-      service.restoreBandit(await loadArtifactsFile(file))
+      service.restoreBandit(await loadArtifactsFile(file, atRestFileOptions()))
       log(`bandit: restored ${policy} from ${file} (${service.stats().bandit!.updates} updates so far)`)
     } catch (e) {
       const aside = `${file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`
@@ -287,7 +289,7 @@ async function persistBandit(service: RecService, file: string, log: (m: string)
     const updates = service.stats().bandit!.updates
     if (updates === saved) return writing
     saved = updates
-    writing = writing.then(() => saveArtifactsFile(file, service.banditState()!)).catch((e: unknown) => log(`bandit: could not save ${file}: ${String(e)}`))
+    writing = writing.then(() => saveArtifactsFile(file, service.banditState()!, atRestFileOptions())).catch((e: unknown) => log(`bandit: could not save ${file}: ${String(e)}`))
     return writing
   }
   const timer = setInterval(() => void save(), BANDIT_SAVE_MS)

@@ -70,7 +70,7 @@ CREATE UNIQUE INDEX IF NOT EXISTS recforge_retrains_one_running ON recforge_retr
 `
 
 /** Creates the tables when missing (under an advisory lock, so two instances starting at once do not race) and checks the version. */
-async function migrate(store: SqlStore): Promise<void> {
+export async function migrate(store: SqlStore): Promise<void> {
   await store.transaction(async (q) => {
     await q('SELECT pg_advisory_xact_lock(4187302291)')
     for (const stmt of SCHEMA.split(';').map((s) => s.trim()).filter(Boolean)) await q(stmt)
@@ -137,7 +137,7 @@ export function processAlive(pid: number): boolean {
  * Takes `<dir>.lock` for this process: PGlite has no locking of its own, and two processes on one
  * folder would corrupt it. A lock whose process is gone is taken over.
  */
-async function lockFolder(dir: string): Promise<() => Promise<void>> {
+export async function lockFolder(dir: string): Promise<() => Promise<void>> {
   const file = `${dir}.lock`
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
