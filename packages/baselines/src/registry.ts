@@ -1,4 +1,5 @@
 import { defineModel, type ModelDefinition } from '@recforge/core'
+import { BIAS_PARAMS, Bias } from './bias'
 import { EASE, EASE_PARAMS } from './ease'
 import { ITEMKNN_PARAMS, ItemKNN } from './itemknn'
 import { POP_PARAMS, Popularity } from './pop'
@@ -14,6 +15,9 @@ export const itemKnnModel: ModelDefinition = defineModel({ name: 'itemknn', task
 /** `ease`: EASE, the closed-form linear item-item autoencoder. */
 export const easeModel: ModelDefinition = defineModel({ name: 'ease', task: 'ranking', params: EASE_PARAMS, model: EASE, package: PKG, description: 'EASE (Steck 2019): closed-form item-item weights B = I - P diag(1/diag(P)), P = (X^T X + lambda I)^-1' })
 
+/** `bias`: the baseline predictor, global mean plus user and item biases. */
+export const biasModel: ModelDefinition = defineModel({ name: 'bias', task: 'rating', params: BIAS_PARAMS, model: Bias, package: PKG, description: 'Baseline predictor (Koren 2010): global mean + user bias + item bias by alternating regularised least squares' })
+
 /**
  * The models of this package, for registering with the `recforge` command line by name.
  *
@@ -23,4 +27,4 @@ export const easeModel: ModelDefinition = defineModel({ name: 'ease', task: 'ran
  * const { model } = registry.create('ease', { lambda: 200 })
  * ```
  */
-export const baselinesModels: readonly ModelDefinition[] = [popModel, itemKnnModel, easeModel]
+export const baselinesModels: readonly ModelDefinition[] = [popModel, itemKnnModel, easeModel, biasModel]

@@ -16,8 +16,10 @@ describeModelDefinition(itemKnnModel, {
 describeModelDefinition(easeModel, { construct: (c) => new EASE(c), vary: { lambda: 20 } })
 
 describe('baselinesModels', () => {
-  it('registers pop, itemknn and ease with documented parameters', () => {
-    expect(baselinesModels.map((d) => d.name)).toEqual(['pop', 'itemknn', 'ease'])
+  it('registers every model the package exports, with documented parameters', async () => {
+    const exported = Object.entries(await import('../index')).filter(([name]) => name.endsWith('Model')).map(([, d]) => d)
+    expect(new Set(baselinesModels)).toEqual(new Set(exported))
+    expect(baselinesModels.map((d) => d.name)).toEqual(['pop', 'itemknn', 'ease', 'bias'])
     for (const d of baselinesModels) {
       expect(d.package).toBe('@recforge/baselines')
       for (const spec of Object.values(d.params)) expect(spec.description.length).toBeGreaterThan(5)
