@@ -3,15 +3,23 @@ import { Random, nnz, type Interactions } from '@recforge/core'
 
 /**
  * Least-squares fold-in for the biased rating models: with the items fixed, solves
- * `min Σ (r - mu - b_i - q_i·offset - q_i·p - b)² + n·l2·|p|² + n·l2Bias·b²`, the stationary
- * point SGD with per-rating penalties converges to. Returns p (and b when `biased`).
+ * `min Σ (r - mu - b_i - q_i·offset - q_i·p - b)² + n·l2·|p|² + n·l2Bias·b²` (n the user's
+ * ratings, at least 1), the stationary point SGD with per-rating penalties converges to, by a
+ * Cholesky solve of the (k + 1)-dimensional normal equations (1e-9 added to the diagonal).
+ * Returns p (and b when `biased`). What {@link MF} and {@link SVDpp} fold new users in with, and
+ * what a device can run on its own ratings against published item factors (federated MF).
+ *
+ * @example
+ * ```ts
+ * const { p, bias } = ratingFoldIn({ items: Int32Array.of(0, 1), values: Float32Array.of(5, 2), k: 1, itemFactors: Float64Array.of(1, 2), itemBias: Float64Array.of(0.5, -0.5), globalMean: 3, l2: 0.5, l2Bias: 0.5, biased: true })
+ * ```
  */
 export function ratingFoldIn(opts: {
   items: Int32Array
   values: Float32Array
   k: number
-  itemFactors: Float32Array
-  itemBias: Float32Array | undefined
+  itemFactors: Float32Array | Float64Array
+  itemBias: Float32Array | Float64Array | undefined
   globalMean: number
   l2: number
   l2Bias: number

@@ -12,27 +12,29 @@ describeModelDefinition(fedmfModel, { construct: (c) => new FederatedMF(c), fast
 /** One factor; items 0 and 1 with q = 1 and 2, biases 0.5 and -0.5, μ = 3. */
 const model: GlobalItemModel = { factors: 1, mu: 3, itemBias: Float64Array.of(0.5, -0.5), itemFactors: Float64Array.of(1, 2) }
 
+// the client's fit is @recforge/mf's fold-in, which adds 1e-9 to the diagonal of the normal
+// equations for a stable Cholesky solve: hand-computed fits agree to about 1e-9
 describe('FederatedClient', () => {
-  it('fits its own vector and bias by ridge regression', () => {
+  it('fits its own vector and bias by ridge regression (mf fold-in)', () => {
     const c = new FederatedClient(Int32Array.of(0, 1), Float32Array.of(5, 2), { factors: 1, l2: 1 })
     c.fitUser(model)
     // targets y = r - μ - b_i = (1.5, -0.5); rows z = (q_i, 1); solve (ZᵀZ + I) x = Zᵀy:
     // [[6, 3], [3, 3]] x = [0.5, 1]  =>  x = (1/9) [[3, -3], [-3, 6]] [0.5, 1] = (-1/6, 1/2)
-    expect(c.userVector[0]).toBeCloseTo(-1 / 6, 12)
-    expect(c.userBias).toBeCloseTo(1 / 2, 12)
+    expect(c.userVector[0]).toBeCloseTo(-1 / 6, 8)
+    expect(c.userBias).toBeCloseTo(1 / 2, 8)
   })
 
   it('sends a gradient step for its items only, and scores every item', () => {
     const c = new FederatedClient(Int32Array.of(1), Float32Array.of(4), { factors: 1, l2: 0 })
     c.fitUser(model)
-    // one rating and no penalty: the minimum-norm fit leaves error e = y - (p q + b) = 0
+    // one rating and no penalty: the (nearly) minimum-norm fit leaves error e = y - (p q + b) ≈ 0
     const out = new Float32Array(2)
     c.score(model, out)
     expect(out[1]).toBeCloseTo(4, 5)
     const u = c.computeUpdate(model, 0.5)
     expect(Array.from(u.items)).toEqual([1])
     expect(u.deltas.length).toBe(2)
-    expect(u.deltas[0]).toBeCloseTo(0, 10)
+    expect(u.deltas[0]).toBeCloseTo(0, 8)
     // Δμ = η × mean(r - μ - b_i) = 0.5 × (4 - 3 + 0.5)
     expect(u.mu).toBeCloseTo(0.75, 12)
   })
@@ -46,7 +48,7 @@ describe('FederatedClient', () => {
     const e1 = -0.5 - (p * 2 + b)
     const u = c.computeUpdate(model, 0.1)
     const want = [0.1 * e0, 0.1 * e0 * p, 0.1 * e1, 0.1 * e1 * p]
-    u.deltas.forEach((d, j) => expect(d).toBeCloseTo(want[j]!, 12))
+    u.deltas.forEach((d, j) => expect(d).toBeCloseTo(want[j]!, 8))
     expect(u.mu).toBeCloseTo((0.1 * (1.5 - 0.5)) / 2, 12)
   })
 

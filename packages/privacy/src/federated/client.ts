@@ -1,6 +1,8 @@
-// The client side of federated MF: plain typed-array math with no Node built-ins (core's main
-// entry is browser-safe), so it runs unchanged in a browser page or a worker on the user's device.
+// The client side of federated MF: plain typed-array math with no Node built-ins, so it runs
+// unchanged in a browser page or a worker on the user's device. The user's own fit is
+// @recforge/mf's fold-in, the code MF runs for a new user in the browser.
 import { RecForgeError } from '@recforge/core'
+import { ratingFoldIn } from '@recforge/mf'
 
 /** The server's part of a federated MF model, what a client downloads each round. */
 export interface GlobalItemModel {
@@ -45,8 +47,8 @@ export function clipUpdate(update: ClientUpdate, clipNorm: number): ClientUpdate
 /**
  * One user's device in federated MF (r̂ = μ + b_u + b_i + p_u · q_i). It keeps the user's
  * ratings and their own vector p_u and bias b_u, which never leave it; each round it refits
- * them against the downloaded item model by ridge regression, then computes the gradient step
- * for the items it rated.
+ * them against the downloaded item model by ridge regression (`@recforge/mf`'s `ratingFoldIn`,
+ * the fold-in MF serves new users with), then computes the gradient step for the items it rated.
  *
  * @example
  * ```ts
@@ -60,12 +62,8 @@ export class FederatedClient {
   readonly ratings: Float32Array
   readonly factors: number
   private readonly l2: number
+  /** p_u, then b_u. */
   private readonly x: Float64Array
-  // conjugate-gradient work space: residual, direction, A·direction, targets
-  private readonly r: Float64Array
-  private readonly d: Float64Array
-  private readonly ad: Float64Array
-  private readonly y: Float64Array
 
   /**
    * `items` and `ratings` are the user's own data; `l2` is the ridge penalty of the user's vector and bias.
@@ -81,12 +79,7 @@ export class FederatedClient {
     this.ratings = ratings
     this.factors = opts.factors
     this.l2 = opts.l2
-    const k1 = opts.factors + 1
-    this.x = new Float64Array(k1)
-    this.r = new Float64Array(k1)
-    this.d = new Float64Array(k1)
-    this.ad = new Float64Array(k1)
-    this.y = new Float64Array(items.length)
+    this.x = new Float64Array(opts.factors + 1)
   }
 
   /** The user's own factors p_u (a copy). */
@@ -108,55 +101,26 @@ export class FederatedClient {
     return s
   }
 
-  /** out += w · z_i. */
-  private addZ(model: GlobalItemModel, j: number, w: number, out: Float64Array): void {
-    const k = this.factors
-    const o = this.items[j]! * k
-    for (let f = 0; f < k; f++) out[f]! += w * model.itemFactors[o + f]!
-    out[k]! += w
-  }
-
   /**
    * Refits the user's vector and bias to their ratings with the item side fixed: the ridge
-   * solution of Σ_i (r_i - μ - b_i - b_u - p_u·q_i)² + l2 (‖p_u‖² + b_u²), by conjugate gradients
-   * on the (factors + 1)-dimensional normal equations without forming them, warm-started from
-   * the previous fit.
+   * solution of Σ_i (r_i - μ - b_i - b_u - p_u·q_i)² + l2 (‖p_u‖² + b_u²). `ratingFoldIn`
+   * scales its penalty by the number of ratings n, so it is given l2 / n.
    */
   fitUser(model: GlobalItemModel): void {
-    const k1 = this.factors + 1
-    const n = this.items.length
-    const { x, r, d, ad, y } = this
-    for (let j = 0; j < n; j++) y[j] = this.ratings[j]! - model.mu - model.itemBias[this.items[j]!]!
-    // r = Zᵀy - (ZᵀZ + l2 I) x
-    r.fill(0)
-    for (let j = 0; j < n; j++) this.addZ(model, j, y[j]! - this.zDot(model, j, x), r)
-    for (let f = 0; f < k1; f++) r[f]! -= this.l2 * x[f]!
-    d.set(r)
-    let rr = 0
-    let bb = 0
-    for (let f = 0; f < k1; f++) rr += r[f]! * r[f]!
-    for (let j = 0; j < n; j++) bb += y[j]! * y[j]!
-    const tol = 1e-20 * Math.max(bb, 1)
-    for (let it = 0; it < 2 * k1 && rr > tol; it++) {
-      ad.fill(0)
-      for (let j = 0; j < n; j++) this.addZ(model, j, this.zDot(model, j, d), ad)
-      let dad = 0
-      for (let f = 0; f < k1; f++) {
-        ad[f]! += this.l2 * d[f]!
-        dad += d[f]! * ad[f]!
-      }
-      if (!(dad > 0)) break
-      const alpha = rr / dad
-      let next = 0
-      for (let f = 0; f < k1; f++) {
-        x[f]! += alpha * d[f]!
-        r[f]! -= alpha * ad[f]!
-        next += r[f]! * r[f]!
-      }
-      const beta = next / rr
-      rr = next
-      for (let f = 0; f < k1; f++) d[f] = r[f]! + beta * d[f]!
-    }
+    const n = Math.max(1, this.items.length)
+    const { p, bias } = ratingFoldIn({
+      items: this.items,
+      values: this.ratings,
+      k: this.factors,
+      itemFactors: model.itemFactors,
+      itemBias: model.itemBias,
+      globalMean: model.mu,
+      l2: this.l2 / n,
+      l2Bias: this.l2 / n,
+      biased: true,
+    })
+    this.x.set(p)
+    this.x[this.factors] = bias
   }
 
   /**
