@@ -89,12 +89,34 @@ export abstract class ConfiguredPolicy<C extends { seed: number }> {
   }
 }
 
-/** Policies that learn per-item counts and reward sums: their state is those and the random stream. */
+/**
+ * Policies that learn per-item counts and reward sums: each shows the candidate with the best
+ * value (ties at random) and learns by adding the reward to the item's counts. Their state is
+ * those counts and the random stream.
+ */
 abstract class CountingPolicy<C extends { seed: number }> extends ConfiguredPolicy<C> implements BanditPolicy {
   protected readonly stats = new ArmStats()
+  /** The largest reward {@link CountingPolicy.update} accepts. */
+  protected readonly maxReward: number = Infinity
 
-  abstract select(context: BanditContext): number
-  abstract update(context: BanditContext, item: number, reward: number): void
+  /** One value per candidate, in the candidates' order; {@link CountingPolicy.select} shows the best. */
+  protected abstract values(candidates: Int32Array): Float64Array
+
+  /** What the counts record for an observed reward. */
+  protected observed(reward: number): number {
+    return reward
+  }
+
+  select(context: BanditContext): number {
+    const c = checkCandidates(this.name, context)
+    return c[argmaxRandomTie(this.values(c), this.rng)]!
+  }
+
+  update(_context: BanditContext, item: number, reward: number): void {
+    checkItem(this.name, item)
+    checkReward(this.name, reward, this.maxReward)
+    this.stats.add(item, this.observed(reward))
+  }
 
   getState(): Record<string, Float64Array> {
     return { ...this.stats.state(), rng: this.rng.getState() }
@@ -126,7 +148,8 @@ export class EpsilonGreedy extends CountingPolicy<EpsilonGreedyConfig> {
     super('epsilon-greedy', EPSILON_GREEDY_PARAMS, config)
   }
 
-  private means(c: Int32Array): Float64Array {
+  /** The mean reward of each candidate so far (`initialValue` for one never shown). */
+  protected values(c: Int32Array): Float64Array {
     const m = new Float64Array(c.length)
     for (let j = 0; j < c.length; j++) {
       const n = this.stats.n(c[j]!)
@@ -135,16 +158,16 @@ export class EpsilonGreedy extends CountingPolicy<EpsilonGreedyConfig> {
     return m
   }
 
-  select(context: BanditContext): number {
+  override select(context: BanditContext): number {
     const c = checkCandidates(this.name, context)
     if (this.rng.float() < this.config.epsilon) return c[this.rng.int(c.length)]!
-    return c[argmaxRandomTie(this.means(c), this.rng)]!
+    return super.select(context)
   }
 
   /** (1 − ε) on the greedy candidates (shared among ties) plus ε / |candidates| everywhere. */
   probabilities(context: BanditContext): Float64Array {
     const c = checkCandidates(this.name, context)
-    const m = this.means(c)
+    const m = this.values(c)
     const eps = this.config.epsilon
     let best = -Infinity
     for (const v of m) best = Math.max(best, v)
@@ -153,12 +176,6 @@ export class EpsilonGreedy extends CountingPolicy<EpsilonGreedyConfig> {
     const p = new Float64Array(c.length)
     for (let j = 0; j < c.length; j++) p[j] = eps / c.length + (m[j] === best ? (1 - eps) / ties : 0)
     return p
-  }
-
-  update(_context: BanditContext, item: number, reward: number): void {
-    checkItem(this.name, item)
-    checkReward(this.name, reward)
-    this.stats.add(item, reward)
   }
 }
 
@@ -181,21 +198,17 @@ export class UCB1 extends CountingPolicy<UCB1Config> {
     super('ucb1', UCB1_PARAMS, config)
   }
 
-  select(context: BanditContext): number {
-    const cand = checkCandidates(this.name, context)
+  protected override readonly maxReward = 1
+
+  /** The upper confidence bound of each candidate (Infinity for one never shown). */
+  protected values(cand: Int32Array): Float64Array {
     const u = new Float64Array(cand.length)
     const logT = Math.log(Math.max(1, this.stats.total))
     for (let j = 0; j < cand.length; j++) {
       const n = this.stats.n(cand[j]!)
       u[j] = n === 0 ? Infinity : this.stats.sum(cand[j]!) / n + this.config.exploration * Math.sqrt((2 * logT) / n)
     }
-    return cand[argmaxRandomTie(u, this.rng)]!
-  }
-
-  update(_context: BanditContext, item: number, reward: number): void {
-    checkItem(this.name, item)
-    checkReward(this.name, reward, 1)
-    this.stats.add(item, reward)
+    return u
   }
 }
 
@@ -218,23 +231,22 @@ export class ThompsonSampling extends CountingPolicy<ThompsonSamplingConfig> {
     super('thompson', THOMPSON_PARAMS, config)
   }
 
-  select(context: BanditContext): number {
-    const c = checkCandidates(this.name, context)
+  protected override readonly maxReward = 1
+
+  /** One draw from each candidate's Beta posterior. */
+  protected values(c: Int32Array): Float64Array {
     const draws = new Float64Array(c.length)
     for (let j = 0; j < c.length; j++) {
       const s = this.stats.sum(c[j]!)
       const f = this.stats.n(c[j]!) - s
       draws[j] = beta(this.rng, this.config.priorAlpha + s, this.config.priorBeta + f)
     }
-    return c[argmaxRandomTie(draws, this.rng)]!
+    return draws
   }
 
-  update(_context: BanditContext, item: number, reward: number): void {
-    checkItem(this.name, item)
-    checkReward(this.name, reward, 1)
-    // Bernoulli trick (Agrawal and Goyal 2012): a fractional reward is a success with that probability.
-    const r = reward === 0 || reward === 1 ? reward : this.rng.float() < reward ? 1 : 0
-    this.stats.add(item, r)
+  /** Bernoulli trick (Agrawal and Goyal 2012): a fractional reward is a success with that probability. */
+  protected override observed(reward: number): number {
+    return reward === 0 || reward === 1 ? reward : this.rng.float() < reward ? 1 : 0
   }
 }
 
