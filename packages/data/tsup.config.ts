@@ -1,2 +1,3 @@
 import { recforgeTsup } from '../../tsup.base'
-export default recforgeTsup({"index":"src/index.ts"})
+// splitting: the three entries share their modules, so the node entry and the main entry hand out the same classes
+export default recforgeTsup({ index: 'src/index.ts', browser: 'src/browser.ts', node: 'src/node.ts' }, { splitting: true })

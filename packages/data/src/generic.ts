@@ -1,7 +1,6 @@
-import { stat } from 'node:fs/promises'
-import path from 'node:path'
 import { InteractionsBuilder, parseError, RecForgeError, throwIfAborted, type Interactions } from '@recforge/core'
-import { forEachLine } from './lines'
+import { readLines } from './lines'
+import { extensionOf, toByteSource, type ByteSource, type DataInput } from './source'
 import { sniffSeparator, toNumber, toTimestamp } from './internal/fields'
 import { cleaning, readTable, RowCleaner, RowReport, type ColumnRef } from './internal/table'
 import type { Dataset, LoadOptions, LoadReport } from './types'
@@ -18,12 +17,12 @@ function colRef(name: string | undefined, fallback: readonly string[]): ColumnRe
   return name === undefined ? fallback : name
 }
 
-async function firstLine(file: string): Promise<string> {
+async function firstLine(source: ByteSource): Promise<string> {
   let first: string | undefined
   const ac = new AbortController()
   try {
-    await forEachLine(
-      file,
+    await readLines(
+      source,
       (l) => {
         if (first === undefined) {
           first = l
@@ -39,26 +38,30 @@ async function firstLine(file: string): Promise<string> {
 }
 
 /**
- * Loads interactions from a delimited text file (CSV, TSV, `::` or any separator) with RFC-4180
- * quoting, with or without a header. Columns are found by the column options, else by the
- * {@link DEFAULT_COLUMNS} names, else by position (user, item, rating, time).
+ * Loads interactions from delimited text (CSV, TSV, `::` or any separator) with RFC-4180
+ * quoting, with or without a header, from a `File`, a `Blob`, a `fetch` response, a Web stream,
+ * bytes or any {@link ByteSource}; `loadDelimited(path)` in `@recforge/data/node` reads a file.
+ * Columns are found by the column options, else by the {@link DEFAULT_COLUMNS} names, else by
+ * position (user, item, rating, time). Without `sep`, a name ending in `.csv`/`.tsv`/`.tab`
+ * decides, else the first line.
  *
  * @example
  * ```ts
- * const ds = await loadDelimited('events.tsv', { userCol: 'visitor', itemCol: 'product', timeCol: 'ts' })
+ * const ds = await loadDelimitedFrom(fetchSource('/data/events.tsv'), { userCol: 'visitor', itemCol: 'product', timeCol: 'ts' })
  * ```
- * @throws RecForgeError IO_ERROR when the file cannot be read; INVALID_ARGUMENT for a column the header lacks; PARSE_ERROR naming file, line and text for malformed rows, an empty file, or non-UTF-8 bytes.
+ * @throws RecForgeError IO_ERROR when the input cannot be read; INVALID_ARGUMENT for a column the header lacks; PARSE_ERROR naming the input, line and text for malformed rows, empty input, or non-UTF-8 bytes.
  */
-export async function loadDelimited(file: string, opts: LoadOptions = {}): Promise<Dataset> {
-  const ext = path.extname(file).toLowerCase()
+export async function loadDelimitedFrom(input: DataInput, opts: LoadOptions = {}): Promise<Dataset> {
+  const source = toByteSource(input)
+  const ext = extensionOf(source.name)
   let sep = opts.sep
   if (sep === '') throw new RecForgeError('INVALID_ARGUMENT', 'option "sep" is empty; give a separator such as "," or "\\t"')
-  if (sep === undefined) sep = ext === '.tsv' || ext === '.tab' ? '\t' : ext === '.csv' ? ',' : sniffSeparator(await firstLine(file))
+  if (sep === undefined) sep = ext === '.tsv' || ext === '.tab' ? '\t' : ext === '.csv' ? ',' : sniffSeparator(await firstLine(source))
   const b = new InteractionsBuilder({ timestamps: true, capacity: 1 << 16 })
   const info = { hasTime: false }
   const report = await readTable(
     {
-      file,
+      source,
       sep,
       header: opts.header ?? 'auto',
       quoted: true,
@@ -83,13 +86,13 @@ export async function loadDelimited(file: string, opts: LoadOptions = {}): Promi
 }
 
 /** Drops the all-zero timestamps of a file without a time column, so time-based protocols refuse it instead of splitting on zeros. */
-function withoutTimes(data: Interactions, drop: boolean): Interactions {
+export function withoutTimes(data: Interactions, drop: boolean): Interactions {
   if (!drop) return data
   const { timestamps: _dropped, ...rest } = data
   return rest
 }
 
-function pickKey(keys: readonly string[], name: string | undefined, fallback: readonly string[], what: string, file: string, required: boolean): string | undefined {
+export function pickKey(keys: readonly string[], name: string | undefined, fallback: readonly string[], what: string, file: string, required: boolean): string | undefined {
   if (name !== undefined) {
     if (keys.includes(name)) return name
     if (!required) return undefined
@@ -127,7 +130,7 @@ function cellId(v: unknown, clean: RowCleaner): string | undefined {
 }
 
 /** Pushes one row's cells; returns a bad-row reason, `null` for a row dropped by cleaning (already counted), or nothing. */
-function pushCells(
+export function pushCells(
   b: InteractionsBuilder,
   clean: RowCleaner,
   u: unknown,
@@ -166,23 +169,27 @@ function pushCells(
 
 /**
  * Loads interactions from JSON Lines: one JSON object per line with user, item and optional
- * rating / time fields (found like {@link loadDelimited}'s columns). Blank lines are counted and skipped.
+ * rating / time fields (found like {@link loadDelimitedFrom}'s columns), from any
+ * {@link DataInput}; `loadJsonl(path)` in `@recforge/data/node` reads a file. Blank lines are
+ * counted and skipped.
  *
  * @example
  * ```ts
- * const ds = await loadJsonl('events.jsonl', { userCol: 'user', itemCol: 'sku' })
+ * const ds = await loadJsonlFrom(file, { userCol: 'user', itemCol: 'sku' }) // file: a File from an <input type="file">
  * ```
- * @throws RecForgeError PARSE_ERROR naming file, line and text for a line that is not a JSON object or lacks a field; IO_ERROR when unreadable.
+ * @throws RecForgeError PARSE_ERROR naming the input, line and text for a line that is not a JSON object or lacks a field; IO_ERROR when unreadable.
  */
-export async function loadJsonl(file: string, opts: LoadOptions = {}): Promise<Dataset> {
+export async function loadJsonlFrom(input: DataInput, opts: LoadOptions = {}): Promise<Dataset> {
+  const source = toByteSource(input)
+  const file = source.name
   const rr = new RowReport(file, opts.onBadRow ?? 'error')
   const report = rr.report
   const clean = new RowCleaner(report, cleaning(opts))
   const b = new InteractionsBuilder({ timestamps: true, capacity: 1 << 16 })
   let cols: { user: string; item: string; rating: string | undefined; time: string | undefined; event: string | undefined } | undefined
   const weights = opts.eventWeights
-  const res = await forEachLine(
-    file,
+  const res = await readLines(
+    source,
     (line, lineNo) => {
       report.rowsRead++
       if (line.trim().length === 0) {
@@ -224,25 +231,45 @@ export async function loadJsonl(file: string, opts: LoadOptions = {}): Promise<D
   return { name: 'csv', interactions: withoutTimes(b.build(), cols?.time === undefined), reports: [report] }
 }
 
+/** The byte access hyparquet reads Parquet through: a length and asynchronous slices. */
+export interface ParquetBytes {
+  byteLength: number
+  slice(start: number, end?: number): ArrayBuffer | Promise<ArrayBuffer>
+}
+
 /**
- * Loads interactions from a Parquet file with hyparquet, one row group at a time, reading only
- * the user, item, rating and time columns (found like {@link loadDelimited}'s columns).
- * Bad cells are reported by row number (`line` in the error is the 1-based row).
+ * Loads interactions from Parquet bytes (a `Blob`/`File`, a `Uint8Array`, an `ArrayBuffer`) with
+ * hyparquet, one row group at a time, reading only the user, item, rating and time columns (found
+ * like {@link loadDelimitedFrom}'s columns); a `Blob` is read slice by slice, never whole.
+ * `loadParquet(path)` in `@recforge/data/node` reads a file. Bad cells are reported by row number
+ * (`line` in the error is the 1-based row).
  *
  * @example
  * ```ts
- * const ds = await loadParquet('ratings.parquet')
+ * const ds = await loadParquetFrom(await (await fetch('/data/ratings.parquet')).arrayBuffer(), { name: 'ratings.parquet' })
  * ```
- * @throws RecForgeError IO_ERROR when unreadable; PARSE_ERROR when the file is not Parquet or a cell is bad; INVALID_ARGUMENT for a missing column.
+ * @throws RecForgeError PARSE_ERROR when the bytes are not Parquet or a cell is bad; INVALID_ARGUMENT for a missing column or another kind of input.
  */
-export async function loadParquet(file: string, opts: LoadOptions = {}): Promise<Dataset> {
-  const { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema } = await import('hyparquet')
-  try {
-    await stat(file)
-  } catch (e) {
-    throw new RecForgeError('IO_ERROR', `cannot read ${file}: ${(e as Error).message}`, { cause: e })
+export async function loadParquetFrom(input: Blob | Uint8Array | ArrayBuffer, opts: LoadOptions & { name?: string } = {}): Promise<Dataset> {
+  let buf: ParquetBytes
+  let name = opts.name
+  if (typeof Blob !== 'undefined' && input instanceof Blob) {
+    name ??= typeof (input as File).name === 'string' && (input as File).name ? (input as File).name : 'blob'
+    buf = { byteLength: input.size, slice: (start, end) => input.slice(start, end).arrayBuffer() }
+  } else if (input instanceof Uint8Array) {
+    const copy = input.byteOffset === 0 && input.byteLength === input.buffer.byteLength && input.buffer instanceof ArrayBuffer ? input.buffer : input.slice().buffer
+    buf = copy
+  } else if (input instanceof ArrayBuffer) {
+    buf = input
+  } else {
+    throw new RecForgeError('INVALID_ARGUMENT', `cannot read Parquet from ${Object.prototype.toString.call(input)}; expected a Blob or File, a Uint8Array or an ArrayBuffer`)
   }
-  const buf = await asyncBufferFromFile(file)
+  return parquetFrom(buf, name ?? 'bytes', opts)
+}
+
+/** Reads Parquet interactions from hyparquet's byte access; `file` names the input in reports and errors. */
+export async function parquetFrom(buf: ParquetBytes, file: string, opts: LoadOptions): Promise<Dataset> {
+  const { parquetMetadataAsync, parquetRead, parquetSchema } = await import('hyparquet')
   if (buf.byteLength === 0) throw parseError('the file is empty; expected a Parquet file', { file })
   let metadata: Awaited<ReturnType<typeof parquetMetadataAsync>>
   try {

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { IdVocabulary, InteractionsBuilder, RecForgeError } from '@recforge/core'
 import { cleaning, readRows, readTable } from './internal/table'
+import { fileSource } from './files'
 import { SideInfoBuilder } from './internal/side'
 import type { Dataset, LoadOptions, LoadReport } from './types'
 
@@ -45,7 +46,7 @@ export async function loadGoodbooks(dir: string, opts: LoadOptions = {}): Promis
   const goodreadsToItem = new Map<string, number>()
   let c: { id: number; gr: number; authors: number; year: number; title: number; original: number; image: number; lang: number } | undefined
   const { report: booksReport } = await readRows(
-    { file: booksFile, sep: ',', header: true, quoted: true, encoding: 'utf-8', minFields: 2, shape: 'book_id,goodreads_book_id,...,authors,original_publication_year,original_title,title,...', onBadRow, ...run },
+    { source: fileSource(booksFile), sep: ',', header: true, quoted: true, encoding: 'utf-8', minFields: 2, shape: 'book_id,goodreads_book_id,...,authors,original_publication_year,original_title,title,...', onBadRow, ...run },
     (f, n, _line, header) => {
       c ??= {
         id: col(header, 'book_id', booksFile),
@@ -79,12 +80,12 @@ export async function loadGoodbooks(dir: string, opts: LoadOptions = {}): Promis
   const tagsFile = path.join(dir, 'tags.csv')
   if (existsSync(bookTags) && existsSync(tagsFile)) {
     const names = new Map<string, string>()
-    const { report: tr } = await readRows({ file: tagsFile, sep: ',', header: true, quoted: true, encoding: 'utf-8', minFields: 2, shape: 'tag_id,tag_name', onBadRow, ...run }, (f) => {
+    const { report: tr } = await readRows({ source: fileSource(tagsFile), sep: ',', header: true, quoted: true, encoding: 'utf-8', minFields: 2, shape: 'tag_id,tag_name', onBadRow, ...run }, (f) => {
       names.set(f[0]!, f[1]!)
     })
     reports.push(tr)
     let unknown = 0
-    const { report: br } = await readRows({ file: bookTags, sep: ',', header: true, quoted: true, encoding: 'utf-8', minFields: 2, shape: 'goodreads_book_id,tag_id,count', onBadRow, ...run }, (f) => {
+    const { report: br } = await readRows({ source: fileSource(bookTags), sep: ',', header: true, quoted: true, encoding: 'utf-8', minFields: 2, shape: 'goodreads_book_id,tag_id,count', onBadRow, ...run }, (f) => {
       const i = goodreadsToItem.get(f[0]!)
       const name = names.get(f[1]!)
       if (i === undefined || name === undefined) {
@@ -101,7 +102,7 @@ export async function loadGoodbooks(dir: string, opts: LoadOptions = {}): Promis
   const b = new InteractionsBuilder({ timestamps: false, users, items, capacity: hasRatings ? 6_000_000 : 16 })
   if (hasRatings) {
     reports.push(
-      await readTable({ file: ratingsFile, sep: ',', header: true, quoted: true, encoding: 'utf-8', user: 'user_id', item: 'book_id', rating: 'rating', requireRating: true, onBadRow, ...run, ...cleaning(opts, { min: 1, max: 5 }) }, b),
+      await readTable({ source: fileSource(ratingsFile), sep: ',', header: true, quoted: true, encoding: 'utf-8', user: 'user_id', item: 'book_id', rating: 'rating', requireRating: true, onBadRow, ...run, ...cleaning(opts, { min: 1, max: 5 }) }, b),
     )
   }
   return { name: 'goodbooks-10k', interactions: b.build(), itemInfo: side.build(items.size), reports }

@@ -1,11 +1,10 @@
-import { createReadStream } from 'node:fs'
-import { stat } from 'node:fs/promises'
 import { parseError, RecForgeError, throwIfAborted, type RunOptions } from '@recforge/core'
+import type { ByteSource } from './source'
 
 /** Text encodings the line reader decodes. */
 export type TextEncodingName = 'utf-8' | 'latin1'
 
-/** Options for {@link forEachLine}. */
+/** Options for {@link readLines} (and `forEachLine` in `@recforge/data/node`). */
 export interface LineReaderOptions extends RunOptions {
   /** How bytes become text; `utf-8` rejects invalid byte sequences with a PARSE_ERROR. Defaults to `'utf-8'`. */
   encoding?: TextEncodingName
@@ -15,7 +14,7 @@ export interface LineReaderOptions extends RunOptions {
   chunkSize?: number
 }
 
-/** Counts from a {@link forEachLine} pass. */
+/** Counts from a {@link readLines} pass. */
 export interface LineReaderResult {
   /** Records passed to the callback (a quoted record spanning lines counts once). */
   records: number
@@ -27,8 +26,27 @@ export interface LineReaderResult {
 
 const NL = 10
 
-function decodeLines(bytes: Buffer, encoding: TextEncodingName, file: string, firstLine: number, decoder: TextDecoder): string {
-  if (encoding === 'latin1') return bytes.toString('latin1')
+/** ISO-8859-1 (every byte is the code point of the same value; TextDecoder's 'latin1' is windows-1252). */
+function latin1(bytes: Uint8Array): string {
+  let s = ''
+  for (let p = 0; p < bytes.length; p += 8192) s += String.fromCharCode.apply(null, bytes.subarray(p, Math.min(bytes.length, p + 8192)) as unknown as number[])
+  return s
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  let n = 0
+  for (const p of parts) n += p.length
+  const out = new Uint8Array(n)
+  let o = 0
+  for (const p of parts) {
+    out.set(p, o)
+    o += p.length
+  }
+  return out
+}
+
+function decodeLines(bytes: Uint8Array, encoding: TextEncodingName, file: string, firstLine: number, decoder: TextDecoder): string {
+  if (encoding === 'latin1') return latin1(bytes)
   try {
     return decoder.decode(bytes)
   } catch (e) {
@@ -41,7 +59,7 @@ function decodeLines(bytes: Buffer, encoding: TextEncodingName, file: string, fi
       try {
         decoder.decode(part)
       } catch {
-        throw parseError('invalid UTF-8 bytes; expected UTF-8 text (MovieLens 100K/1M files are latin-1: use their loaders)', { file, line, text: part.toString('latin1') }, e)
+        throw parseError('invalid UTF-8 bytes; expected UTF-8 text (MovieLens 100K/1M files are latin-1: use their loaders)', { file, line, text: latin1(part) }, e)
       }
       if (end < 0) break
       start = end + 1
@@ -62,29 +80,35 @@ function countQuotes(s: string): number {
 }
 
 /**
- * Streams a text file record by record from a byte-level reader: reads fixed-size chunks, cuts
- * them at the last newline, decodes each run of whole lines at once and hands every line (without
- * `\r\n`/`\n`, BOM removed) to `onRecord` with its 1-based line number. Reports progress as
- * `{ stage: 'read', current: bytes, total: fileSize }` and checks the abort signal between chunks.
+ * Streams text record by record from a {@link ByteSource} (a file, a `Blob`, a `fetch`
+ * response, a Web stream): reads chunks, cuts them at the last newline, decodes each run of
+ * whole lines at once and hands every line (without `\r\n`/`\n`, BOM removed) to `onRecord`
+ * with its 1-based line number. Reports progress as
+ * `{ stage: 'read', current: bytes, total: size }` (no total when the size is unknown) and checks
+ * the abort signal between chunks.
  *
  * @example
  * ```ts
- * await forEachLine('ratings.csv', (line, n) => { if (n > 1) rows++ })
+ * await readLines(fetchSource('/data/ratings.csv'), (line, n) => { if (n > 1) rows++ })
  * ```
  * @throws RecForgeError IO_ERROR when the file cannot be read; PARSE_ERROR on invalid UTF-8 or an unterminated quoted field; ABORTED when the signal fires.
  */
-export async function forEachLine(file: string, onRecord: (record: string, line: number) => void, opts: LineReaderOptions = {}): Promise<LineReaderResult> {
+export async function readLines(source: ByteSource, onRecord: (record: string, line: number) => void, opts: LineReaderOptions = {}): Promise<LineReaderResult> {
   const encoding = opts.encoding ?? 'utf-8'
   const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
-  let size: number
+  const file = source.name
+  let opened: Awaited<ReturnType<ByteSource['open']>>
   try {
-    size = (await stat(file)).size
+    opened = await source.open(opts.chunkSize ?? 1 << 20)
   } catch (e) {
+    if (e instanceof RecForgeError) throw e
     throw new RecForgeError('IO_ERROR', `cannot read ${file}: ${(e as Error).message}`, { cause: e })
   }
+  const size = opened.size
+  const total = size !== undefined ? { total: size } : {}
   // bytes after the last newline so far: kept as a list of chunks, joined once the line ends, so
   // a line spanning many chunks costs time linear in its length
-  let carry: Buffer[] = []
+  let carry: Uint8Array[] = []
   let line = 0
   let records = 0
   let bytes = 0
@@ -134,9 +158,8 @@ export async function forEachLine(file: string, onRecord: (record: string, line:
     }
   }
 
-  const stream = createReadStream(file, { highWaterMark: opts.chunkSize ?? 1 << 20 })
   try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
+    for await (const chunk of opened.chunks) {
       throwIfAborted(opts.signal, `reading ${file}`)
       bytes += chunk.length
       const last = chunk.lastIndexOf(NL)
@@ -144,19 +167,18 @@ export async function forEachLine(file: string, onRecord: (record: string, line:
         carry.push(chunk)
         continue
       }
-      const head = carry.length ? Buffer.concat([...carry, chunk.subarray(0, last)]) : chunk.subarray(0, last)
-      carry = last + 1 < chunk.length ? [Buffer.from(chunk.subarray(last + 1))] : []
+      const head = carry.length ? concat([...carry, chunk.subarray(0, last)]) : chunk.subarray(0, last)
+      // a copy: a reader may reuse the chunk's memory for the next one
+      carry = last + 1 < chunk.length ? [new Uint8Array(chunk.subarray(last + 1))] : []
       emit(decodeLines(head, encoding, file, line + 1, decoder))
-      opts.onProgress?.({ stage: 'read', current: bytes, total: size, message: file })
+      opts.onProgress?.({ stage: 'read', current: bytes, ...total, message: file })
     }
   } catch (e) {
     if (e instanceof RecForgeError) throw e
     throw new RecForgeError('IO_ERROR', `cannot read ${file}: ${(e as Error).message}`, { cause: e })
-  } finally {
-    stream.destroy()
   }
-  if (carry.length) emit(decodeLines(Buffer.concat(carry), encoding, file, line + 1, decoder))
+  if (carry.length) emit(decodeLines(concat(carry), encoding, file, line + 1, decoder))
   if (pending !== undefined) throw parseError('unterminated quoted field; expected a closing `"` before the end of the file', { file, line: pendingLine, text: pending })
-  opts.onProgress?.({ stage: 'read', current: bytes, total: size, message: file })
+  opts.onProgress?.({ stage: 'read', current: bytes, ...total, message: file })
   return { records, lines: line, bytes }
 }

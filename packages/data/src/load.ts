@@ -1,6 +1,6 @@
 import path from 'node:path'
 import { RecForgeError } from '@recforge/core'
-import { loadDelimited, loadJsonl, loadParquet } from './generic'
+import { loadDelimited, loadJsonl, loadParquet } from './fileLoaders'
 import { loadGoodbooks } from './goodbooks'
 import { loadMovieLens100k, loadMovieLens1m, loadMovieLensLatest } from './movielens'
 import { generateSynthetic, SYNTHETIC_PRESETS, type SyntheticPreset } from './synthetic'

@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { IdVocabulary, InteractionsBuilder, RecForgeError, type Interactions } from '@recforge/core'
-import { cleaning, readRows, readTable } from './internal/table'
-import { SideInfoBuilder, yearFromTitle } from './internal/side'
+import { cleaning, readRows, readTable, runOptions as run } from './internal/table'
+import { fileSource } from './files'
+import { loadMovieLensLatestFrom } from './movielensLatest'
+import { SideInfoBuilder, warnMissingSide, yearFromTitle } from './internal/side'
 import type { Dataset, LoadOptions, LoadReport } from './types'
 
 /** The 19 genres of MovieLens 100K's `u.item` flags, in column order (as in `u.genre`). */
@@ -15,16 +17,6 @@ function requireFile(dir: string, name: string, what: string): string {
   const f = path.join(dir, name)
   if (!existsSync(f)) throw new RecForgeError('IO_ERROR', `${what}: ${f} does not exist; expected the dataset's ${name} in ${dir}`)
   return f
-}
-
-function run(opts: LoadOptions) {
-  return { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) }
-}
-
-function warnMissingSide(report: LoadReport, info: { titles: readonly (string | undefined)[] }, n: number, what: string): void {
-  let missing = 0
-  for (let i = 0; i < n; i++) if (info.titles[i] === undefined) missing++
-  if (missing) report.warnings.push(`${missing} ${what} have interactions but no entry in the metadata file`)
 }
 
 /**
@@ -51,7 +43,7 @@ export async function loadMovieLens100k(dir: string, opts: LoadOptions = {}): Pr
   const genreFile = path.join(dir, 'u.genre')
   if (existsSync(genreFile)) {
     const names: string[] = []
-    await readRows({ file: genreFile, sep: '|', header: false, quoted: false, encoding: 'latin1', minFields: 2, shape: 'genre|index', onBadRow: 'skip' }, (f) => {
+    await readRows({ source: fileSource(genreFile), sep: '|', header: false, quoted: false, encoding: 'latin1', minFields: 2, shape: 'genre|index', onBadRow: 'skip' }, (f) => {
       const k = Number(f[1])
       if (!Number.isInteger(k) || k < 0) return 'bad genre index'
       names[k] = f[0]!
@@ -63,7 +55,7 @@ export async function loadMovieLens100k(dir: string, opts: LoadOptions = {}): Pr
   if (existsSync(itemFile)) {
     const ng = genreNames.length
     const { report } = await readRows(
-      { file: itemFile, sep: '|', header: false, quoted: false, encoding: 'latin1', minFields: 5 + ng, shape: `movie id|title|release date|video release date|IMDb URL|${ng} genre flags`, onBadRow, ...run(opts) },
+      { source: fileSource(itemFile), sep: '|', header: false, quoted: false, encoding: 'latin1', minFields: 5 + ng, shape: `movie id|title|release date|video release date|IMDb URL|${ng} genre flags`, onBadRow, ...run(opts) },
       (f) => {
         if (items.index(f[0]!) !== undefined) return 'duplicate id'
         const i = items.add(f[0]!)
@@ -82,7 +74,7 @@ export async function loadMovieLens100k(dir: string, opts: LoadOptions = {}): Pr
   const userFields: Record<string, (string | undefined)[]> = {}
   const userFile = path.join(dir, 'u.user')
   if (existsSync(userFile)) {
-    const { report } = await readRows({ file: userFile, sep: '|', header: false, quoted: false, encoding: 'latin1', minFields: 5, shape: 'user id|age|gender|occupation|zip code', onBadRow, ...run(opts) }, (f) => {
+    const { report } = await readRows({ source: fileSource(userFile), sep: '|', header: false, quoted: false, encoding: 'latin1', minFields: 5, shape: 'user id|age|gender|occupation|zip code', onBadRow, ...run(opts) }, (f) => {
       if (users.index(f[0]!) !== undefined) return 'duplicate id'
       const u = users.add(f[0]!)
       ;(userFields.age ??= [])[u] = f[1]
@@ -94,7 +86,7 @@ export async function loadMovieLens100k(dir: string, opts: LoadOptions = {}): Pr
   }
   const table = { sep: '\t', header: false, quoted: false, encoding: 'latin1', user: 0, item: 1, rating: 2, time: 3, requireRating: true, requireTime: true, onBadRow, ...run(opts), ...cleaning(opts, { min: 1, max: 5 }) } as const
   const b = new InteractionsBuilder({ timestamps: true, users, items, capacity: 100_000 })
-  reports.push(await readTable({ ...table, file: dataFile }, b))
+  reports.push(await readTable({ ...table, source: fileSource(dataFile) }, b))
   const interactions = b.build()
   const folds: { train: Interactions; test: Interactions }[] = []
   for (let k = 1; k <= 5; k++) {
@@ -104,7 +96,7 @@ export async function loadMovieLens100k(dir: string, opts: LoadOptions = {}): Pr
     const parts: Interactions[] = []
     for (const file of [base, test]) {
       const fb = new InteractionsBuilder({ timestamps: true, users, items, capacity: 80_000 })
-      reports.push(await readTable({ ...table, file, lookupOnly: true }, fb))
+      reports.push(await readTable({ ...table, source: fileSource(file), lookupOnly: true }, fb))
       parts.push(fb.build())
     }
     folds.push({ train: parts[0]!, test: parts[1]! })
@@ -148,7 +140,7 @@ export async function loadMovieLens1m(dir: string, opts: LoadOptions = {}): Prom
   const moviesFile = path.join(dir, 'movies.dat')
   let moviesReport: LoadReport | undefined
   if (existsSync(moviesFile)) {
-    const { report } = await readRows({ file: moviesFile, sep: '::', header: false, quoted: false, encoding: 'latin1', minFields: 3, shape: 'MovieID::Title::Genres', onBadRow, ...run(opts) }, (f) => {
+    const { report } = await readRows({ source: fileSource(moviesFile), sep: '::', header: false, quoted: false, encoding: 'latin1', minFields: 3, shape: 'MovieID::Title::Genres', onBadRow, ...run(opts) }, (f) => {
       if (items.index(f[0]!) !== undefined) return 'duplicate id'
       const i = items.add(f[0]!)
       side.setTitle(i, f[1] || undefined)
@@ -160,7 +152,7 @@ export async function loadMovieLens1m(dir: string, opts: LoadOptions = {}): Prom
   const userFields: Record<string, (string | undefined)[]> = {}
   const usersFile = path.join(dir, 'users.dat')
   if (existsSync(usersFile)) {
-    const { report } = await readRows({ file: usersFile, sep: '::', header: false, quoted: false, encoding: 'latin1', minFields: 5, shape: 'UserID::Gender::Age::Occupation::Zip-code', onBadRow, ...run(opts) }, (f) => {
+    const { report } = await readRows({ source: fileSource(usersFile), sep: '::', header: false, quoted: false, encoding: 'latin1', minFields: 5, shape: 'UserID::Gender::Age::Occupation::Zip-code', onBadRow, ...run(opts) }, (f) => {
       if (users.index(f[0]!) !== undefined) return 'duplicate id'
       const u = users.add(f[0]!)
       ;(userFields.gender ??= [])[u] = f[1]
@@ -172,7 +164,7 @@ export async function loadMovieLens1m(dir: string, opts: LoadOptions = {}): Prom
   }
   const b = new InteractionsBuilder({ timestamps: true, users, items, capacity: 1_000_210 })
   reports.push(
-    await readTable({ file: ratings, sep: '::', header: false, quoted: false, encoding: 'latin1', user: 0, item: 1, rating: 2, time: 3, requireRating: true, requireTime: true, onBadRow, ...run(opts), ...cleaning(opts, { min: 1, max: 5 }) }, b),
+    await readTable({ source: fileSource(ratings), sep: '::', header: false, quoted: false, encoding: 'latin1', user: 0, item: 1, rating: 2, time: 3, requireRating: true, requireTime: true, onBadRow, ...run(opts), ...cleaning(opts, { min: 1, max: 5 }) }, b),
   )
   const itemInfo = side.build(items.size)
   if (moviesReport) warnMissingSide(moviesReport, itemInfo, items.size, 'items')
@@ -188,8 +180,9 @@ export async function loadMovieLens1m(dir: string, opts: LoadOptions = {}): Prom
 /**
  * Loads MovieLens latest / latest-small / 25M / 32M from a folder holding `ratings.csv`
  * (`userId,movieId,rating,timestamp`), and optionally `movies.csv` (`movieId,title,genres`, quoted CSV)
- * and `tags.csv` (`userId,movieId,tag,timestamp`). Item indices follow `movies.csv` order, so movies
- * nobody rated are still in the item vocabulary.
+ * and `tags.csv` (`userId,movieId,tag,timestamp`): {@link loadMovieLensLatestFrom} over the
+ * folder's files. Item indices follow `movies.csv` order, so movies nobody rated are still in
+ * the item vocabulary.
  *
  * @example
  * ```ts
@@ -198,50 +191,9 @@ export async function loadMovieLens1m(dir: string, opts: LoadOptions = {}): Prom
  * ```
  * @throws RecForgeError IO_ERROR when `ratings.csv` is missing; PARSE_ERROR naming file and line on malformed rows.
  */
-export async function loadMovieLensLatest(dir: string, opts: LoadOptions = {}): Promise<Dataset> {
+export function loadMovieLensLatest(dir: string, opts: LoadOptions = {}): Promise<Dataset> {
   const ratings = requireFile(dir, 'ratings.csv', 'movielens-latest')
-  const onBadRow = opts.onBadRow ?? 'error'
-  const users = new IdVocabulary()
-  const items = new IdVocabulary()
-  const side = new SideInfoBuilder()
-  const reports: LoadReport[] = []
-  const moviesFile = path.join(dir, 'movies.csv')
-  let moviesReport: LoadReport | undefined
-  if (existsSync(moviesFile)) {
-    const { report } = await readRows({ file: moviesFile, sep: ',', header: true, quoted: true, encoding: 'utf-8', minFields: 3, shape: 'movieId,title,genres', onBadRow, ...run(opts) }, (f) => {
-      if (items.index(f[0]!) !== undefined) return 'duplicate id'
-      const i = items.add(f[0]!)
-      const title = f[1]!.trim()
-      side.setTitle(i, title || undefined)
-      const g = f[2]!
-      side.setGenres(i, g && g !== '(no genres listed)' ? g.split('|').filter(Boolean) : [])
-      side.setField('year', i, yearFromTitle(title))
-    })
-    reports.push((moviesReport = report))
-  }
-  const b = new InteractionsBuilder({ timestamps: true, users, items, capacity: 1 << 17 })
-  reports.push(
-    await readTable(
-      { file: ratings, sep: ',', header: true, quoted: true, encoding: 'utf-8', user: 'userId', item: 'movieId', rating: 'rating', time: 'timestamp', requireRating: true, requireTime: true, onBadRow, ...run(opts), ...cleaning(opts, { min: 0.5, max: 5 }) },
-      b,
-    ),
-  )
-  const tagsFile = path.join(dir, 'tags.csv')
-  if (existsSync(tagsFile)) {
-    let unknown = 0
-    const { report } = await readRows({ file: tagsFile, sep: ',', header: true, quoted: true, encoding: 'utf-8', minFields: 3, shape: 'userId,movieId,tag,timestamp', onBadRow, ...run(opts) }, (f) => {
-      const i = items.index(f[1]!)
-      if (i === undefined) {
-        unknown++
-        return
-      }
-      const tag = f[2]!.trim()
-      if (tag) side.addTag(i, tag)
-    })
-    if (unknown) report.warnings.push(`${unknown} tag rows name movies that are neither in movies.csv nor rated; their tags were not attached`)
-    reports.push(report)
-  }
-  const itemInfo = side.build(items.size)
-  if (moviesReport) warnMissingSide(moviesReport, itemInfo, items.size, 'items')
-  return { name: 'movielens-latest', interactions: b.build(), ...(moviesReport ? { itemInfo } : {}), reports }
+  const movies = path.join(dir, 'movies.csv')
+  const tags = path.join(dir, 'tags.csv')
+  return loadMovieLensLatestFrom({ ratings: fileSource(ratings), ...(existsSync(movies) ? { movies: fileSource(movies) } : {}), ...(existsSync(tags) ? { tags: fileSource(tags) } : {}) }, opts)
 }

@@ -1,7 +1,7 @@
 import path from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { nnz, userRow } from '@recforge/core'
-import { forEachLine } from '../lines'
+import { forEachLine } from '../files'
 import { loadDataset, loadDelimited, loadJsonl } from '../index'
 import { rejection, tmpDir, writeFiles } from './helpers'
 

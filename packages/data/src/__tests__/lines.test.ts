@@ -1,7 +1,7 @@
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
-import { forEachLine } from '../lines'
+import { forEachLine } from '../files'
 import { splitFields, sniffSeparator, toNumber, toTimestamp } from '../internal/fields'
 import { rejection, tmpDir, writeFiles } from './helpers'
 

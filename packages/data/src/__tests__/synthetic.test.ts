@@ -1,7 +1,8 @@
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { nnz, validateInteractions, itemCounts } from '@recforge/core'
-import { generateSynthetic, writeRatingsCsv } from '../synthetic'
+import { generateSynthetic } from '../synthetic'
+import { writeRatingsCsv } from '../writeRatings'
 import { loadDataset } from '../load'
 import { tmpDir } from './helpers'
 

@@ -1,4 +1,5 @@
 import type { ItemSideInfo } from '@recforge/core'
+import type { LoadReport } from '../types'
 
 /** Collects item side information by item index, then pads every column to the item count. */
 export class SideInfoBuilder {
@@ -48,4 +49,11 @@ export class SideInfoBuilder {
 export function yearFromTitle(title: string): string | undefined {
   const m = /\((\d{4})(?:[-–]\d{0,4})?\)\s*$/.exec(title)
   return m ? m[1] : undefined
+}
+
+/** Warns in a metadata file's report about items that have interactions but no title. */
+export function warnMissingSide(report: LoadReport, info: { titles: readonly (string | undefined)[] }, n: number, what: string): void {
+  let missing = 0
+  for (let i = 0; i < n; i++) if (info.titles[i] === undefined) missing++
+  if (missing) report.warnings.push(`${missing} ${what} have interactions but no entry in the metadata file`)
 }

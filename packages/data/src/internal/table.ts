@@ -1,5 +1,6 @@
 import { parseError, RecForgeError, type IdVocabulary, type InteractionsBuilder, type RunOptions } from '@recforge/core'
-import { forEachLine, type TextEncodingName } from '../lines'
+import { readLines, type TextEncodingName } from '../lines'
+import type { ByteSource } from '../source'
 import type { BadRowPolicy, LoadOptions, LoadReport } from '../types'
 import { splitFields, toNumber, toTimestamp } from './fields'
 
@@ -8,7 +9,7 @@ export type ColumnRef = string | number
 
 /** How to read one interactions table into a builder. */
 export interface TableSpec extends RunOptions, CleaningOptions {
-  file: string
+  source: ByteSource
   sep: string
   /** true, false, or 'auto' (a header when the first line names one of `known`). */
   header: boolean | 'auto'
@@ -159,7 +160,7 @@ function namesOf(ref: ColumnRef | readonly string[] | undefined): string[] {
  * Returns the load report.
  */
 export async function readTable(spec: TableSpec, builder: InteractionsBuilder, info?: { hasTime: boolean }): Promise<LoadReport> {
-  const rr = new RowReport(spec.file, spec.onBadRow)
+  const rr = new RowReport(spec.source.name, spec.onBadRow)
   const report = rr.report
   const clean = new RowCleaner(report, spec)
   const fields: string[] = []
@@ -185,12 +186,12 @@ export async function readTable(spec: TableSpec, builder: InteractionsBuilder, i
     // without a header, default candidate lists fall back to positions 0..3 (when the row has them)
     const numeric = (r: ColumnRef | readonly string[] | undefined, pos: number): ColumnRef | readonly string[] | undefined =>
       hdr || r === undefined || typeof r !== 'object' ? r : pos < firstCount || pos < 2 ? pos : undefined
-    ui = resolveColumn(numeric(spec.user, 0), hdr, 'user', spec.file, true)
-    ii = resolveColumn(numeric(spec.item, 1), hdr, 'item', spec.file, true)
-    ri = resolveColumn(numeric(spec.rating, 2), hdr, 'rating', spec.file, spec.requireRating ?? false)
-    ti = resolveColumn(numeric(spec.time, 3), hdr, 'time', spec.file, spec.requireTime ?? false)
-    ei = resolveColumn(spec.event, hdr, 'event', spec.file, true)
-    if (ei >= 0 && !weights) throw new RecForgeError('INVALID_ARGUMENT', `${spec.file}: eventCol is set but eventWeights is not; give a weight per event type, e.g. { view: 1, click: 2, buy: 5 }`)
+    ui = resolveColumn(numeric(spec.user, 0), hdr, 'user', spec.source.name, true)
+    ii = resolveColumn(numeric(spec.item, 1), hdr, 'item', spec.source.name, true)
+    ri = resolveColumn(numeric(spec.rating, 2), hdr, 'rating', spec.source.name, spec.requireRating ?? false)
+    ti = resolveColumn(numeric(spec.time, 3), hdr, 'time', spec.source.name, spec.requireTime ?? false)
+    ei = resolveColumn(spec.event, hdr, 'event', spec.source.name, true)
+    if (ei >= 0 && !weights) throw new RecForgeError('INVALID_ARGUMENT', `${spec.source.name}: eventCol is set but eventWeights is not; give a weight per event type, e.g. { view: 1, click: 2, buy: 5 }`)
     need = Math.max(ui, ii, ei) + 1
     const cols = [`user ${hdr ? JSON.stringify(hdr[ui]) : ui}`, `item ${hdr ? JSON.stringify(hdr[ii]) : ii}`]
     if (ri >= 0) cols.push(`rating ${hdr ? JSON.stringify(hdr[ri]) : ri}`)
@@ -202,7 +203,7 @@ export async function readTable(spec: TableSpec, builder: InteractionsBuilder, i
   const onRecord = (line: string, lineNo: number): void => {
     if (first) {
       first = false
-      if (line.length === 0) throw parseError('the first line is empty; expected a header or a data row', { file: spec.file, line: lineNo, text: line })
+      if (line.length === 0) throw parseError('the first line is empty; expected a header or a data row', { file: spec.source.name, line: lineNo, text: line })
       let isHeader = spec.header === true
       if (spec.header === 'auto') {
         const n = splitFields(line, spec.sep, spec.quoted, fields)
@@ -211,12 +212,12 @@ export async function readTable(spec: TableSpec, builder: InteractionsBuilder, i
       }
       if (isHeader) {
         const n = splitFields(line, spec.sep, spec.quoted, fields)
-        if (n < 0) throw parseError('unterminated quoted field in the header', { file: spec.file, line: lineNo, text: line })
+        if (n < 0) throw parseError('unterminated quoted field in the header', { file: spec.source.name, line: lineNo, text: line })
         setup(
           fields.slice(0, n).map((s) => s.trim()),
           n,
         )
-        if (header!.length < need) throw parseError(`the header has ${header!.length} field(s); ${expected}; is the separator right?`, { file: spec.file, line: lineNo, text: line })
+        if (header!.length < need) throw parseError(`the header has ${header!.length} field(s); ${expected}; is the separator right?`, { file: spec.source.name, line: lineNo, text: line })
         return
       }
       setup(undefined, splitFields(line, spec.sep, spec.quoted, fields))
@@ -273,15 +274,15 @@ export async function readTable(spec: TableSpec, builder: InteractionsBuilder, i
     report.rowsKept++
     if (spec.onProgress && report.rowsRead - progressAt >= 1_000_000) {
       progressAt = report.rowsRead
-      spec.onProgress({ stage: 'load', current: report.rowsRead, message: spec.file })
+      spec.onProgress({ stage: 'load', current: report.rowsRead, message: spec.source.name })
     }
   }
 
-  const res = await forEachLine(spec.file, onRecord, { encoding: spec.encoding, quoted: spec.quoted, ...(spec.signal ? { signal: spec.signal } : {}), ...(spec.onProgress ? { onProgress: spec.onProgress } : {}) })
+  const res = await readLines(spec.source, onRecord, { encoding: spec.encoding, quoted: spec.quoted, ...(spec.signal ? { signal: spec.signal } : {}), ...(spec.onProgress ? { onProgress: spec.onProgress } : {}) })
   if (res.bytes === 0 || (res.records === 1 && header !== undefined) || res.records === 0) {
-    throw parseError(res.bytes === 0 ? 'the file is empty; expected interaction rows' : 'the file has a header but no data rows', { file: spec.file, line: 1 })
+    throw parseError(res.bytes === 0 ? 'the file is empty; expected interaction rows' : 'the file has a header but no data rows', { file: spec.source.name, line: 1 })
   }
-  spec.onProgress?.({ stage: 'load', current: report.rowsRead, total: report.rowsRead, message: spec.file })
+  spec.onProgress?.({ stage: 'load', current: report.rowsRead, total: report.rowsRead, message: spec.source.name })
   clean.finish()
   if (!spec.lookupOnly) report.interactions = true
   return report
@@ -289,7 +290,7 @@ export async function readTable(spec: TableSpec, builder: InteractionsBuilder, i
 
 /** How to read a side-information table (movies, books, users, tags) row by row. */
 export interface RowsSpec extends RunOptions {
-  file: string
+  source: ByteSource
   sep: string
   header: boolean
   quoted: boolean
@@ -310,20 +311,20 @@ export async function readRows(
   spec: RowsSpec,
   onRow: (fields: string[], n: number, line: number, header: readonly string[] | undefined) => string | void,
 ): Promise<{ report: LoadReport; header: readonly string[] | undefined }> {
-  const rr = new RowReport(spec.file, spec.onBadRow)
+  const rr = new RowReport(spec.source.name, spec.onBadRow)
   const report = rr.report
   const fields: string[] = []
   let header: string[] | undefined
   let first = spec.header
   const expected = `expected at least ${spec.minFields} fields separated by ${JSON.stringify(spec.sep)} (${spec.shape})`
-  const res = await forEachLine(
-    spec.file,
+  const res = await readLines(
+    spec.source,
     (line, lineNo) => {
       if (first) {
         first = false
         const n = splitFields(line, spec.sep, spec.quoted, fields)
         header = fields.slice(0, Math.max(0, n)).map((s) => s.trim())
-        if (n < spec.minFields) throw parseError(`the header has ${n} field(s); ${expected}; is the separator right?`, { file: spec.file, line: lineNo, text: line })
+        if (n < spec.minFields) throw parseError(`the header has ${n} field(s); ${expected}; is the separator right?`, { file: spec.source.name, line: lineNo, text: line })
         return
       }
       report.rowsRead++
@@ -340,6 +341,11 @@ export async function readRows(
     },
     { encoding: spec.encoding, quoted: spec.quoted, ...(spec.signal ? { signal: spec.signal } : {}) },
   )
-  if (res.bytes === 0) throw parseError(`the file is empty; ${expected}`, { file: spec.file, line: 1 })
+  if (res.bytes === 0) throw parseError(`the file is empty; ${expected}`, { file: spec.source.name, line: 1 })
   return { report, header }
+}
+
+/** The signal and progress handler of a load, for the readers. */
+export function runOptions(opts: LoadOptions) {
+  return { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) }
 }
