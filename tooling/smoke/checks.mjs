@@ -68,7 +68,6 @@ export const CHECKS = {
         process.exit(1)
       }
     `),
-    known: '@recforge/tf bundles tfjs-core with its gradients (packages/tf/tsup.config.ts noExternal), because tfjs-core ships register_all_gradients only as extensionless ESM that Node cannot load',
   },
 }
 
