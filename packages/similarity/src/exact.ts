@@ -1,6 +1,5 @@
 import { dot, normalizeInPlace, squaredL2 } from '@recforge/compute'
 import { RecForgeError, checkArtifacts, decodeArtifacts, encodeArtifacts, requireTensor, topK, type Metric, type SearchResult, type VectorIndex } from '@recforge/core'
-import { readBytes, writeBytesAtomic } from './internal/io'
 import { VectorArena } from './internal/arena'
 import { checkBatch, checkDimensions, checkK, checkKeys, checkMetric, checkQuery } from './internal/validate'
 
@@ -193,15 +192,6 @@ export class ExactIndex implements VectorIndex {
   }
 
   /**
-   * Writes the index to `file` atomically (temporary file, fsync, rename).
-   *
-   * @throws RecForgeError IO_ERROR when the file cannot be written.
-   */
-  async saveFile(file: string): Promise<void> {
-    await writeBytesAtomic(file, this.toBytes())
-  }
-
-  /**
    * Rebuilds an index from {@link ExactIndex.save} bytes.
    *
    * @example
@@ -229,15 +219,6 @@ export class ExactIndex implements VectorIndex {
     index.count = keys.length
     for (let i = 0; i < keys.length; i++) index.slotOf.set(keys[i]!, i)
     return index
-  }
-
-  /**
-   * Loads an index written by {@link ExactIndex.saveFile}, verifying its checksum.
-   *
-   * @throws RecForgeError IO_ERROR when unreadable; CHECKSUM_MISMATCH when corrupt.
-   */
-  static async loadFile(file: string): Promise<ExactIndex> {
-    return ExactIndex.fromBytes(await readBytes(file), file)
   }
 
   private grow(): void {

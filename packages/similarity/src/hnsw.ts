@@ -1,6 +1,5 @@
 import { dot, heapPop, heapPush, normalizeInPlace, squaredL2 } from '@recforge/compute'
 import { Random, RecForgeError, checkArtifacts, checkNumber, decodeArtifacts, encodeArtifacts, requireTensor, type Metric, type SearchResult, type VectorIndex } from '@recforge/core'
-import { readBytes, writeBytesAtomic } from './internal/io'
 import { VectorArena } from './internal/arena'
 import { checkBatch, checkDimensions, checkK, checkKeys, checkMetric, checkQuery } from './internal/validate'
 
@@ -291,15 +290,6 @@ export class HnswIndex implements VectorIndex {
   }
 
   /**
-   * Writes the index to `file` atomically (temporary file, fsync, rename).
-   *
-   * @throws RecForgeError IO_ERROR when the file cannot be written.
-   */
-  async saveFile(file: string): Promise<void> {
-    await writeBytesAtomic(file, this.toBytes())
-  }
-
-  /**
    * Rebuilds an index from {@link HnswIndex.save} bytes.
    *
    * @example
@@ -364,15 +354,6 @@ export class HnswIndex implements VectorIndex {
     // continue the level stream deterministically for later inserts
     index.rng = new Random(index.seed + n)
     return index
-  }
-
-  /**
-   * Loads an index written by {@link HnswIndex.saveFile}, verifying its checksum.
-   *
-   * @throws RecForgeError IO_ERROR when unreadable; CHECKSUM_MISMATCH when corrupt.
-   */
-  static async loadFile(file: string): Promise<HnswIndex> {
-    return HnswIndex.fromBytes(await readBytes(file), file)
   }
 
   /** Raises `R²` to cover `vectors` (row-major), rewriting every stored node's extra coordinate when it grows. */

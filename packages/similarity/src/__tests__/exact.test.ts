@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { describeVectorIndex, clusteredVectors, referenceSearch } from '@recforge/core/testing'
 import { RecForgeError } from '@recforge/core'
 import { ExactIndex } from '../exact'
+import { loadExactIndexFile, saveIndexFile } from '../node'
 import { allowKeys, excludeKeys, allFilters } from '../filters'
 
 describeVectorIndex('ExactIndex', {
@@ -94,14 +95,14 @@ describe('ExactIndex', () => {
       const index = new ExactIndex({ dimensions: d, metric: 'ip' })
       index.add(keys, data)
       const file = path.join(dir, 'idx.bin')
-      await index.saveFile(file)
-      const again = await ExactIndex.loadFile(file)
+      await saveIndexFile(index, file)
+      const again = await loadExactIndexFile(file)
       expect(Array.from(again.search(data.subarray(0, d), 10).keys)).toEqual(Array.from(index.search(data.subarray(0, d), 10).keys))
       const bytes = new Uint8Array(await readFile(file))
       bytes[100] = bytes[100]! ^ 0xff
       await writeFile(file, bytes)
-      await expect(ExactIndex.loadFile(file)).rejects.toMatchObject({ code: 'CHECKSUM_MISMATCH' })
-      await expect(ExactIndex.loadFile(path.join(dir, 'missing.bin'))).rejects.toMatchObject({ code: 'IO_ERROR' })
+      await expect(loadExactIndexFile(file)).rejects.toMatchObject({ code: 'CHECKSUM_MISMATCH' })
+      await expect(loadExactIndexFile(path.join(dir, 'missing.bin'))).rejects.toMatchObject({ code: 'IO_ERROR' })
     } finally {
       await rm(dir, { recursive: true, force: true })
     }

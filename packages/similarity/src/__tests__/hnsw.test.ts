@@ -5,6 +5,7 @@ import { describeVectorIndex, clusteredVectors } from '@recforge/core/testing'
 import { Random, RecForgeError } from '@recforge/core'
 import { ExactIndex } from '../exact'
 import { HnswIndex } from '../hnsw'
+import { loadHnswIndexFile, saveIndexFile } from '../node'
 import { excludeKeys } from '../filters'
 
 describeVectorIndex('HnswIndex (defaults)', {
@@ -151,9 +152,9 @@ describe('HnswIndex', () => {
       h.add(keys.subarray(0, 400), data.subarray(0, 400 * d))
       h.remove(new Int32Array([keys[3]!]))
       const file = path.join(dir, 'graph.hnsw')
-      await h.saveFile(file)
+      await saveIndexFile(h, file)
       expect(await readdir(dir)).toEqual(['graph.hnsw'])
-      const again = await HnswIndex.loadFile(file)
+      const again = await loadHnswIndexFile(file)
       expect(again.size).toBe(399)
       expect(again.has(keys[3]!)).toBe(false)
       for (let i = 0; i < 10; i++) {
@@ -163,7 +164,7 @@ describe('HnswIndex', () => {
       const bytes = new Uint8Array(await readFile(file))
       bytes[bytes.length >> 1] = bytes[bytes.length >> 1]! ^ 1
       await writeFile(file, bytes)
-      await expect(HnswIndex.loadFile(file)).rejects.toMatchObject({ code: 'CHECKSUM_MISMATCH' })
+      await expect(loadHnswIndexFile(file)).rejects.toMatchObject({ code: 'CHECKSUM_MISMATCH' })
     } finally {
       await rm(dir, { recursive: true, force: true })
     }

@@ -1,0 +1,1 @@
+export { saveIndexFile, loadExactIndexFile, loadHnswIndexFile } from './files'
