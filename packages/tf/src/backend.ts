@@ -26,6 +26,14 @@ export interface InitBackendOptions {
   backend?: BackendName | 'gpu' | 'node' | 'wasm' | 'cpu'
   /** Where messages about the choice go. Defaults to `undefined` (silent). */
   log?: (message: string) => void
+  /**
+   * Where the wasm backend fetches its `.wasm` files (`tfjs-backend-wasm.wasm`, `-simd.wasm`,
+   * `-threaded-simd.wasm`, in `@tensorflow/tfjs-backend-wasm/dist`): a folder URL ending in `/`
+   * or a map from file name to URL, given to tfjs-backend-wasm's `setWasmPaths`. In a browser
+   * bundle, serve those files and point here (`'/assets/tfjs/'`); otherwise the backend looks next
+   * to the page's script. Defaults to `undefined` (the backend's own lookup, right under Node).
+   */
+  wasmPaths?: string | Record<string, string>
 }
 
 const ORDER: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow-node', 'tensorflow-wasm', 'tensorflow-cpu']
@@ -45,7 +53,7 @@ function normalise(name: string): BackendName {
 /** Dynamic import that bundlers and tsc leave alone, for optional peers that may be absent. */
 const importOptional = (specifier: string): Promise<unknown> => import(/* @vite-ignore */ specifier)
 
-async function tryBackend(name: BackendName): Promise<string> {
+async function tryBackend(name: BackendName, opts: InitBackendOptions): Promise<string> {
   switch (name) {
     case 'tensorflow-gpu':
     case 'tensorflow-node': {
@@ -59,7 +67,8 @@ async function tryBackend(name: BackendName): Promise<string> {
       return 'tensorflow'
     }
     case 'tensorflow-wasm': {
-      await import('@tensorflow/tfjs-backend-wasm')
+      const wasm = await import('@tensorflow/tfjs-backend-wasm')
+      if (opts.wasmPaths !== undefined) wasm.setWasmPaths(opts.wasmPaths)
       if (!(await tf.setBackend('wasm'))) throw new RecForgeError('BACKEND_UNAVAILABLE', 'the wasm backend did not initialise')
       return 'wasm'
     }
@@ -93,7 +102,7 @@ export function initBackend(opts: InitBackendOptions = {}): Promise<BackendInfo>
     const tried: { name: BackendName; reason: string }[] = []
     for (const name of forced ? [forced] : ORDER) {
       try {
-        const tfBackend = await tryBackend(name)
+        const tfBackend = await tryBackend(name, opts)
         await tf.ready()
         registerGatherGradient()
         opts.log?.(`TensorFlow.js backend: ${name}${tried.length ? ` (passed over: ${tried.map((t) => t.name).join(', ')})` : ''}`)
