@@ -57,12 +57,14 @@ describe.skipIf(skip)('the portable packages in Chromium', () => {
       throw new Error(`Chromium not found at ${executablePath}: run \`node scripts/ensure-chromium.mjs\`, set RECFORGE_CHROMIUM, or RECFORGE_SKIP_BROWSER=1 to skip this test`)
     }
     const scripts: Record<string, string> = { '/als.js': await bundle('alsHnswPage.ts'), '/gmf.js': await bundle('gmfPage.ts'), '/por.js': await bundle('portablePage.ts') }
-    // no Cross-Origin-Opener-Policy / Cross-Origin-Embedder-Policy anywhere: the pages are not cross-origin isolated
+    // Cross-Origin-Opener-Policy / -Embedder-Policy only on /als-isolated.html: every other page is not cross-origin isolated
     server = createServer((req, res) => {
       const url = req.url ?? '/'
       requests.push(url)
+      res.setHeader('Cross-Origin-Resource-Policy', 'same-origin')
       const file = /^\/ml\/(ratings|movies)\.csv$/.test(url) ? path.join(mlDir, url.slice(4)) : /^\/tfjs\/[\w-]+\.wasm$/.test(url) ? path.join(tfjsWasmDir, url.slice(6)) : undefined
-      if (scripts[url]) res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(scripts[url])
+      if (url === '/als-isolated.html') res.writeHead(200, { 'Content-Type': 'text/html', 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' }).end('<!doctype html><meta charset="utf-8"><script src="/als.js"></script>')
+      else if (scripts[url]) res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(scripts[url])
       else if (url === '/als.html' || url === '/gmf.html' || url === '/por.html') res.writeHead(200, { 'Content-Type': 'text/html' }).end(`<!doctype html><meta charset="utf-8"><script src="/${url.slice(1, 4)}.js"></script>`)
       else if (file && existsSync(file)) res.writeHead(200, { 'Content-Type': file.endsWith('.wasm') ? 'application/wasm' : 'text/csv' }).end(readFileSync(file))
       else res.writeHead(404).end()
@@ -91,10 +93,11 @@ describe.skipIf(skip)('the portable packages in Chromium', () => {
     }
   }
 
-  it('loads ml-latest-small over HTTP, fits ALS and searches HNSW without cross-origin isolation: the top-10 lists of Node for the same seed', async () => {
+  it('loads ml-latest-small over HTTP, fits ALS and searches HNSW: not isolated on one thread, isolated on two Web Workers, with the top-10 lists of Node for the same seed', async () => {
     const inBrowser = await run<PageResult>('/als.html', 'runAlsHnsw')
     expect(inBrowser.isolated).toBe(false)
     expect(inBrowser.sharedArrayBuffer).toBe(false)
+    expect(inBrowser.threads).toBe(1)
     expect(requests).toEqual(expect.arrayContaining(['/ml/ratings.csv', '/ml/movies.csv']))
     expect(inBrowser.reports).toEqual([
       { file: '/ml/movies.csv', rowsKept: 9742 },
@@ -119,6 +122,12 @@ describe.skipIf(skip)('the portable packages in Chromium', () => {
     expect(inBrowser.titles).toEqual(inNode.titles)
     expect(inBrowser.titles.every((t) => t.length > 0)).toBe(true)
     console.log(`ALS + HNSW page: ${inBrowser.seconds.toFixed(1)} s in the page`)
+
+    // the same page cross-origin isolated: shared memory, so Web Workers and the WebAssembly kernel, as Node by default
+    const isolated = await run<PageResult>('/als-isolated.html', 'runAlsHnsw')
+    expect(isolated).toMatchObject({ isolated: true, sharedArrayBuffer: true, threads: 2 })
+    expect(isolated.lists).toEqual(inNode.lists)
+    console.log(`ALS + HNSW page, isolated: ${isolated.seconds.toFixed(1)} s in the page`)
   })
 
   it('runs data, baselines, BPR, metrics and bandits on one thread without cross-origin isolation, with the figures of Node', async () => {

@@ -12,12 +12,15 @@ export interface AlsHnswResult {
   /** Titles of user 1's list (the page got movies.csv too). */
   titles: string[]
   counts: { users: number; items: number; ratings: number }
+  /** Threads the fit ran on (1 when its progress names none). */
+  threads: number
 }
 
 export async function fitAndRecommend(ds: Dataset, opts: { wasm?: boolean } = {}): Promise<AlsHnswResult> {
   const data = ds.interactions
   const model = new ALS({ factors: 32, iterations: 6, seed: 7, ...opts })
-  await model.fit(data, { seed: 7 })
+  let threads = 1
+  await model.fit(data, { seed: 7, onProgress: (e) => void (e.message && (threads = Number(/^(\d+) threads/.exec(e.message)?.[1] ?? 1))) })
   const index = buildItemIndex(model, { kind: 'hnsw', M: 16, efConstruction: 100, efSearch: 64, seed: 3 })
   const lists = USERS.map((user) => {
     const u = data.users.index(user)!
@@ -29,5 +32,6 @@ export async function fitAndRecommend(ds: Dataset, opts: { wasm?: boolean } = {}
     lists,
     titles: Array.from(first.items, (i) => ds.itemInfo?.titles[i] ?? ''),
     counts: { users: data.users.size, items: data.items.size, ratings: data.indptr[data.users.size]! },
+    threads,
   }
 }
