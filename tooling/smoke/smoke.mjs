@@ -35,21 +35,17 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const require = createRequire(import.meta.url)
 
 /**
- * The READMEs written for npm users, whose examples this test runs. Still written for the
- * monorepo, so not listed yet: similarity, compute, ncf, encoders, content (run them with
- * `--only` to see what is left), and the READMEs of the other packages.
+ * The READMEs written for npm users, whose examples this test runs. The READMEs of the other
+ * packages are still written for the monorepo (run them with `--only` to see what is left).
  */
-const READMES = ['core', 'data', 'metrics', 'baselines', 'cluster', 'tf', 'rl']
+const READMES = ['core', 'data', 'metrics', 'baselines', 'cluster', 'tf', 'rl', 'similarity', 'compute', 'ncf', 'encoders', 'content']
 
 /**
  * Install specs that plain npm cannot install today, with the reason. The test installs each
  * README's full install line on its own and expects exactly this failure, so an entry has to go
  * when the problem is fixed; examples that import such a package are not run.
  */
-const KNOWN_INSTALL_FAILURES = {
-  '@tensorflow-models/universal-sentence-encoder': 'ERESOLVE: its peers want @tensorflow/tfjs-core and tfjs-converter ^3.6.0, ours are 4.22.0 (issue 16, item 2)',
-  '@recforge/encoders': 'ERESOLVE: npm resolves its optional peer @tensorflow-models/universal-sentence-encoder@1.3.3 even when absent, whose peers want tfjs ^3.6.0 (issue 16, item 2)',
-}
+const KNOWN_INSTALL_FAILURES = {}
 
 /**
  * Optional packages an install line offers that this test leaves out because their install needs
@@ -89,10 +85,17 @@ function pnpmCommand() {
 const [pnpmBin, pnpmArgs] = pnpmCommand()
 const pnpm = (argv, opts) => run(pnpmBin, [...pnpmArgs, ...argv], opts)
 
+/**
+ * Settings of third-party install scripts that reach past the npm registry, as the READMEs tell
+ * users to set them. onnxruntime-node (under @huggingface/transformers) downloads the CUDA
+ * execution provider on linux/x64 from nuget.org; its CPU binary ships in the package.
+ */
+const installEnv = { ONNXRUNTIME_NODE_INSTALL: 'skip' }
+
 // npm's and pnpm's settings of the monorepo (.npmrc) must not reach the fresh projects
 const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_config_|^npm_package_|^PNPM_|^pnpm_config_/i.test(k)))
 const npm = (argv, cwd) => {
-  const r = spawnSync('npm', argv, { cwd, encoding: 'utf8', maxBuffer: 64 << 20, timeout: 600_000, env: { ...cleanEnv, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' } })
+  const r = spawnSync('npm', argv, { cwd, encoding: 'utf8', maxBuffer: 64 << 20, timeout: 600_000, env: { ...cleanEnv, ...installEnv, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' } })
   return { code: r.status ?? 1, out: `${r.stdout ?? ''}${r.stderr ?? ''}` }
 }
 
@@ -292,7 +295,7 @@ if (withPnpm) {
   // separately, so the ones between our packages are pointed at the tarballs too
   const overrides = Object.fromEntries(Object.entries(tarballs).filter(([name]) => !KNOWN_INSTALL_FAILURES[name]).map(([name, file]) => [name, `file:${file}`]))
   writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'smoke-pnpm', private: true, type: 'module', dependencies: deps, pnpm: { overrides } }, null, 2))
-  const r = pnpm(['install', '--prefer-offline', '--reporter=append-only'], { cwd: dir, env: cleanEnv })
+  const r = pnpm(['install', '--prefer-offline', '--reporter=append-only'], { cwd: dir, env: { ...cleanEnv, ...installEnv } })
   if (r.code !== 0) fail(`pnpm install failed:\n${r.out.slice(-4000)}`)
   else {
     log('pnpm installed the same packages')

@@ -55,7 +55,7 @@ export interface TransformersModule {
 
 /** Imports `@huggingface/transformers` or fails with MISSING_DEPENDENCY naming it. */
 export function importTransformers(): Promise<TransformersModule> {
-  return importOptional<TransformersModule>('@huggingface/transformers', '@huggingface/transformers@4.3.1', 'the transformers.js encoders')
+  return importOptional<TransformersModule>('@huggingface/transformers', 'the transformers.js encoders')
 }
 
 /**

@@ -1,2 +1,6 @@
-export { UniversalSentenceEncoder, loadUniversalSentenceEncoder, USE_LITE_MODEL_ID, USE_PARAMS } from './use'
+export { UniversalSentenceEncoder, installedUseLiteDir, loadUniversalSentenceEncoder, USE_LITE_MODEL_ID, USE_LITE_SHA256, USE_PARAMS } from './use'
 export type { UseConfig } from './use'
+export { UseTokenizer } from './tokenizer'
+export type { VocabEntry } from './tokenizer'
+export { defaultModelCacheDir, downloadModelFiles, modelDigest, readModelDir } from './files'
+export type { DownloadOptions, UseModelFiles } from './files'
