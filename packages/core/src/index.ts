@@ -1,6 +1,6 @@
 export { RecForgeError, isRecForgeError, parseError, invariant, checkNumber, throwIfAborted } from './errors'
 export type { RecForgeErrorCode, ErrorLocation } from './errors'
-export { Random } from './random'
+export { Random, searchCumulative } from './random'
 export { IdVocabulary, rangeVocabulary, checkId } from './vocabulary'
 export type { Vocabulary } from './vocabulary'
 export {

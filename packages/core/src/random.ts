@@ -128,3 +128,25 @@ export class Random {
     return new Random(this.uint32())
   }
 }
+
+/**
+ * The first index in `from..to` whose cumulative weight exceeds `x` (the last one when none
+ * does): with `x = rng.float() * total`, a draw from the weights whose running sums `cumulative`
+ * holds. O(log n).
+ *
+ * @example
+ * ```ts
+ * const cdf = Float64Array.of(1, 1, 4) // weights 1, 0, 3
+ * searchCumulative(cdf, rng.float() * 4) // 0 a quarter of the time, 2 otherwise, never 1
+ * ```
+ */
+export function searchCumulative(cumulative: Float64Array | Float32Array, x: number, from = 0, to = cumulative.length): number {
+  let lo = from
+  let hi = to - 1
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (cumulative[mid]! > x) hi = mid
+    else lo = mid + 1
+  }
+  return lo
+}

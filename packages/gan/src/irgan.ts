@@ -1,4 +1,4 @@
-import { defineParams, param, Random, RecForgeError, resolveConfig, type ConfigOf, type FitOptions, type Interactions } from '@recforge/core'
+import { defineParams, param, Random, RecForgeError, resolveConfig, searchCumulative, type ConfigOf, type FitOptions, type Interactions } from '@recforge/core'
 import { Batcher, initBackend, matMul, tf } from '@recforge/tf'
 import { activeUsers, denseRows, minimizeStep, normalInit, trainUserEpochs } from './internal/common'
 import { GANRecommender } from './internal/model'
@@ -22,18 +22,9 @@ export type IRGANConfig = ConfigOf<typeof IRGAN_PARAMS>
 
 /** Draws `count` indices from the discrete distribution `p` (length n, sums to 1) by inverting its CDF. */
 function sampleFrom(cdf: Float64Array, count: number, rng: Random, out: Int32Array): void {
-  const n = cdf.length
-  const total = cdf[n - 1]!
+  const total = cdf[cdf.length - 1]!
   for (let s = 0; s < count; s++) {
-    const x = rng.float() * total
-    let lo = 0
-    let hi = n - 1
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1
-      if (cdf[mid]! > x) hi = mid
-      else lo = mid + 1
-    }
-    out[s] = lo
+    out[s] = searchCumulative(cdf, rng.float() * total)
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Random } from '@recforge/core'
+import { searchCumulative, type Random } from '@recforge/core'
 import type { Clustering } from '../types'
 
 // Four accumulators let the CPU overlap the additions: about 1.7x faster than one on 64
@@ -100,7 +100,7 @@ export function seedPlusPlus(x: Float32Array, rows: Int32Array, d: number, k: nu
     let bestPotential = Infinity
     for (let t = 0; t < trials; t++) {
       // when every row coincides with a chosen centre, any row is as good as another
-      const row = rows[potential > 0 ? upperBound(cumulative, rng.float() * potential) : rng.int(m)]!
+      const row = rows[potential > 0 ? searchCumulative(cumulative, rng.float() * potential) : rng.int(m)]!
       for (let j = 0; j < d; j++) picked[j] = x[row * d + j]!
       let p = 0
       for (let i = 0; i < m; i++) {
@@ -121,18 +121,6 @@ export function seedPlusPlus(x: Float32Array, rows: Int32Array, d: number, k: nu
     potential = bestPotential
   }
   return centers
-}
-
-/** The first index whose cumulative value exceeds `r` (clamped to the last). */
-function upperBound(cumulative: Float64Array, r: number): number {
-  let lo = 0
-  let hi = cumulative.length - 1
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1
-    if (cumulative[mid]! > r) hi = mid
-    else lo = mid + 1
-  }
-  return lo
 }
 
 /**
