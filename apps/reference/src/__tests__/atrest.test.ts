@@ -109,7 +109,7 @@ describe('encryption at rest (RECFORGE_ENCRYPTION_KEY)', () => {
     process.env[ENCRYPTION_KEY_ENV] = KEY
     const model = path.join(dir, 'generations', 'g-000001', 'pop.rfm')
     const bytes = await readFile(model)
-    bytes[bytes.length - 20] ^= 1
+    bytes[bytes.length - 20]! ^= 1
     await writeFile(model, bytes)
     await expect(readGeneration(dir, testRegistry())).rejects.toMatchObject({ code: 'CHECKSUM_MISMATCH', location: { file: model } })
   }, 120_000)
