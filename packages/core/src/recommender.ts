@@ -222,6 +222,9 @@ export abstract class BaseRecommender<Config extends object> implements Recommen
    * @throws RecForgeError INVALID_ARGUMENT for artifacts of another model; UNSUPPORTED_VERSION for a
    *   format this build cannot read; PARSE_ERROR for a saved config or tensors it rejects.
    */
+  static load<M extends BaseRecommender<object>>(this: RecommenderClass<M>, artifacts: ModelArtifacts): Promise<M>
+  /** On a union of classes (`(cf === 'als' ? ALS : BPR).load(a)`): a model of one of them. */
+  static load(this: RecommenderClass<BaseRecommender<object>>, artifacts: ModelArtifacts): Promise<BaseRecommender<object>>
   static async load<M extends BaseRecommender<object>>(this: RecommenderClass<M>, artifacts: ModelArtifacts): Promise<M> {
     // another model's artifacts are refused by name before their config is read
     checkArtifacts(artifacts, new this({} as never).name, this.formatVersion)

@@ -10,6 +10,7 @@ import {
   checkArtifacts,
   decodeArtifacts,
   defineModel,
+  plantedFixture,
   defineParams,
   param,
   resolveConfig,
@@ -223,6 +224,27 @@ const cooccurModel = defineModel({
 })
 
 describeModelDefinition(cooccurModel, { construct: (c) => new Cooccur(c as ConfigInput<typeof COOCCUR_PARAMS>) })
+
+describe('defineModel with the class, and the generic load', () => {
+  const byClass = defineModel({ name: 'cooccur', task: 'ranking', params: COOCCUR_PARAMS, model: Cooccur, package: '@recforge/core', description: 'test' })
+  it('derives create and load from the class', async () => {
+    const model = byClass.create({ shrink: 1, k: 5, on: true, kind: 'b' })
+    expect(model).toBeInstanceOf(Cooccur)
+    await model.fit(plantedFixture().train)
+    const again = await byClass.load(await model.save())
+    expect(again).toBeInstanceOf(Cooccur)
+    expect(again.config).toEqual(model.config)
+  })
+  it('returns the class it is called on, and refuses another model by name before reading its config', async () => {
+    const model = new Cooccur()
+    await model.fit(plantedFixture().train)
+    const saved = await model.save()
+    const again: Cooccur = await Cooccur.load(saved)
+    expect(Array.from(again.recommend(0, { k: 3 }).items)).toEqual(Array.from(model.recommend(0, { k: 3 }).items))
+    await expect(Cooccur.load({ ...saved, model: 'other', config: { nosuch: 1 } })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: /other/ })
+    await expect(Cooccur.load({ ...saved, config: { nosuch: 1 } })).rejects.toMatchObject({ code: 'PARSE_ERROR', message: /unknown parameter "nosuch"/ })
+  })
+})
 
 describe('registry', () => {
   const def = cooccurModel
