@@ -11,6 +11,7 @@ import type { TrainStatus } from './retrain'
 import type { ErasureResult } from './erasure'
 import { renderPage } from './page'
 import { registerExploreRoutes } from './explore'
+import { registerDeviceRoutes } from './device'
 import { VERSION } from './version'
 
 /** What the page and `GET /metrics` show besides live counters: the comparison from the last evaluation. */
@@ -315,6 +316,7 @@ export function createServer(opts: ServerOptions): FastifyInstance {
     })
 
     registerExploreRoutes(app, service, read)
+    registerDeviceRoutes(app, service, read)
     r.get('/', read, async (_req, reply) => reply.type('text/html; charset=utf-8').send(page))
     r.get('/report', read, async () => opts.report ?? { dataset: '', protocol: '', rows: [] })
   })
