@@ -1,5 +1,5 @@
 import { defineParams, param, Random, RecForgeError, resolveConfig, throwIfAborted, type ConfigOf, type FitOptions, type Interactions, type ModelArtifacts } from '@recforge/core'
-import { Adam } from '@recforge/compute'
+import { Adam, dot } from '@recforge/compute'
 import { Batcher, initBackend, trainEpochs } from '@recforge/tf'
 import { activate, CfganNet, fillMasks, type BinaryRows } from './internal/cfganNet'
 import { tfProduct } from './internal/dense'
@@ -12,16 +12,16 @@ export const CFGAN_PARAMS = defineParams({
     default: 'item',
     description: "item: generate each item's vector over users (iCFGAN, the paper's choice for MovieLens); user: each user's vector over items (uCFGAN)",
   }),
-  hidden: param.int({ default: 400, min: 1, description: 'hidden units of the generator' }),
-  discriminatorHidden: param.int({ default: 125, min: 1, description: 'hidden units of the discriminator' }),
+  hidden: param.int({ default: 100, min: 1, description: 'hidden units of the generator (400 in the paper on ML-100K)' }),
+  discriminatorHidden: param.int({ default: 50, min: 1, description: 'hidden units of the discriminator (125 in the paper on ML-100K)' }),
   activation: param.enumOf({ values: ['sigmoid', 'relu'], default: 'sigmoid', description: "hidden-layer activation of both networks (sigmoid in the paper's code)" }),
-  epochs: param.int({ default: 100, min: 1, description: 'epochs; each draws new ZR and PM samples, then runs discriminatorSteps and generatorSteps passes over all vectors' }),
+  epochs: param.int({ default: 80, min: 1, description: 'epochs; each draws new ZR and PM samples, then runs discriminatorSteps and generatorSteps passes over all vectors' }),
   generatorSteps: param.int({ default: 1, min: 1, description: 'generator passes over all vectors per epoch' }),
   discriminatorSteps: param.int({ default: 1, min: 1, description: 'discriminator passes over all vectors per epoch' }),
   batchSize: param.int({ default: 64, min: 1, description: 'vectors per mini-batch' }),
-  learningRate: param.float({ default: 0.001, min: 0, exclusiveMin: true, description: 'Adam step size of both networks' }),
+  learningRate: param.float({ default: 0.003, min: 0, exclusiveMin: true, description: 'Adam step size of both networks (0.0001 in the paper, over 1000 epochs)' }),
   zrRatio: param.float({ default: 0.7, min: 0, max: 1, description: 'share of unpurchased entries whose generated value is pushed to 0 each epoch (S_ZR, zero-reconstruction)' }),
-  zrWeight: param.float({ default: 0.03, min: 0, description: 'weight alpha of the zero-reconstruction penalty (0 = no ZR)' }),
+  zrWeight: param.float({ default: 0.5, min: 0, description: 'weight alpha of the zero-reconstruction penalty (0 = no ZR; 0.03 in the paper)' }),
   pmRatio: param.float({ default: 0.7, min: 0, max: 1, description: 'share of unpurchased entries the discriminator also sees each epoch (S_PM, partial masking; 0 = no PM)' }),
   l2: param.float({ default: 0.001, min: 0, description: "penalty l2 · ½‖θ‖² on the generator's weights and biases (reg_G)" }),
   seed: param.int({ default: 42, description: 'seed of initialisation and sampling (fit({ seed }) overrides it)' }),
@@ -57,7 +57,7 @@ function byItem(data: { readonly indptr: Int32Array; readonly indices: Int32Arra
  *
  * @example
  * ```ts
- * const model = new CFGAN({ mode: 'item', hidden: 400, epochs: 100 })
+ * const model = new CFGAN({ mode: 'item', hidden: 100, epochs: 80 })
  * await model.fit(train, { seed: 42, onProgress: (e) => console.log(e.metrics) })
  * model.recommend(0, { k: 10 })
  * ```
@@ -198,12 +198,7 @@ export class CFGAN extends GANRecommender<CFGANConfig, 'w1' | 'b1' | 'w2' | 'b2'
       const { hidden, byUser } = this.codes()
       const q = user * h
       const bias = b2[user]!
-      for (let i = 0; i < out.length; i++) {
-        let acc = bias
-        const o = i * h
-        for (let j = 0; j < h; j++) acc += hidden[o + j]! * byUser[q + j]!
-        out[i] = acc
-      }
+      for (let i = 0; i < out.length; i++) out[i] = bias + dot(hidden, i * h, byUser, q, h)
       return
     }
     const n = out.length
