@@ -1,16 +1,9 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
-import { IdVocabulary, InteractionsBuilder, RecForgeError } from '@recforge/core'
-import { cleaning, readRows, readTable } from './internal/table'
+import { RecForgeError } from '@recforge/core'
 import { fileSource } from './files'
-import { SideInfoBuilder } from './internal/side'
-import type { Dataset, LoadOptions, LoadReport } from './types'
-
-function col(header: readonly string[] | undefined, name: string, file: string): number {
-  const i = header?.indexOf(name) ?? -1
-  if (i < 0) throw new RecForgeError('PARSE_ERROR', `${file}: the header has no "${name}" column; expected goodbooks-10k's books.csv header (book_id, goodreads_book_id, authors, original_publication_year, title, ...)`)
-  return i
-}
+import { loadGoodbooksFrom } from './goodbooksFiles'
+import type { Dataset, LoadOptions } from './types'
 
 /**
  * Loads Goodbooks-10k from a folder: `books.csv` (titles, authors, years, cover images) gives the
@@ -27,8 +20,6 @@ function col(header: readonly string[] | undefined, name: string, file: string):
  * @throws RecForgeError IO_ERROR when `books.csv` is missing, or `ratings.csv` is missing without `itemsOnly`; PARSE_ERROR on malformed rows.
  */
 export async function loadGoodbooks(dir: string, opts: LoadOptions = {}): Promise<Dataset> {
-  const onBadRow = opts.onBadRow ?? 'error'
-  const run = { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) }
   const booksFile = path.join(dir, 'books.csv')
   const ratingsFile = path.join(dir, 'ratings.csv')
   const hasRatings = existsSync(ratingsFile)
@@ -39,71 +30,11 @@ export async function loadGoodbooks(dir: string, opts: LoadOptions = {}): Promis
     )
   }
   if (!existsSync(booksFile)) throw new RecForgeError('IO_ERROR', `goodbooks-10k: ${booksFile} does not exist; expected books.csv in ${dir}`)
-  const users = new IdVocabulary()
-  const items = new IdVocabulary()
-  const side = new SideInfoBuilder()
-  const reports: LoadReport[] = []
-  const goodreadsToItem = new Map<string, number>()
-  let c: { id: number; gr: number; authors: number; year: number; title: number; original: number; image: number; lang: number } | undefined
-  const { report: booksReport } = await readRows(
-    { source: fileSource(booksFile), sep: ',', header: true, quoted: true, encoding: 'utf-8', minFields: 2, shape: 'book_id,goodreads_book_id,...,authors,original_publication_year,original_title,title,...', onBadRow, ...run },
-    (f, n, _line, header) => {
-      c ??= {
-        id: col(header, 'book_id', booksFile),
-        gr: header!.indexOf('goodreads_book_id'),
-        authors: header!.indexOf('authors'),
-        year: header!.indexOf('original_publication_year'),
-        title: col(header, 'title', booksFile),
-        original: header!.indexOf('original_title'),
-        image: header!.indexOf('image_url'),
-        lang: header!.indexOf('language_code'),
-      }
-      if (n <= Math.max(c.id, c.title)) return 'too few fields'
-      const id = f[c.id]!
-      if (!id) return 'missing id'
-      if (items.index(id) !== undefined) return 'duplicate id'
-      const i = items.add(id)
-      side.setTitle(i, f[c.title] || undefined)
-      if (c.gr >= 0 && f[c.gr]) goodreadsToItem.set(f[c.gr]!, i)
-      if (c.authors >= 0) side.setField('authors', i, f[c.authors] || undefined)
-      if (c.year >= 0) {
-        const y = Number(f[c.year])
-        side.setField('year', i, f[c.year] && Number.isFinite(y) ? String(Math.trunc(y)) : undefined)
-      }
-      if (c.original >= 0) side.setField('originalTitle', i, f[c.original] || undefined)
-      if (c.lang >= 0) side.setField('language', i, f[c.lang] || undefined)
-      if (c.image >= 0) side.setImage(i, f[c.image] || undefined)
-    },
-  )
-  reports.push(booksReport)
-  const bookTags = path.join(dir, 'book_tags.csv')
-  const tagsFile = path.join(dir, 'tags.csv')
-  if (existsSync(bookTags) && existsSync(tagsFile)) {
-    const names = new Map<string, string>()
-    const { report: tr } = await readRows({ source: fileSource(tagsFile), sep: ',', header: true, quoted: true, encoding: 'utf-8', minFields: 2, shape: 'tag_id,tag_name', onBadRow, ...run }, (f) => {
-      names.set(f[0]!, f[1]!)
-    })
-    reports.push(tr)
-    let unknown = 0
-    const { report: br } = await readRows({ source: fileSource(bookTags), sep: ',', header: true, quoted: true, encoding: 'utf-8', minFields: 2, shape: 'goodreads_book_id,tag_id,count', onBadRow, ...run }, (f) => {
-      const i = goodreadsToItem.get(f[0]!)
-      const name = names.get(f[1]!)
-      if (i === undefined || name === undefined) {
-        unknown++
-        return
-      }
-      side.addTag(i, name)
-    })
-    if (unknown) br.warnings.push(`${unknown} rows name a book or tag id that books.csv / tags.csv do not have`)
-    reports.push(br)
-  } else if (existsSync(tagsFile) && !existsSync(bookTags)) {
-    booksReport.warnings.push('tags.csv is present but book_tags.csv is not, so no tags are attached to books')
+  const optional = (name: string) => {
+    const f = path.join(dir, name)
+    return existsSync(f) ? fileSource(f) : undefined
   }
-  const b = new InteractionsBuilder({ timestamps: false, users, items, capacity: hasRatings ? 6_000_000 : 16 })
-  if (hasRatings) {
-    reports.push(
-      await readTable({ source: fileSource(ratingsFile), sep: ',', header: true, quoted: true, encoding: 'utf-8', user: 'user_id', item: 'book_id', rating: 'rating', requireRating: true, onBadRow, ...run, ...cleaning(opts, { min: 1, max: 5 }) }, b),
-    )
-  }
-  return { name: 'goodbooks-10k', interactions: b.build(), itemInfo: side.build(items.size), reports }
+  const bookTags = optional('book_tags.csv')
+  const tags = optional('tags.csv')
+  return loadGoodbooksFrom({ books: fileSource(booksFile), ...(hasRatings ? { ratings: fileSource(ratingsFile) } : {}), ...(bookTags ? { bookTags } : {}), ...(tags ? { tags } : {}) }, opts)
 }

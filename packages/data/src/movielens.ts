@@ -1,17 +1,10 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
-import { IdVocabulary, InteractionsBuilder, RecForgeError, type Interactions } from '@recforge/core'
-import { cleaning, readRows, readTable, runOptions as run } from './internal/table'
+import { RecForgeError } from '@recforge/core'
 import { fileSource } from './files'
-import { loadMovieLensLatestFrom } from './movielensLatest'
-import { SideInfoBuilder, warnMissingSide, yearFromTitle } from './internal/side'
-import type { Dataset, LoadOptions, LoadReport } from './types'
-
-/** The 19 genres of MovieLens 100K's `u.item` flags, in column order (as in `u.genre`). */
-export const ML100K_GENRES: readonly string[] = [
-  'unknown', 'Action', 'Adventure', 'Animation', "Children's", 'Comedy', 'Crime', 'Documentary', 'Drama', 'Fantasy',
-  'Film-Noir', 'Horror', 'Musical', 'Mystery', 'Romance', 'Sci-Fi', 'Thriller', 'War', 'Western',
-]
+import { loadMovieLens100kFrom, loadMovieLens1mFrom, loadMovieLensLatestFrom } from './movielensFiles'
+import type { ByteSource } from './source'
+import type { Dataset, LoadOptions } from './types'
 
 function requireFile(dir: string, name: string, what: string): string {
   const f = path.join(dir, name)
@@ -19,11 +12,18 @@ function requireFile(dir: string, name: string, what: string): string {
   return f
 }
 
+/** A source over `dir/name` when that file exists. */
+function optional(dir: string, name: string): ByteSource | undefined {
+  const f = path.join(dir, name)
+  return existsSync(f) ? fileSource(f) : undefined
+}
+
 /**
  * Loads MovieLens 100K from a folder holding `u.data` (tab-separated `user item rating timestamp`),
  * `u.item` (pipe-separated, latin-1: titles, release dates, 19 genre flags), optional `u.user`, and the
- * `u1..u5.base/.test` folds, which are mapped onto the same vocabularies as `u.data`.
- * Item indices follow `u.item` order; users follow `u.user` order (else first appearance).
+ * `u1..u5.base/.test` folds, which are mapped onto the same vocabularies as `u.data`:
+ * {@link loadMovieLens100kFrom} over the folder's files. Item indices follow `u.item` order; users
+ * follow `u.user` order (else first appearance).
  *
  * @example
  * ```ts
@@ -33,96 +33,24 @@ function requireFile(dir: string, name: string, what: string): string {
  * @throws RecForgeError IO_ERROR when `u.data` is missing; PARSE_ERROR naming file and line on malformed rows (unless `onBadRow: 'skip'`).
  */
 export async function loadMovieLens100k(dir: string, opts: LoadOptions = {}): Promise<Dataset> {
-  const dataFile = requireFile(dir, 'u.data', 'movielens-100k')
-  const onBadRow = opts.onBadRow ?? 'error'
-  const users = new IdVocabulary()
-  const items = new IdVocabulary()
-  const side = new SideInfoBuilder()
-  const reports: LoadReport[] = []
-  let genreNames = ML100K_GENRES
-  const genreFile = path.join(dir, 'u.genre')
-  if (existsSync(genreFile)) {
-    const names: string[] = []
-    await readRows({ source: fileSource(genreFile), sep: '|', header: false, quoted: false, encoding: 'latin1', minFields: 2, shape: 'genre|index', onBadRow: 'skip' }, (f) => {
-      const k = Number(f[1])
-      if (!Number.isInteger(k) || k < 0) return 'bad genre index'
-      names[k] = f[0]!
-    })
-    if (names.length === ML100K_GENRES.length) genreNames = names
-  }
-  const itemFile = path.join(dir, 'u.item')
-  let itemReport: LoadReport | undefined
-  if (existsSync(itemFile)) {
-    const ng = genreNames.length
-    const { report } = await readRows(
-      { source: fileSource(itemFile), sep: '|', header: false, quoted: false, encoding: 'latin1', minFields: 5 + ng, shape: `movie id|title|release date|video release date|IMDb URL|${ng} genre flags`, onBadRow, ...run(opts) },
-      (f) => {
-        if (items.index(f[0]!) !== undefined) return 'duplicate id'
-        const i = items.add(f[0]!)
-        const title = f[1]!
-        side.setTitle(i, title || undefined)
-        const g: string[] = []
-        for (let k = 0; k < ng; k++) if (f[5 + k] === '1') g.push(genreNames[k]!)
-        side.setGenres(i, g)
-        side.setField('year', i, yearFromTitle(title) ?? (/(\d{4})$/.exec(f[2]!)?.[1] || undefined))
-        side.setField('releaseDate', i, f[2] || undefined)
-        side.setField('imdbUrl', i, f[4] || undefined)
-      },
-    )
-    reports.push((itemReport = report))
-  }
-  const userFields: Record<string, (string | undefined)[]> = {}
-  const userFile = path.join(dir, 'u.user')
-  if (existsSync(userFile)) {
-    const { report } = await readRows({ source: fileSource(userFile), sep: '|', header: false, quoted: false, encoding: 'latin1', minFields: 5, shape: 'user id|age|gender|occupation|zip code', onBadRow, ...run(opts) }, (f) => {
-      if (users.index(f[0]!) !== undefined) return 'duplicate id'
-      const u = users.add(f[0]!)
-      ;(userFields.age ??= [])[u] = f[1]
-      ;(userFields.gender ??= [])[u] = f[2]
-      ;(userFields.occupation ??= [])[u] = f[3]
-      ;(userFields.zip ??= [])[u] = f[4]
-    })
-    reports.push(report)
-  }
-  const table = { sep: '\t', header: false, quoted: false, encoding: 'latin1', user: 0, item: 1, rating: 2, time: 3, requireRating: true, requireTime: true, onBadRow, ...run(opts), ...cleaning(opts, { min: 1, max: 5 }) } as const
-  const b = new InteractionsBuilder({ timestamps: true, users, items, capacity: 100_000 })
-  reports.push(await readTable({ ...table, source: fileSource(dataFile) }, b))
-  const interactions = b.build()
-  const folds: { train: Interactions; test: Interactions }[] = []
+  const data = requireFile(dir, 'u.data', 'movielens-100k')
+  const item = optional(dir, 'u.item')
+  const user = optional(dir, 'u.user')
+  const genre = optional(dir, 'u.genre')
+  const folds: { base: ByteSource; test: ByteSource }[] = []
   for (let k = 1; k <= 5; k++) {
-    const base = path.join(dir, `u${k}.base`)
-    const test = path.join(dir, `u${k}.test`)
-    if (!existsSync(base) || !existsSync(test)) continue
-    const parts: Interactions[] = []
-    for (const file of [base, test]) {
-      const fb = new InteractionsBuilder({ timestamps: true, users, items, capacity: 80_000 })
-      reports.push(await readTable({ ...table, source: fileSource(file), lookupOnly: true }, fb))
-      parts.push(fb.build())
-    }
-    folds.push({ train: parts[0]!, test: parts[1]! })
+    const base = optional(dir, `u${k}.base`)
+    const test = optional(dir, `u${k}.test`)
+    if (base && test) folds.push({ base, test })
   }
-  const itemInfo = side.build(items.size)
-  if (itemReport) warnMissingSide(itemReport, itemInfo, items.size, 'items')
-  return {
-    name: 'movielens-100k',
-    interactions,
-    ...(itemReport ? { itemInfo } : {}),
-    reports,
-    ...(Object.keys(userFields).length ? { userFields: padFields(userFields, users.size) } : {}),
-    ...(folds.length ? { folds } : {}),
-  }
-}
-
-function padFields(f: Record<string, (string | undefined)[]>, n: number): Record<string, (string | undefined)[]> {
-  const out: Record<string, (string | undefined)[]> = {}
-  for (const [k, v] of Object.entries(f)) out[k] = Array.from({ length: n }, (_, i) => v[i])
-  return out
+  return loadMovieLens100kFrom({ data: fileSource(data), ...(item ? { item } : {}), ...(user ? { user } : {}), ...(genre ? { genre } : {}), ...(folds.length ? { folds } : {}) }, opts)
 }
 
 /**
  * Loads MovieLens 1M from a folder holding `ratings.dat` (`UserID::MovieID::Rating::Timestamp`),
  * and optionally `movies.dat` (`MovieID::Title::Genres`) and `users.dat`
- * (`UserID::Gender::Age::Occupation::Zip`), all latin-1. Item indices follow `movies.dat` order.
+ * (`UserID::Gender::Age::Occupation::Zip`), all latin-1: {@link loadMovieLens1mFrom} over the
+ * folder's files. Item indices follow `movies.dat` order.
  *
  * @example
  * ```ts
@@ -132,49 +60,9 @@ function padFields(f: Record<string, (string | undefined)[]>, n: number): Record
  */
 export async function loadMovieLens1m(dir: string, opts: LoadOptions = {}): Promise<Dataset> {
   const ratings = requireFile(dir, 'ratings.dat', 'movielens-1m')
-  const onBadRow = opts.onBadRow ?? 'error'
-  const users = new IdVocabulary()
-  const items = new IdVocabulary()
-  const side = new SideInfoBuilder()
-  const reports: LoadReport[] = []
-  const moviesFile = path.join(dir, 'movies.dat')
-  let moviesReport: LoadReport | undefined
-  if (existsSync(moviesFile)) {
-    const { report } = await readRows({ source: fileSource(moviesFile), sep: '::', header: false, quoted: false, encoding: 'latin1', minFields: 3, shape: 'MovieID::Title::Genres', onBadRow, ...run(opts) }, (f) => {
-      if (items.index(f[0]!) !== undefined) return 'duplicate id'
-      const i = items.add(f[0]!)
-      side.setTitle(i, f[1] || undefined)
-      side.setGenres(i, f[2] ? f[2].split('|').filter(Boolean) : [])
-      side.setField('year', i, yearFromTitle(f[1]!))
-    })
-    reports.push((moviesReport = report))
-  }
-  const userFields: Record<string, (string | undefined)[]> = {}
-  const usersFile = path.join(dir, 'users.dat')
-  if (existsSync(usersFile)) {
-    const { report } = await readRows({ source: fileSource(usersFile), sep: '::', header: false, quoted: false, encoding: 'latin1', minFields: 5, shape: 'UserID::Gender::Age::Occupation::Zip-code', onBadRow, ...run(opts) }, (f) => {
-      if (users.index(f[0]!) !== undefined) return 'duplicate id'
-      const u = users.add(f[0]!)
-      ;(userFields.gender ??= [])[u] = f[1]
-      ;(userFields.age ??= [])[u] = f[2]
-      ;(userFields.occupation ??= [])[u] = f[3]
-      ;(userFields.zip ??= [])[u] = f[4]
-    })
-    reports.push(report)
-  }
-  const b = new InteractionsBuilder({ timestamps: true, users, items, capacity: 1_000_210 })
-  reports.push(
-    await readTable({ source: fileSource(ratings), sep: '::', header: false, quoted: false, encoding: 'latin1', user: 0, item: 1, rating: 2, time: 3, requireRating: true, requireTime: true, onBadRow, ...run(opts), ...cleaning(opts, { min: 1, max: 5 }) }, b),
-  )
-  const itemInfo = side.build(items.size)
-  if (moviesReport) warnMissingSide(moviesReport, itemInfo, items.size, 'items')
-  return {
-    name: 'movielens-1m',
-    interactions: b.build(),
-    ...(moviesReport ? { itemInfo } : {}),
-    ...(Object.keys(userFields).length ? { userFields: padFields(userFields, users.size) } : {}),
-    reports,
-  }
+  const movies = optional(dir, 'movies.dat')
+  const users = optional(dir, 'users.dat')
+  return loadMovieLens1mFrom({ ratings: fileSource(ratings), ...(movies ? { movies } : {}), ...(users ? { users } : {}) }, opts)
 }
 
 /**
@@ -191,9 +79,9 @@ export async function loadMovieLens1m(dir: string, opts: LoadOptions = {}): Prom
  * ```
  * @throws RecForgeError IO_ERROR when `ratings.csv` is missing; PARSE_ERROR naming file and line on malformed rows.
  */
-export function loadMovieLensLatest(dir: string, opts: LoadOptions = {}): Promise<Dataset> {
+export async function loadMovieLensLatest(dir: string, opts: LoadOptions = {}): Promise<Dataset> {
   const ratings = requireFile(dir, 'ratings.csv', 'movielens-latest')
-  const movies = path.join(dir, 'movies.csv')
-  const tags = path.join(dir, 'tags.csv')
-  return loadMovieLensLatestFrom({ ratings: fileSource(ratings), ...(existsSync(movies) ? { movies: fileSource(movies) } : {}), ...(existsSync(tags) ? { tags: fileSource(tags) } : {}) }, opts)
+  const movies = optional(dir, 'movies.csv')
+  const tags = optional(dir, 'tags.csv')
+  return loadMovieLensLatestFrom({ ratings: fileSource(ratings), ...(movies ? { movies } : {}), ...(tags ? { tags } : {}) }, opts)
 }

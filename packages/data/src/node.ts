@@ -1,6 +1,6 @@
 export { fileSource, forEachLine } from './files'
 export { loadDataset, loadFile, DATASET_KINDS } from './load'
-export { loadMovieLens100k, loadMovieLens1m, loadMovieLensLatest, ML100K_GENRES } from './movielens'
+export { loadMovieLens100k, loadMovieLens1m, loadMovieLensLatest } from './movielens'
 export { loadGoodbooks } from './goodbooks'
 export { loadDelimited, loadJsonl, loadParquet } from './fileLoaders'
 export { writeRatingsCsv } from './writeRatings'

@@ -6,8 +6,8 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { nnz } from '@recforge/core'
 import * as browserEntry from '../browser'
-import { fetchSource, loadDelimitedFrom, loadJsonlFrom, loadMovieLensLatestFrom, readLines, toByteSource } from '../browser'
-import { loadDelimited, loadMovieLensLatest } from '../node'
+import { fetchSource, loadDelimitedFrom, loadGoodbooksFrom, loadJsonlFrom, loadMovieLens100kFrom, loadMovieLens1mFrom, loadMovieLensLatestFrom, readLines, toByteSource, type Dataset } from '../browser'
+import { loadDelimited, loadGoodbooks, loadMovieLens100k, loadMovieLens1m, loadMovieLensLatest } from '../node'
 import { rejection, tmpDir, writeFiles } from './helpers'
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..')
@@ -63,6 +63,46 @@ describe('web sources', () => {
     }
     expect(overHttp.itemInfo?.tags).toEqual(fromDir.itemInfo?.tags)
     expect(overHttp.reports.map((r) => r.file)).toEqual([`${base}/movies.csv`, `${base}/ratings.csv`, `${base}/tags.csv`])
+  })
+
+  it('MovieLens 100K and 1M and Goodbooks from Blobs give what the folder loaders give', async () => {
+    const flags = (on: number[]) => Array.from({ length: 19 }, (_, k) => (on.includes(k) ? '1' : '0')).join('|')
+    const ml100k: Record<string, string | Uint8Array> = {
+      'u.data': '1\t10\t5\t881250949\n2\t10\t3\t881250950\n1\t20\t4\t881250951\n3\t30\t1\t881250952\n',
+      'u.item': new Uint8Array(Buffer.from(`10|Toy Story (1995)|01-Jan-1995||http://imdb/ts|${flags([3, 4])}\n20|Am\u00e9lie (2001)|01-Jan-2001|||${flags([5])}\n30|Heat (1995)|01-Jan-1995|||${flags([1])}\n`, 'latin1')),
+      'u.user': '1|24|M|technician|85711\n2|53|F|other|94043\n3|23|M|writer|32067\n',
+      'u1.base': '1\t10\t5\t881250949\n2\t10\t3\t881250950\n1\t20\t4\t881250951\n',
+      'u1.test': '3\t30\t1\t881250952\n',
+    }
+    const ml1m: Record<string, string | Uint8Array> = {
+      'ratings.dat': '1::1193::5::978300760\n1::661::3::978302109\n2::1193::4::978298413\n',
+      'movies.dat': new Uint8Array(Buffer.from('1193::One Flew (1975)::Drama\n661::James (1996)::Animation|Musical\n3::Mis\u00e9rables, Les (1995)::Drama\n', 'latin1')),
+      'users.dat': '1::F::1::10::48067\n2::M::56::16::70072\n',
+    }
+    const gb: Record<string, string | Uint8Array> = {
+      'books.csv': 'book_id,goodreads_book_id,authors,original_publication_year,original_title,title,image_url\n1,2767052,Suzanne Collins,2008.0,The Hunger Games,"The Hunger Games (The Hunger Games, #1)",http://img/1.jpg\n2,3,J.K. Rowling,1997.0,,Harry Potter,http://img/2.jpg\n',
+      'ratings.csv': 'user_id,book_id,rating\n1,2,5\n1,1,3\n7,1,4\n',
+      'tags.csv': 'tag_id,tag_name\n0,fantasy\n1,young-adult\n',
+      'book_tags.csv': 'goodreads_book_id,tag_id,count\n2767052,1,10\n3,0,100\n',
+    }
+    const dir = tmpDir()
+    writeFiles(path.join(dir, '100k'), ml100k)
+    writeFiles(path.join(dir, '1m'), ml1m)
+    writeFiles(path.join(dir, 'gb'), gb)
+    const blob = (files: Record<string, string | Uint8Array>, name: string) => new File([files[name]!], name)
+    // the same dataset apart from the file names in the reports
+    const same = (a: Dataset, b: Dataset) => {
+      const strip = (d: Dataset) => ({ ...d, reports: d.reports.map(({ file: _file, ...r }) => r) })
+      expect(strip(a)).toEqual(strip(b))
+    }
+    same(await loadMovieLens100kFrom({ data: blob(ml100k, 'u.data'), item: blob(ml100k, 'u.item'), user: blob(ml100k, 'u.user'), folds: [{ base: blob(ml100k, 'u1.base'), test: blob(ml100k, 'u1.test') }] }), await loadMovieLens100k(path.join(dir, '100k')))
+    same(await loadMovieLens1mFrom({ ratings: blob(ml1m, 'ratings.dat'), movies: blob(ml1m, 'movies.dat'), users: blob(ml1m, 'users.dat') }), await loadMovieLens1m(path.join(dir, '1m')))
+    const books = await loadGoodbooksFrom({ books: blob(gb, 'books.csv'), ratings: blob(gb, 'ratings.csv'), tags: blob(gb, 'tags.csv'), bookTags: blob(gb, 'book_tags.csv') })
+    same(books, await loadGoodbooks(path.join(dir, 'gb')))
+    expect(books.itemInfo?.titles).toEqual(['The Hunger Games (The Hunger Games, #1)', 'Harry Potter'])
+    expect(books.reports.map((r) => r.file)).toEqual(['books.csv', 'tags.csv', 'book_tags.csv', 'ratings.csv'])
+    await rejection(loadGoodbooksFrom({ books: blob(gb, 'books.csv') }), 'INVALID_ARGUMENT')
+    expect(nnz((await loadGoodbooksFrom({ books: blob(gb, 'books.csv') }, { itemsOnly: true })).interactions)).toBe(0)
   })
 
   it('names a failed request and a response read twice', async () => {
