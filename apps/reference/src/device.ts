@@ -26,6 +26,9 @@ export async function itemOnlyArtifacts(model: Recommender<object>, name: string
   return encodeArtifacts({ ...a, meta: { ...a.meta, users: [] }, tensors })
 }
 
+/** Item-only artifacts per served model object: a new generation brings new objects; feedback changes only user vectors. */
+const artifactsCache = new WeakMap<object, Promise<Uint8Array>>()
+
 /** The page's script: `deviceClient.ts` bundled for the browser, once per process, on first request. */
 let script: Promise<string> | undefined
 
@@ -104,7 +107,14 @@ export function registerDeviceRoutes(app: FastifyInstance, service: RecService, 
   })
   app.get('/device/model', read, async (req, reply) => {
     const name = deviceModel(service, modelQuery(req.query))
-    const bytes = await itemOnlyArtifacts(service.model(name).model, name)
-    return reply.type('application/octet-stream').header('cache-control', 'no-store').send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))
+    const served = service.model(name).model
+    let bytes = artifactsCache.get(served)
+    if (!bytes) {
+      bytes = itemOnlyArtifacts(served, name)
+      artifactsCache.set(served, bytes)
+      bytes.catch(() => artifactsCache.delete(served))
+    }
+    const b = await bytes
+    return reply.type('application/octet-stream').header('cache-control', 'no-store').send(Buffer.from(b.buffer, b.byteOffset, b.byteLength))
   })
 }

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { chromium, type Browser, type Request } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { FactorRecommender } from '@recforge/mf'
+import type { ALS } from '@recforge/mf'
 import { prepareSplits } from '../evaluate'
 import { createRegistry } from '../models'
 import { startServing } from '../serve'
@@ -14,7 +14,7 @@ describe.skipIf(skip)('recommendations on the device (/device) in Chromium', () 
   let browser: Browser
   let url: string
   let close: () => Promise<void>
-  let model: FactorRecommender<object & { factors: number }>
+  let model: ALS
 
   beforeAll(async () => {
     if (!existsSync(executablePath)) {
