@@ -26,8 +26,27 @@ export interface LineReaderResult {
 
 const NL = 10
 
-/** ISO-8859-1 (every byte is the code point of the same value; TextDecoder's 'latin1' is windows-1252). */
+/** Node's Buffer when present: its latin-1 decoder is native and exact. */
+const NodeBuffer = (globalThis as { Buffer?: { from(b: ArrayBufferLike, offset: number, length: number): { toString(encoding: 'latin1'): string } } }).Buffer
+/** The WHATWG 'latin1' decoder, which is windows-1252: exact for bytes outside 0x80..0x9f only. */
+let windows1252: TextDecoder | undefined
+
+/** ISO-8859-1: every byte is the code point of the same value. */
 function latin1(bytes: Uint8Array): string {
+  return NodeBuffer ? NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1') : latin1Portable(bytes)
+}
+
+/** {@link latin1} without Node's Buffer (a browser): TextDecoder when no byte is in 0x80..0x9f, else code by code. Internal; exported for its test. */
+export function latin1Portable(bytes: Uint8Array): string {
+  let c1 = false
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!
+    if (b >= 0x80 && b <= 0x9f) {
+      c1 = true
+      break
+    }
+  }
+  if (!c1) return (windows1252 ??= new TextDecoder('latin1')).decode(bytes)
   let s = ''
   for (let p = 0; p < bytes.length; p += 8192) s += String.fromCharCode.apply(null, bytes.subarray(p, Math.min(bytes.length, p + 8192)) as unknown as number[])
   return s

@@ -8,6 +8,7 @@ import { nnz } from '@recforge/core'
 import * as browserEntry from '../browser'
 import { fetchSource, loadDelimitedFrom, loadGoodbooksFrom, loadJsonlFrom, loadMovieLens100kFrom, loadMovieLens1mFrom, loadMovieLensLatestFrom, readLines, toByteSource, type Dataset } from '../browser'
 import { loadDelimited, loadGoodbooks, loadMovieLens100k, loadMovieLens1m, loadMovieLensLatest } from '../node'
+import { latin1Portable } from '../lines'
 import { rejection, tmpDir, writeFiles } from './helpers'
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..')
@@ -67,19 +68,19 @@ describe('web sources', () => {
 
   it('MovieLens 100K and 1M and Goodbooks from Blobs give what the folder loaders give', async () => {
     const flags = (on: number[]) => Array.from({ length: 19 }, (_, k) => (on.includes(k) ? '1' : '0')).join('|')
-    const ml100k: Record<string, string | Uint8Array> = {
+    const ml100k: Record<string, string | Uint8Array<ArrayBuffer>> = {
       'u.data': '1\t10\t5\t881250949\n2\t10\t3\t881250950\n1\t20\t4\t881250951\n3\t30\t1\t881250952\n',
       'u.item': new Uint8Array(Buffer.from(`10|Toy Story (1995)|01-Jan-1995||http://imdb/ts|${flags([3, 4])}\n20|Am\u00e9lie (2001)|01-Jan-2001|||${flags([5])}\n30|Heat (1995)|01-Jan-1995|||${flags([1])}\n`, 'latin1')),
       'u.user': '1|24|M|technician|85711\n2|53|F|other|94043\n3|23|M|writer|32067\n',
       'u1.base': '1\t10\t5\t881250949\n2\t10\t3\t881250950\n1\t20\t4\t881250951\n',
       'u1.test': '3\t30\t1\t881250952\n',
     }
-    const ml1m: Record<string, string | Uint8Array> = {
+    const ml1m: Record<string, string | Uint8Array<ArrayBuffer>> = {
       'ratings.dat': '1::1193::5::978300760\n1::661::3::978302109\n2::1193::4::978298413\n',
       'movies.dat': new Uint8Array(Buffer.from('1193::One Flew (1975)::Drama\n661::James (1996)::Animation|Musical\n3::Mis\u00e9rables, Les (1995)::Drama\n', 'latin1')),
       'users.dat': '1::F::1::10::48067\n2::M::56::16::70072\n',
     }
-    const gb: Record<string, string | Uint8Array> = {
+    const gb: Record<string, string | Uint8Array<ArrayBuffer>> = {
       'books.csv': 'book_id,goodreads_book_id,authors,original_publication_year,original_title,title,image_url\n1,2767052,Suzanne Collins,2008.0,The Hunger Games,"The Hunger Games (The Hunger Games, #1)",http://img/1.jpg\n2,3,J.K. Rowling,1997.0,,Harry Potter,http://img/2.jpg\n',
       'ratings.csv': 'user_id,book_id,rating\n1,2,5\n1,1,3\n7,1,4\n',
       'tags.csv': 'tag_id,tag_name\n0,fantasy\n1,young-adult\n',
@@ -89,7 +90,7 @@ describe('web sources', () => {
     writeFiles(path.join(dir, '100k'), ml100k)
     writeFiles(path.join(dir, '1m'), ml1m)
     writeFiles(path.join(dir, 'gb'), gb)
-    const blob = (files: Record<string, string | Uint8Array>, name: string) => new File([files[name]!], name)
+    const blob = (files: Record<string, string | Uint8Array<ArrayBuffer>>, name: string) => new File([files[name]!], name)
     // the same dataset apart from the file names in the reports
     const same = (a: Dataset, b: Dataset) => {
       const strip = (d: Dataset) => ({ ...d, reports: d.reports.map(({ file: _file, ...r }) => r) })
@@ -139,6 +140,10 @@ describe('web sources', () => {
     const lines: string[] = []
     await readLines(toByteSource(bytes), (l) => lines.push(l), { encoding: 'latin1', chunkSize: 1 })
     expect(lines).toEqual(['a\u00e9', '\u0080\u00ff'])
+    // the decoder a browser uses (no Buffer there): every byte value, with and without 0x80..0x9f
+    const all = Uint8Array.from({ length: 256 }, (_, i) => i)
+    const noC1 = all.filter((b) => b < 0x80 || b > 0x9f)
+    for (const b of [all, noC1, all.subarray(0xa0)]) expect(latin1Portable(b)).toBe(Buffer.from(b).toString('latin1'))
     const e = await rejection(readLines(toByteSource(Uint8Array.from([0x61, 0x0a, 0xff, 0x0a]), 'bad.txt'), () => {}), 'PARSE_ERROR')
     expect(e.location).toMatchObject({ file: 'bad.txt', line: 2 })
   })
