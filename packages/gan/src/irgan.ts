@@ -1,5 +1,5 @@
 import { defineParams, param, Random, RecForgeError, resolveConfig, searchCumulative, type ConfigOf, type FitOptions, type Interactions } from '@recforge/core'
-import { Batcher, initBackend, matMul, tf } from '@recforge/tf'
+import { Batcher, VariableAdam, initBackend, matMul, tf } from '@recforge/tf'
 import { activeUsers, denseRows, minimizeStep, normalInit, trainUserEpochs } from './internal/common'
 import { GANRecommender } from './internal/model'
 
@@ -70,8 +70,8 @@ export class IRGAN extends GANRecommender<IRGANConfig, 'userEmb' | 'itemEmb' | '
     const dB = tf.variable(tf.zeros([n]))
     const gVars = [gU, gI, gB]
     const dVars = [dU, dI, dB]
-    const optG = tf.train.adam(cfg.generatorLearningRate)
-    const optD = tf.train.adam(cfg.discriminatorLearningRate)
+    const optG = new VariableAdam({ gU, gI, gB }, { learningRate: cfg.generatorLearningRate })
+    const optD = new VariableAdam({ dU, dI, dB }, { learningRate: cfg.discriminatorLearningRate })
     // Generator logits for a batch of users (before the temperature): B × n.
     const gLogits = (idx: tf.Tensor1D): tf.Tensor2D => tf.add(matMul(tf.gather(gU, idx), tf.transpose(gI)), gB)
     const dLogits = (idx: tf.Tensor1D): tf.Tensor2D => tf.add(matMul(tf.gather(dU, idx), tf.transpose(dI)), dB)
@@ -83,7 +83,7 @@ export class IRGAN extends GANRecommender<IRGANConfig, 'userEmb' | 'itemEmb' | '
       // Warm start: maximum likelihood of the observed items under the generator's softmax
       // (the authors warm-start from a pretrained MF model for the same reason).
       await trainUserEpochs({ ...phase, epochs: cfg.pretrainEpochs, stage: 'pretrain', losses: { generatorLoss: 'the generator pretraining loss' } }, opts, async (batch) => ({
-        generatorLoss: await minimizeStep(optG, gVars, () => {
+        generatorLoss: minimizeStep(optG, () => {
           const idx = tf.tensor1d(batch, 'int32')
           const pos = tf.tensor2d(denseRows(data.indptr, data.indices, batch, n), [batch.length, n])
           return () => {
@@ -127,7 +127,7 @@ export class IRGAN extends GANRecommender<IRGANConfig, 'userEmb' | 'itemEmb' | '
           sampleFrom(cdf, m, rng, mixed)
           sampledItems.push(mixed)
         }
-        const discriminatorLoss = await minimizeStep(optD, dVars, () => {
+        const discriminatorLoss = minimizeStep(optD, () => {
           const posT = tf.tensor2d(pos, [B, n])
           const negT = tf.tensor2d(neg, [B, n])
           const norm = tf.add(tf.sum(posT), tf.sum(negT))
@@ -154,7 +154,7 @@ export class IRGAN extends GANRecommender<IRGANConfig, 'userEmb' | 'itemEmb' | '
             samples++
           }
         }
-        const generatorLoss = await minimizeStep(optG, gVars, () => {
+        const generatorLoss = minimizeStep(optG, () => {
           const w = tf.tensor2d(weights, [B, n])
           return () => {
             const logp = tf.logSoftmax(tf.div(gLogits(idx), cfg.temperature))
@@ -167,8 +167,6 @@ export class IRGAN extends GANRecommender<IRGANConfig, 'userEmb' | 'itemEmb' | '
       })
       await this.keepWeights({ userEmb: gU, itemEmb: gI, itemBias: gB })
     } finally {
-      optG.dispose()
-      optD.dispose()
       for (const v of [...gVars, ...dVars]) v.dispose()
     }
   }

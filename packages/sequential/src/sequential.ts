@@ -15,9 +15,8 @@ import {
   type RecommendOptions,
   type ScoredItems,
 } from '@recforge/core'
-import { Batcher, ScalarMean, ensureBackend, takeRows, tf, trainEpochs, type TrainEpochsResult } from '@recforge/tf'
+import { Batcher, ScalarMean, VariableAdam, ensureBackend, takeRows, tf, trainEpochs, type TrainEpochsResult } from '@recforge/tf'
 import { initialValues, type WeightSpec } from './internal/nn'
-import { ParamsAdam } from './internal/optimizer'
 import { lastWindow, orderHistories, trainingWindows, type OrderedHistories } from './internal/sequences'
 
 export type { SequenceOrder } from './internal/sequences'
@@ -201,7 +200,7 @@ export abstract class SequentialRecommender<C extends SequentialConfig> extends 
       vars[name] = tf.tidy(() => tf.variable(tf.tensor(initialValues(spec, rng), [...spec.shape]), true))
     }
     const varList = names.map((n) => vars[n]!)
-    const optimizer = new ParamsAdam(specs, vars, c.learningRate)
+    const optimizer = new VariableAdam(vars, { learningRate: c.learningRate })
     const L = c.maxLength
     const batcher = new Batcher({ size: win.count, batchSize: c.batchSize, seed: rng.uint32() })
     const inBuf = new Int32Array(c.batchSize * L)

@@ -1,5 +1,5 @@
 import { RecForgeError, throwIfAborted, type FitOptions, type Random } from '@recforge/core'
-import { takeRows, tf, trainEpochs, type Batcher } from '@recforge/tf'
+import { takeRows, tf, trainEpochs, type Batcher, type VariableAdam } from '@recforge/tf'
 
 /** Small normal values (embedding initialisation). */
 export function normalInit(rng: Random, n: number, std: number): Float32Array {
@@ -30,13 +30,10 @@ export function activeUsers(indptr: Int32Array): Int32Array {
 
 /**
  * One optimizer step: `prepare` builds the batch's tensors and returns the loss function, which
- * `opt` minimises over `vars` inside one `tf.tidy`; returns the loss.
+ * `opt` minimises over its variables inside one `tf.tidy`; returns the loss before the step.
  */
-export async function minimizeStep(opt: tf.Optimizer, vars: tf.Variable[], prepare: () => () => tf.Scalar): Promise<number> {
-  const cost = tf.tidy(() => opt.minimize(prepare(), true, vars)!)
-  const value = (await cost.data())[0]!
-  cost.dispose()
-  return value
+export function minimizeStep(opt: VariableAdam, prepare: () => () => tf.Scalar): number {
+  return tf.tidy(() => opt.minimize(prepare()))
 }
 
 /** Options of {@link trainUserEpochs}. */
