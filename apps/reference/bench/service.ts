@@ -4,7 +4,7 @@
  * GET /recommendations latency while a retrain runs. Models: pop, itemknn and als fitted on the
  * built-in MovieLens latest-small (one case without als, whose per-event refit of the user
  * dominates the known-user path). Run from the repository root:
- *   flock /tmp/recforge-bench.lock npx pnpm@10.34.9 --filter @recforge/reference bench
+ *   flock /tmp/recforge-bench.lock npx pnpm@10.34.9 --filter @recforge/cli bench
  * SERVICE_BENCH_EVENTS sets the requests per feedback run (default 30000). Writes
  * bench/results/reference-service.{json,md}; with SERVICE_BENCH_ONLY=<text> it runs only the
  * cases whose name contains the text (for profiling), SERVICE_BENCH_REPEAT times each (default 3),
@@ -137,7 +137,7 @@ const only = process.env['SERVICE_BENCH_ONLY']
 try {
   await runSuite('reference-service', only ? cases.filter((c) => c.name.includes(only)).map((c) => ({ ...c, repeat: Number(process.env['SERVICE_BENCH_REPEAT'] ?? 3) })) : cases, {
     ...(only ? { resultsDir: path.join(root, 'results') } : {}),
-    command: 'flock /tmp/recforge-bench.lock npx pnpm@10.34.9 --filter @recforge/reference bench',
+    command: 'flock /tmp/recforge-bench.lock npx pnpm@10.34.9 --filter @recforge/cli bench',
     notes: ['median over 3 runs of each figure; each run starts a fresh server on a fresh copy of the model folder', 'eventsPerSecond counts acknowledged (202) single-event requests; every acknowledged event was stored'],
   })
 } finally {
