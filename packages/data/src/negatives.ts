@@ -1,4 +1,4 @@
-import { checkNumber, itemCounts, nnz, Random, RecForgeError, type Interactions } from '@recforge/core'
+import { checkNumber, itemCounts, nnz, Random, RecForgeError, searchCumulative, type Interactions } from '@recforge/core'
 
 /** Options for {@link sampleNegatives}. */
 export interface NegativeSamplingOptions {
@@ -62,15 +62,7 @@ export class ItemSampler {
   draw(rng: Random): number {
     const cdf = this.cdf
     if (!cdf) return rng.int(this.size)
-    const x = rng.float() * cdf[cdf.length - 1]!
-    let lo = 0
-    let hi = cdf.length - 1
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1
-      if (cdf[mid]! > x) hi = mid
-      else lo = mid + 1
-    }
-    return lo
+    return searchCumulative(cdf, rng.float() * cdf[cdf.length - 1]!)
   }
 }
 

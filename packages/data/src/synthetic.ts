@@ -1,4 +1,4 @@
-import { checkNumber, nnz, Random, rangeVocabulary, RecForgeError, throwIfAborted, type Interactions, type ItemSideInfo, type RunOptions } from '@recforge/core'
+import { checkNumber, nnz, Random, rangeVocabulary, RecForgeError, searchCumulative, throwIfAborted, type Interactions, type ItemSideInfo, type RunOptions } from '@recforge/core'
 import type { Dataset } from './types'
 
 /** Sizes of the named synthetic presets. */
@@ -61,17 +61,6 @@ function cumulative(weights: Float64Array, order: Int32Array, from: number, to: 
     acc += weights[order[j]!]!
     out[j] = acc
   }
-}
-
-function search(cdf: Float64Array, from: number, to: number, x: number): number {
-  let lo = from
-  let hi = to - 1
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1
-    if (cdf[mid]! > x) hi = mid
-    else lo = mid + 1
-  }
-  return lo
 }
 
 /**
@@ -189,8 +178,8 @@ export function generateSynthetic(spec: SyntheticPreset | SyntheticOptions = 'sm
           const c = r < focus * 0.7 ? c1 : c2
           const from = cStart[c]!
           const to = cStart[c + 1]!
-          cand = byCluster[search(cCdf, from, to, rng.float() * cCdf[to - 1]!)]!
-        } else cand = search(gCdf, 0, ni, rng.float() * gCdf[ni - 1]!)
+          cand = byCluster[searchCumulative(cCdf, rng.float() * cCdf[to - 1]!, from, to)]!
+        } else cand = searchCumulative(gCdf, rng.float() * gCdf[ni - 1]!)
         if (mark[cand] !== stamp) item = cand
       }
       if (item < 0) {
