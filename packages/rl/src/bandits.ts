@@ -108,7 +108,11 @@ abstract class CountingPolicy<C extends { seed: number }> extends ConfiguredPoli
   }
 
   select(context: BanditContext): number {
-    const c = checkCandidates(this.name, context)
+    return this.pick(checkCandidates(this.name, context))
+  }
+
+  /** The candidate with the best value (ties at random), from checked candidates. */
+  protected pick(c: Int32Array): number {
     return c[argmaxRandomTie(this.values(c), this.rng)]!
   }
 
@@ -158,10 +162,10 @@ export class EpsilonGreedy extends CountingPolicy<EpsilonGreedyConfig> {
     return m
   }
 
-  override select(context: BanditContext): number {
-    const c = checkCandidates(this.name, context)
+  /** With probability ε a random candidate, otherwise the greedy one. */
+  protected override pick(c: Int32Array): number {
     if (this.rng.float() < this.config.epsilon) return c[this.rng.int(c.length)]!
-    return super.select(context)
+    return super.pick(c)
   }
 
   /** (1 − ε) on the greedy candidates (shared among ties) plus ε / |candidates| everywhere. */
