@@ -25,11 +25,17 @@ export class MF extends RatingFactorModel<MFConfig> {
     super(checkBiasRates(resolveConfig(MF_PARAMS, config, { model: 'mf' }), 'mf'))
   }
 
+  /** Saved configs: the renamed parameters (see the factor models), and `precision` `float64` for a config saved before it existed (such a model was trained in float64). */
+  static override upgradeConfig(config: Readonly<Record<string, unknown>>, version: number): Record<string, unknown> {
+    const out = super.upgradeConfig(config, version)
+    return 'precision' in out ? out : { ...out, precision: 'float64' }
+  }
+
   protected async fitModel(data: Interactions, opts: FitOptions): Promise<void> {
     const c = this.config
     const { k, nu, ni, n, rng } = this.startFit(data, opts)
     const { train, valid } = validationSplit(data, c.validationFraction, rng)
-    const space = c.wasm ? createMfWasmSpace(n, train.length, nu, ni, k) : undefined
+    const space = c.wasm ? createMfWasmSpace(n, train.length, nu, ni, k, c.precision) : undefined
     const rowOf = space ? space.rowOf : rowsOf(data)
     if (space) {
       rowOf.set(rowsOf(data))
@@ -43,8 +49,9 @@ export class MF extends RatingFactorModel<MFConfig> {
       for (let t = 0; t < train.length; t++) mu += R[train[t]!]!
       mu /= Math.max(1, train.length)
     }
-    const P = space ? space.P : new Float64Array(nu * k)
-    const Q = space ? space.Q : new Float64Array(ni * k)
+    const Factors = c.precision === 'float32' ? Float32Array : Float64Array
+    const P = space ? space.P : new Factors(nu * k)
+    const Q = space ? space.Q : new Factors(ni * k)
     for (let j = 0; j < P.length; j++) P[j] = rng.normal(c.initMean, c.initStd)
     for (let j = 0; j < Q.length; j++) Q[j] = rng.normal(c.initMean, c.initStd)
     const bu = space ? space.bu : new Float64Array(nu)
@@ -57,7 +64,10 @@ export class MF extends RatingFactorModel<MFConfig> {
     const m = biased ? mu : 0
     const bestState = this.trainEpochs(opts, { train: order.length, valid: valid.length }, {
       epoch: (lr, lrB) => {
-        if (c.shuffle) rng.shuffle(order)
+        if (c.shuffle) {
+          if (space) space.shuffle(rng)
+          else rng.shuffle(order)
+        }
         const lrBias = biased ? lrB : 0
         return space ? space.epoch(k, m, lr, lrBias, l2, l2Bias) : mfEpoch({ order, rowOf, items: I, ratings: R, P, Q, bu, bi, k, mu: m, lr, lrBias, l2, l2Bias })
       },
@@ -79,10 +89,10 @@ export class MF extends RatingFactorModel<MFConfig> {
     const fin = bestState ?? { P, Q, bu, bi }
     zeroUntrained(fin.P, fin.Q, rowOf, I, train, k)
     this.k = k
-    this.userFactors = Float32Array.from(fin.P)
-    this.itemFactors = Float32Array.from(fin.Q)
-    this.userBias = biased ? Float32Array.from(fin.bu) : undefined
-    this.itemBias = biased ? Float32Array.from(fin.bi) : undefined
+    this.userFactors = new Float32Array(fin.P)
+    this.itemFactors = new Float32Array(fin.Q)
+    this.userBias = biased ? new Float32Array(fin.bu) : undefined
+    this.itemBias = biased ? new Float32Array(fin.bi) : undefined
     this.globalMean = biased ? mu : 0
     this.rememberTraining(data)
   }
@@ -94,7 +104,10 @@ export class MF extends RatingFactorModel<MFConfig> {
   }
 }
 
-/** One SGD epoch of biased MF in TypeScript (the fallback of the WebAssembly kernel); returns the summed squared error. */
+/**
+ * One SGD epoch of biased MF in TypeScript (the fallback of the WebAssembly kernels): float64
+ * arithmetic on P and Q as stored (float32 or float64); returns the summed squared error.
+ */
 function mfEpoch(a: MfSgdState & {
   k: number
   mu: number

@@ -41,7 +41,12 @@ export type SgdConfig = ConfigOf<ReturnType<typeof sgdParams>>
 export const MF_PARAMS = defineParams({
   ...sgdParams({ factors: 100, learningRate: 0.005 }),
   biased: param.bool({ default: true, description: 'use the global mean and user and item biases' }),
-  wasm: param.bool({ default: true, description: 'run the SGD epochs in WebAssembly f64x2 SIMD when factors is even (float64; sums differ only in rounding order)' }),
+  precision: param.enumOf({
+    values: ['float32', 'float64'],
+    default: 'float32',
+    description: 'factor storage and SIMD arithmetic: float32 (f32x4, when factors is a multiple of 4; error and biases in float64) or float64 (f64x2 when factors is even, as Surprise computes)',
+  }),
+  wasm: param.bool({ default: true, description: 'run the SGD epochs in WebAssembly SIMD (see precision); otherwise, and for factor counts the kernel does not take, a TypeScript loop in float64 arithmetic on the stored factors' }),
 })
 
 /** The parameters of {@link SVDpp} (`svdpp`): those of `mf` with Surprise's SVD++ defaults, always biased. */

@@ -83,7 +83,7 @@ describe('files saved before the parameters were renamed', () => {
   // fitted on the 12-user helpers' data with the old keys below
   const small = { ratings: plantedRatings({ users: 12, items: 8 }).train, implicit: plantedImplicit({ users: 12, items: 8 }).train }
   const cases = [
-    ['mf', { factors: 2, epochs: 3, learningRate: 0.01, l2: 0.05, learningRateBias: 0.01, l2Bias: 0.1, initMean: 0, initStd: 0.1, biased: true, lrDecay: 1, validationFraction: 0, patience: 3, shuffle: true, seed: 42, wasm: true }, small.ratings],
+    ['mf', { factors: 2, epochs: 3, learningRate: 0.01, l2: 0.05, learningRateBias: 0.01, l2Bias: 0.1, initMean: 0, initStd: 0.1, biased: true, lrDecay: 1, validationFraction: 0, patience: 3, shuffle: true, seed: 42, precision: 'float64', wasm: true }, small.ratings],
     ['svdpp', { factors: 2, epochs: 3, learningRate: 0.01, l2: 0.02, learningRateBias: 0.02, l2Bias: 0.02, initMean: 0, initStd: 0.1, lrDecay: 1, validationFraction: 0, patience: 3, shuffle: true, seed: 42 }, small.ratings],
     ['als', { factors: 2, iterations: 2, l2: 0.05, alpha: 1, solver: 'cg', cgSteps: 3, initStd: 0.01, wasm: true, threads: 1, seed: 42 }, small.implicit],
     ['bpr', { factors: 2, epochs: 3, learningRate: 0.03, l2: 0.02, sampling: 'uniform', popularityExponent: 0.75, verifyNegatives: true, initStd: 0.01, wasm: true, threads: 1, seed: 42 }, small.implicit],

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { ALS, BPR, MF } from '../index'
 import { instantiateWasm } from '@recforge/compute'
 import { Random } from '@recforge/core'
-import { wasmKernelsModule, createAlsWasmSpace, createBprWasmSpace, fillBitmap } from '../internal/wasmSpace'
+import { wasmKernelsModule, createAlsWasmSpace, createBprWasmSpace, createMfWasmSpace, fillBitmap } from '../internal/wasmSpace'
 import { bprKernel } from '../internal/kernels'
 import { finishGram, gramMatrix } from '../internal/linalg'
 import { clusterAuc, plantedImplicit, plantedRatings } from './helpers'
@@ -93,6 +93,55 @@ describe('mf WebAssembly SIMD epochs', () => {
     await odd.fit(pr.train)
     await oddTs.fit(pr.train)
     expect(maxAbsDiff(odd.score(3, items), oddTs.score(3, items))).toBe(0)
+  })
+})
+
+describe('mf float32 and float64 precision', () => {
+  it('float32 (f32x4) and float64 (f64x2) kernels each give their TypeScript loop\'s predictions up to rounding, and stay within float32 rounding of each other', async () => {
+    const pr = plantedRatings()
+    const items = Int32Array.from({ length: pr.train.items.size }, (_, i) => i)
+    const fits: Record<string, MF> = {}
+    for (const precision of ['float32', 'float64'] as const)
+      for (const wasm of [true, false]) {
+        const m = new MF({ factors: 12, epochs: 15, precision, wasm })
+        await m.fit(pr.train)
+        fits[`${precision}-${wasm}`] = m
+      }
+    const diff = (a: MF, b: MF) => {
+      let d = 0
+      for (const u of [0, 10, 42]) d = Math.max(d, maxAbsDiff(a.score(u, items), b.score(u, items)))
+      return d
+    }
+    expect(diff(fits['float32-true']!, fits['float32-false']!)).toBeLessThan(1e-4)
+    expect(diff(fits['float64-true']!, fits['float64-false']!)).toBeLessThan(1e-4)
+    const d = diff(fits['float32-true']!, fits['float64-true']!)
+    // float32 arithmetic really ran: close to float64, not identical
+    expect(d).toBeGreaterThan(0)
+    expect(d).toBeLessThan(1e-3)
+  })
+
+  it('shuffles in the kernel exactly as core\'s Random.shuffle does, leaving the generator in the same state', () => {
+    for (const n of [0, 1, 2, 1000]) {
+      const space = createMfWasmSpace(n, n, 1, 1, 4, 'float32')!
+      const expected = Int32Array.from({ length: n }, (_, i) => i)
+      space.order.set(expected)
+      const a = new Random(9)
+      const b = new Random(9)
+      a.normal() // a cached normal is kept as it is
+      b.normal()
+      for (let r = 0; r < 3; r++) {
+        space.shuffle(a)
+        b.shuffle(expected)
+        expect(Array.from(space.order)).toEqual(Array.from(expected))
+        expect(Array.from(a.getState())).toEqual(Array.from(b.getState()))
+      }
+    }
+  })
+
+  it('refuses factor counts its kernel does not take', () => {
+    expect(createMfWasmSpace(4, 4, 2, 2, 6, 'float32')).toBeUndefined()
+    expect(createMfWasmSpace(4, 4, 2, 2, 6, 'float64')).toBeDefined()
+    expect(createMfWasmSpace(4, 4, 2, 2, 5, 'float64')).toBeUndefined()
   })
 })
 

@@ -320,6 +320,114 @@
         (local.set $t (i32.add (local.get $t) (i32.const 1)))
         (br $ratings)))
     (local.get $sse))
+;; mf_epoch_f32: mf_epoch with float32 factors (P, Q) in f32x4 SIMD: the same update order, the
+;; dot product in four f32x4 partial sums, the error, biases (f64) and squared error in float64.
+;; k must be a multiple of 4. The factor loops run 16 floats a turn, then 4 at a time.
+  (func (export "mf_epoch_f32")
+    (param $order i32) (param $n i32) (param $rowOf i32) (param $items i32) (param $ratings i32)
+    (param $P i32) (param $Q i32) (param $bu i32) (param $bi i32) (param $k i32)
+    (param $mu f64) (param $lr f64) (param $lrB f64) (param $reg f64) (param $regB f64) (result f64)
+    (local $t i32) (local $e i32) (local $u i32) (local $i i32) (local $kb i32) (local $end16 i32)
+    (local $pu i32) (local $qi i32) (local $a i32) (local $b i32) (local $bup i32) (local $bip i32) (local $f i32)
+    (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
+    (local $p0 v128) (local $p1 v128) (local $p2 v128) (local $p3 v128)
+    (local $q0 v128) (local $q1 v128) (local $q2 v128) (local $q3 v128)
+    (local $errLr v128) (local $decay v128) (local $err f64) (local $sse f64) (local $b1 f64) (local $b2 f64)
+    (local.set $kb (i32.shl (local.get $k) (i32.const 2)))
+    (local.set $end16 (i32.and (local.get $kb) (i32.const -64)))
+    ;; P_new = p (1 - lr reg) + lr err q; Q_new = q (1 - lr reg) + lr err p
+    (local.set $decay (f32x4.splat (f32.demote_f64 (f64.sub (f64.const 1) (f64.mul (local.get $lr) (local.get $reg))))))
+    (local.set $t (i32.const 0))
+    (block $done
+      (loop $ratings
+        (br_if $done (i32.ge_u (local.get $t) (local.get $n)))
+        (local.set $e (i32.shl (i32.load (i32.add (local.get $order) (i32.shl (local.get $t) (i32.const 2)))) (i32.const 2)))
+        (local.set $u (i32.load (i32.add (local.get $rowOf) (local.get $e))))
+        (local.set $i (i32.load (i32.add (local.get $items) (local.get $e))))
+        (local.set $pu (i32.add (local.get $P) (i32.mul (local.get $u) (local.get $kb))))
+        (local.set $qi (i32.add (local.get $Q) (i32.mul (local.get $i) (local.get $kb))))
+        (local.set $bup (i32.add (local.get $bu) (i32.shl (local.get $u) (i32.const 3))))
+        (local.set $bip (i32.add (local.get $bi) (i32.shl (local.get $i) (i32.const 3))))
+        ;; dot = p . q
+        (local.set $s0 (v128.const i64x2 0 0))
+        (local.set $s1 (v128.const i64x2 0 0))
+        (local.set $s2 (v128.const i64x2 0 0))
+        (local.set $s3 (v128.const i64x2 0 0))
+        (local.set $a (local.get $pu))
+        (local.set $b (local.get $qi))
+        (local.set $f (i32.add (local.get $pu) (local.get $end16)))
+        (block $dd
+          (loop $dl
+            (br_if $dd (i32.ge_u (local.get $a) (local.get $f)))
+            (local.set $s0 (f32x4.add (local.get $s0) (f32x4.mul (v128.load (local.get $a)) (v128.load (local.get $b)))))
+            (local.set $s1 (f32x4.add (local.get $s1) (f32x4.mul (v128.load offset=16 (local.get $a)) (v128.load offset=16 (local.get $b)))))
+            (local.set $s2 (f32x4.add (local.get $s2) (f32x4.mul (v128.load offset=32 (local.get $a)) (v128.load offset=32 (local.get $b)))))
+            (local.set $s3 (f32x4.add (local.get $s3) (f32x4.mul (v128.load offset=48 (local.get $a)) (v128.load offset=48 (local.get $b)))))
+            (local.set $a (i32.add (local.get $a) (i32.const 64)))
+            (local.set $b (i32.add (local.get $b) (i32.const 64)))
+            (br $dl)))
+        (local.set $f (i32.add (local.get $pu) (local.get $kb)))
+        (block $dd4
+          (loop $dl4
+            (br_if $dd4 (i32.ge_u (local.get $a) (local.get $f)))
+            (local.set $s0 (f32x4.add (local.get $s0) (f32x4.mul (v128.load (local.get $a)) (v128.load (local.get $b)))))
+            (local.set $a (i32.add (local.get $a) (i32.const 16)))
+            (local.set $b (i32.add (local.get $b) (i32.const 16)))
+            (br $dl4)))
+        (local.set $s0 (f32x4.add (f32x4.add (local.get $s0) (local.get $s1)) (f32x4.add (local.get $s2) (local.get $s3))))
+        (local.set $b1 (f64.load (local.get $bup)))
+        (local.set $b2 (f64.load (local.get $bip)))
+        (local.set $err
+          (f64.sub
+            (f64.sub (f64.promote_f32 (f32.load (i32.add (local.get $ratings) (local.get $e))))
+              (f64.add (f64.add (local.get $mu) (local.get $b1)) (local.get $b2)))
+            (f64.promote_f32
+              (f32.add
+                (f32.add (f32x4.extract_lane 0 (local.get $s0)) (f32x4.extract_lane 1 (local.get $s0)))
+                (f32.add (f32x4.extract_lane 2 (local.get $s0)) (f32x4.extract_lane 3 (local.get $s0)))))))
+        (local.set $sse (f64.add (local.get $sse) (f64.mul (local.get $err) (local.get $err))))
+        (f64.store (local.get $bup) (f64.add (local.get $b1) (f64.mul (local.get $lrB) (f64.sub (local.get $err) (f64.mul (local.get $regB) (local.get $b1))))))
+        (f64.store (local.get $bip) (f64.add (local.get $b2) (f64.mul (local.get $lrB) (f64.sub (local.get $err) (f64.mul (local.get $regB) (local.get $b2))))))
+        (local.set $errLr (f32x4.splat (f32.demote_f64 (f64.mul (local.get $lr) (local.get $err)))))
+        (local.set $a (local.get $pu))
+        (local.set $b (local.get $qi))
+        (local.set $f (i32.add (local.get $pu) (local.get $end16)))
+        (block $ud
+          (loop $ul
+            (br_if $ud (i32.ge_u (local.get $a) (local.get $f)))
+            (local.set $p0 (v128.load (local.get $a)))
+            (local.set $q0 (v128.load (local.get $b)))
+            (local.set $p1 (v128.load offset=16 (local.get $a)))
+            (local.set $q1 (v128.load offset=16 (local.get $b)))
+            (local.set $p2 (v128.load offset=32 (local.get $a)))
+            (local.set $q2 (v128.load offset=32 (local.get $b)))
+            (local.set $p3 (v128.load offset=48 (local.get $a)))
+            (local.set $q3 (v128.load offset=48 (local.get $b)))
+            (v128.store (local.get $a) (f32x4.add (f32x4.mul (local.get $p0) (local.get $decay)) (f32x4.mul (local.get $errLr) (local.get $q0))))
+            (v128.store (local.get $b) (f32x4.add (f32x4.mul (local.get $q0) (local.get $decay)) (f32x4.mul (local.get $errLr) (local.get $p0))))
+            (v128.store offset=16 (local.get $a) (f32x4.add (f32x4.mul (local.get $p1) (local.get $decay)) (f32x4.mul (local.get $errLr) (local.get $q1))))
+            (v128.store offset=16 (local.get $b) (f32x4.add (f32x4.mul (local.get $q1) (local.get $decay)) (f32x4.mul (local.get $errLr) (local.get $p1))))
+            (v128.store offset=32 (local.get $a) (f32x4.add (f32x4.mul (local.get $p2) (local.get $decay)) (f32x4.mul (local.get $errLr) (local.get $q2))))
+            (v128.store offset=32 (local.get $b) (f32x4.add (f32x4.mul (local.get $q2) (local.get $decay)) (f32x4.mul (local.get $errLr) (local.get $p2))))
+            (v128.store offset=48 (local.get $a) (f32x4.add (f32x4.mul (local.get $p3) (local.get $decay)) (f32x4.mul (local.get $errLr) (local.get $q3))))
+            (v128.store offset=48 (local.get $b) (f32x4.add (f32x4.mul (local.get $q3) (local.get $decay)) (f32x4.mul (local.get $errLr) (local.get $p3))))
+            (local.set $a (i32.add (local.get $a) (i32.const 64)))
+            (local.set $b (i32.add (local.get $b) (i32.const 64)))
+            (br $ul)))
+        (local.set $f (i32.add (local.get $pu) (local.get $kb)))
+        (block $ud4
+          (loop $ul4
+            (br_if $ud4 (i32.ge_u (local.get $a) (local.get $f)))
+            (local.set $p0 (v128.load (local.get $a)))
+            (local.set $q0 (v128.load (local.get $b)))
+            (v128.store (local.get $a) (f32x4.add (f32x4.mul (local.get $p0) (local.get $decay)) (f32x4.mul (local.get $errLr) (local.get $q0))))
+            (v128.store (local.get $b) (f32x4.add (f32x4.mul (local.get $q0) (local.get $decay)) (f32x4.mul (local.get $errLr) (local.get $p0))))
+            (local.set $a (i32.add (local.get $a) (i32.const 16)))
+            (local.set $b (i32.add (local.get $b) (i32.const 16)))
+            (br $ul4)))
+        (local.set $t (i32.add (local.get $t) (i32.const 1)))
+        (br $ratings)))
+    (local.get $sse))
 ;; bpr_dot: u . (v_i - v_j) over k floats (f32x4; k a multiple of 4).
   (func $bprDot (export "bpr_dot") (param $u i32) (param $i i32) (param $j i32) (param $k i32) (result f32)
     (local $end i32) (local $s0 v128) (local $s1 v128)
@@ -404,6 +512,34 @@
     (global.set $rb (i32.add (global.get $rc) (i32.shl (global.get $rc) (i32.const 3))))
     (global.set $rc (i32.add (i32.rotl (global.get $rc) (i32.const 21)) (local.get $t)))
     (local.get $t))
+
+;; shuffle_i32: core's Random.shuffle of the n i32 at a (Fisher-Yates from the end, j = floor(float() · (i + 1))),
+;; continuing the generator whose four sfc32 words (Random.getState's first four) are at state,
+;; and writing the words back there: the same permutation and the same state as the TypeScript call.
+  (func (export "shuffle_i32") (param $a i32) (param $n i32) (param $state i32)
+    (local $i i32) (local $j i32) (local $pi i32) (local $pj i32) (local $t i32)
+    (global.set $ra (i32.load (local.get $state)))
+    (global.set $rb (i32.load offset=4 (local.get $state)))
+    (global.set $rc (i32.load offset=8 (local.get $state)))
+    (global.set $rd (i32.load offset=12 (local.get $state)))
+    (local.set $i (i32.sub (local.get $n) (i32.const 1)))
+    (block $done
+      (loop $swap
+        (br_if $done (i32.le_s (local.get $i) (i32.const 0)))
+        (local.set $j (i32.trunc_f64_u (f64.floor (f64.mul
+          (f64.div (f64.convert_i32_u (call $rngNext)) (f64.const 4294967296))
+          (f64.convert_i32_u (i32.add (local.get $i) (i32.const 1)))))))
+        (local.set $pi (i32.add (local.get $a) (i32.shl (local.get $i) (i32.const 2))))
+        (local.set $pj (i32.add (local.get $a) (i32.shl (local.get $j) (i32.const 2))))
+        (local.set $t (i32.load (local.get $pi)))
+        (i32.store (local.get $pi) (i32.load (local.get $pj)))
+        (i32.store (local.get $pj) (local.get $t))
+        (local.set $i (i32.sub (local.get $i) (i32.const 1)))
+        (br $swap)))
+    (i32.store (local.get $state) (global.get $ra))
+    (i32.store offset=4 (local.get $state) (global.get $rb))
+    (i32.store offset=8 (local.get $state) (global.get $rc))
+    (i32.store offset=12 (local.get $state) (global.get $rd)))
 
 ;; e^x for |x| <= 700: x = n ln2 + r with |r| <= ln2 / 2, e^r by its Taylor series to r^13
 ;; (relative error below 1e-17), times 2^n built from the exponent bits.

@@ -76,7 +76,7 @@ export function rowsOf(data: Interactions): Int32Array {
  * Zeroes the factors of users and items with no training rating: SGD never touched them, so
  * their random initial values would only add noise (their predictions fall back to the biases).
  */
-export function zeroUntrained(P: Float64Array, Q: Float64Array, rowOf: Int32Array, items: Int32Array, entries: Int32Array, k: number): void {
+export function zeroUntrained(P: Float32Array | Float64Array, Q: Float32Array | Float64Array, rowOf: Int32Array, items: Int32Array, entries: Int32Array, k: number): void {
   const nu = P.length / k
   const ni = Q.length / k
   const su = new Uint8Array(nu)

@@ -1,4 +1,5 @@
 import { compileWasm, instantiateWasm, wasmArena } from '@recforge/compute'
+import type { Random } from '@recforge/core'
 import { kernelsWasm } from './kernels.wasm.generated'
 
 /** The compiled kernels module (kernels.wat), or null where WebAssembly SIMD or shared memory is unavailable. */
@@ -73,8 +74,10 @@ export interface MfSgdState {
   rowOf: Int32Array
   items: Int32Array
   ratings: Float32Array
-  P: Float64Array
-  Q: Float64Array
+  /** User factors (users × k): float32 or float64, as the fit's `precision`. */
+  P: Float32Array | Float64Array
+  /** Item factors (items × k), of P's type. */
+  Q: Float32Array | Float64Array
   bu: Float64Array
   bi: Float64Array
 }
@@ -83,31 +86,46 @@ export interface MfSgdState {
 export interface MfWasmSpace extends MfSgdState {
   /** Runs one epoch over `order`; returns the summed squared training error. */
   epoch(k: number, mu: number, lr: number, lrBias: number, reg: number, regBias: number): number
+  /** `rng.shuffle(order)` in the kernel: the same permutation, and `rng` left in the same state. */
+  shuffle(rng: Random): void
 }
 
 /**
- * Lays out an MF fit (entries, train order, factors and biases, 16-byte aligned) in a WebAssembly
- * memory, or returns undefined when the module is unavailable, `k` is odd, or it needs 4 GiB or more.
+ * Entries per kernel call within an epoch. An epoch is split into calls so that the engine's
+ * optimised code, compiled in the background once the first call has run hot for a while, takes
+ * over at the next call rather than at the next epoch (a WebAssembly call keeps the code it started in).
  */
-export function createMfWasmSpace(entries: number, train: number, nu: number, ni: number, k: number): MfWasmSpace | undefined {
-  const module = k % 2 === 0 ? wasmKernelsModule() : null
+export const MF_EPOCH_CHUNK = 8192
+
+/**
+ * Lays out an MF fit (entries, train order, factors and biases, 16-byte aligned) in a WebAssembly
+ * memory, or returns undefined when the module is unavailable, `k` does not suit the kernel
+ * (`float32`: a multiple of 4, `mf_epoch_f32`; `float64`: even, `mf_epoch`) or it needs 4 GiB or more.
+ */
+export function createMfWasmSpace(entries: number, train: number, nu: number, ni: number, k: number, precision: 'float32' | 'float64' = 'float64'): MfWasmSpace | undefined {
+  const f32 = precision === 'float32'
+  const module = k % (f32 ? 4 : 2) === 0 ? wasmKernelsModule() : null
   if (!module) return undefined
+  const Factors = f32 ? Float32Array : Float64Array
   const arena = wasmArena(
     {
       order: [Int32Array, train],
       rowOf: [Int32Array, entries],
       items: [Int32Array, entries],
       ratings: [Float32Array, entries],
-      P: [Float64Array, nu * k],
-      Q: [Float64Array, ni * k],
+      P: [Factors, nu * k],
+      Q: [Factors, ni * k],
       bu: [Float64Array, nu],
       bi: [Float64Array, ni],
+      rng: [Int32Array, 4],
     },
     { shared: true },
   )
   if (!arena) return undefined
-  const { order, rowOf, items, ratings, P, Q, bu, bi } = arena.views
-  const fn = instantiateWasm(module, arena.memory!).mf_epoch as (...args: number[]) => number
+  const { order, rowOf, items, ratings, P, Q, bu, bi, rng: words } = arena.views
+  const exports = instantiateWasm(module, arena.memory!)
+  const fn = exports[f32 ? 'mf_epoch_f32' : 'mf_epoch'] as (...args: number[]) => number
+  const shuffle = exports.shuffle_i32 as (a: number, n: number, state: number) => void
   return {
     order,
     rowOf,
@@ -117,8 +135,20 @@ export function createMfWasmSpace(entries: number, train: number, nu: number, ni
     Q,
     bu,
     bi,
-    epoch: (kk, mu, lr, lrBias, reg, regBias) =>
-      fn(order.byteOffset, order.length, rowOf.byteOffset, items.byteOffset, ratings.byteOffset, P.byteOffset, Q.byteOffset, bu.byteOffset, bi.byteOffset, kk, mu, lr, lrBias, reg, regBias),
+    epoch: (kk, mu, lr, lrBias, reg, regBias) => {
+      let sse = 0
+      for (let t = 0; t < order.length; t += MF_EPOCH_CHUNK) {
+        const count = Math.min(MF_EPOCH_CHUNK, order.length - t)
+        sse += fn(order.byteOffset + 4 * t, count, rowOf.byteOffset, items.byteOffset, ratings.byteOffset, P.byteOffset, Q.byteOffset, bu.byteOffset, bi.byteOffset, kk, mu, lr, lrBias, reg, regBias)
+      }
+      return sse
+    },
+    shuffle: (rng) => {
+      const state = rng.getState()
+      words.set(state.subarray(0, 4))
+      shuffle(order.byteOffset, order.length, words.byteOffset)
+      rng.setState([words[0]!, words[1]!, words[2]!, words[3]!, state[4]!])
+    },
   }
 }
 
