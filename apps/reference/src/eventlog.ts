@@ -97,14 +97,14 @@ function literal(v: string | number | undefined): string {
  * One multi-row INSERT with the values inline: about half the time of binding eight array
  * parameters on PGlite, where each statement runs on the event loop.
  */
-function insertSql(records: readonly LogRecord[], origin: string): string {
+function insertSql(records: readonly LogRecord[], origin: string, walPosition: string | undefined): string {
   const o = literal(origin)
   const rows = records.map((r) =>
     r.kind === 'feedback'
       ? `('feedback',${literal(r.user)},${literal(r.item)},${literal(r.value)},${literal(r.event)},${literal(r.timestamp)},NULL,${o})`
       : `('user',${literal(r.user)},NULL,NULL,NULL,NULL,${literal(r.text)},${o})`,
   )
-  return `INSERT INTO recforge_events (kind, user_id, item_id, value, event, ts, info, origin) VALUES ${rows.join(',')} RETURNING seq::float8 AS seq`
+  return `INSERT INTO recforge_events (kind, user_id, item_id, value, event, ts, info, origin) VALUES ${rows.join(',')} RETURNING seq::float8 AS seq${walPosition ? `, ${walPosition} AS wal` : ''}`
 }
 
 const SELECT = 'SELECT seq::float8 AS seq, kind, user_id, item_id, value, event, ts, info, origin FROM recforge_events'
@@ -195,8 +195,9 @@ export class SqlEventLog implements EventLog {
         rows += p.records.length
       }
       let stored: StoredRecord[]
+      let wal: string | undefined
       try {
-        stored = await this.insert(batch.flatMap((p) => p.records))
+        ;({ stored, wal } = await this.insert(batch.flatMap((p) => p.records)))
       } catch (e) {
         await acknowledged
         if (batch.length === 1) batch[0]!.reject(this.explain(e, batch[0]!.records))
@@ -204,8 +205,8 @@ export class SqlEventLog implements EventLog {
           for (const p of batch) {
             try {
               const one = await this.insert(p.records)
-              await this.store.sync()
-              p.resolve(one)
+              await this.store.sync(one.wal)
+              p.resolve(one.stored)
             } catch (e2) {
               p.reject(this.explain(e2, p.records))
             }
@@ -213,7 +214,7 @@ export class SqlEventLog implements EventLog {
         continue
       }
       const previous = acknowledged
-      const synced = this.store.sync()
+      const synced = this.store.sync(wal)
       acknowledged = previous.then(async () => {
         try {
           await synced
@@ -241,11 +242,15 @@ export class SqlEventLog implements EventLog {
     return new RecForgeError('IO_ERROR', `could not store ${records.length} record(s) in ${this.where}: ${(e as Error).message}`, { cause: e })
   }
 
-  /** Inserts records in one statement (committed, not yet synced). */
-  private async insert(records: readonly LogRecord[]): Promise<StoredRecord[]> {
-    const rows = await this.store.query<{ seq: number }>(insertSql(records, this.origin))
+  /**
+   * Inserts records in one statement (committed, not yet synced). `wal`: the log position after
+   * the last row (rows come back in the order inserted), for the store's sync.
+   */
+  private async insert(records: readonly LogRecord[]): Promise<{ stored: StoredRecord[]; wal: string | undefined }> {
+    const rows = await this.store.query<{ seq: number; wal?: string }>(insertSql(records, this.origin, this.store.walPosition))
+    const wal = rows.at(-1)?.wal
     const seqs = rows.map((r) => r.seq).sort((a, b) => a - b)
-    return records.map((r, j) => ({ ...r, seq: seqs[j]!, origin: this.origin }))
+    return { stored: records.map((r, j) => ({ ...r, seq: seqs[j]!, origin: this.origin })), wal }
   }
 
   async read(after: number, limit: number): Promise<StoredRecord[]> {

@@ -1,7 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import cors from '@fastify/cors'
-import helmet from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
 import { z } from 'zod'
 import { isRecForgeError, RecForgeError, type RecForgeErrorCode } from '@recforge/core'
@@ -13,6 +12,7 @@ import { renderPage } from './page'
 import { registerExploreRoutes } from './explore'
 import { registerDeviceRoutes } from './device'
 import { VERSION } from './version'
+import { securityHeaders } from './headers'
 
 /** What the page and `GET /metrics` show besides live counters: the comparison from the last evaluation. */
 export interface ReportData {
@@ -195,7 +195,11 @@ export function createServer(opts: ServerOptions): FastifyInstance {
       if (!allowed.has(host) && !allowed.has(name)) return reply.status(403).send(errorBody('FORBIDDEN', `host ${JSON.stringify(host)} is not allowed; this server answers ${[...allowed].join(', ')}`, { field: 'headers.host' }))
     })
   }
-  void app.register(helmet, { contentSecurityPolicy: { directives: pagePolicy(page) } })
+  const headers = securityHeaders(pagePolicy(page))
+  app.addHook('onRequest', (_req, reply, done) => {
+    void reply.headers(headers)
+    done()
+  })
   if (sec.corsOrigins?.length) void app.register(cors, { origin: [...sec.corsOrigins] })
   void app.register(rateLimit, { global: false })
   const writes = sec.writesPerMinute ?? 1200

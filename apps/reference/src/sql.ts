@@ -25,9 +25,19 @@ export interface SqlStore {
   /**
    * Makes the transactions committed so far survive a power loss, not only a crash of this
    * process. The server does this itself at COMMIT; PGlite's file layer never calls fsync, so the
-   * embedded store syncs the write-ahead log segment it wrote to.
+   * embedded store syncs the write-ahead log segments it wrote to.
+   *
+   * @param upTo the value of {@link SqlStore.walPosition} selected by the last statement to make
+   *   durable, after its rows were written: the embedded store then finds the segments without a
+   *   query of its own (about 0.4 ms of the event loop per commit batch). Without it, the store
+   *   asks for the current position.
    */
-  sync(): Promise<void>
+  sync(upTo?: string): Promise<void>
+  /**
+   * An SQL expression for the write-ahead log's insert position, as text, where {@link sync}
+   * can use it (the embedded store); a statement selects it after writing its rows.
+   */
+  readonly walPosition?: string
   close(): Promise<void>
 }
 
@@ -183,24 +193,43 @@ export async function openEmbeddedStore(dir: string): Promise<SqlStore> {
     throw new RecForgeError('IO_ERROR', `could not open the event store in ${dir}: ${(e as Error).message}`, { cause: e })
   }
   const walDir = path.join(dir, 'pg_wal')
-  const handles = new Map<string, FileHandle>()
-  let lastSegment: string | undefined
+  const handles = new Map<bigint, FileHandle>()
+  /** The newest segment synced so far (it may still grow). */
+  let lastSegment: bigint | undefined
   let syncing: Promise<void> = Promise.resolve()
-  const handle = async (name: string): Promise<FileHandle> => {
-    let h = handles.get(name)
-    if (!h) handles.set(name, (h = await open(path.join(walDir, name), 'r+')))
+  const query: Query = async <R extends Row>(sql: string, params?: unknown[]) => (await db.query<R>(sql, params)).rows
+  let wal: WalGeometry
+  try {
+    wal = await walGeometry(query)
+  } catch (e) {
+    await db.close().catch(() => {})
+    await unlock()
+    throw e
+  }
+  /** The segment's file, or undefined when it does not exist (not written yet). */
+  const handle = async (segment: bigint): Promise<FileHandle | undefined> => {
+    let h = handles.get(segment)
+    if (!h) {
+      try {
+        h = await open(path.join(walDir, wal.fileName(segment)), 'r+')
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+        throw e
+      }
+      handles.set(segment, h)
+    }
     return h
   }
-  const query: Query = async <R extends Row>(sql: string, params?: unknown[]) => (await db.query<R>(sql, params)).rows
   const store: SqlStore = {
     kind: 'embedded',
     where: dir,
     shared: false,
     query,
+    walPosition: WAL_POSITION,
     transaction: (fn) => db.transaction((tx) => fn(async <R extends Row>(sql: string, params?: unknown[]) => (await tx.query<R>(sql, params)).rows)),
-    sync() {
+    sync(upTo) {
       // one sync at a time: a segment switch closes the handle of the previous segment
-      const run = syncing.then(syncWal)
+      const run = syncing.then(() => syncWal(upTo))
       syncing = run.catch(() => {})
       return run
     },
@@ -212,22 +241,81 @@ export async function openEmbeddedStore(dir: string): Promise<SqlStore> {
       await unlock()
     },
   }
-  async function syncWal(): Promise<void> {
-    const [row] = await query<{ file: string }>('SELECT file_name AS file FROM pg_walfile_name_offset(pg_current_wal_insert_lsn())')
-    const segment = row!.file
-    if (lastSegment !== undefined && lastSegment !== segment) {
-      // the commit may have started in the previous segment; a new file also needs its directory entry synced
-      await (await handle(lastSegment)).datasync()
-      await handles.get(lastSegment)!.close()
-      handles.delete(lastSegment)
+  /**
+   * fdatasyncs every segment from the last one synced (or the one holding the position) up to
+   * the one holding the position plus {@link COMMIT_MARGIN} (the commit record written after the
+   * statement that selected it), and the folder when a new segment appeared.
+   */
+  async function syncWal(upTo: string | undefined): Promise<void> {
+    const position = parseLsn(upTo ?? (await query<{ lsn: string }>(`SELECT ${WAL_POSITION} AS lsn`))[0]!.lsn)
+    const newest = (position + COMMIT_MARGIN) / wal.segmentSize
+    const holding = (position - 1n) / wal.segmentSize
+    const first = lastSegment === undefined || lastSegment > holding ? holding : lastSegment
+    let synced: bigint | undefined
+    for (let segment = first; segment <= newest; segment++) {
+      const h = await handle(segment)
+      if (!h) continue
+      await h.datasync()
+      synced = segment
+    }
+    if (synced === undefined) throw new RecForgeError('IO_ERROR', `${walDir}: no write-ahead log segment ${wal.fileName(first)}..${wal.fileName(newest)} to sync`)
+    if (lastSegment !== undefined && synced > lastSegment) {
+      // a new file also needs its directory entry synced
       const d = await open(walDir, 'r')
       await d.sync().finally(() => d.close())
+      for (const [segment, h] of handles)
+        if (segment < synced) {
+          handles.delete(segment)
+          await h.close()
+        }
     }
-    await (await handle(segment)).datasync()
-    lastSegment = segment
+    lastSegment = synced
   }
   await migrate(store)
   return store
+}
+
+/** The write-ahead log's insert position as text (`X/Y`). */
+const WAL_POSITION = 'pg_current_wal_insert_lsn()::text'
+
+/**
+ * Bytes of log a commit may add after the statement that selected its position: the commit
+ * record (under a hundred bytes) and a page header, with room to spare; a segment that this
+ * reaches into but that does not exist yet was not written.
+ */
+const COMMIT_MARGIN = 8192n
+
+/** `X/Y` (two hexadecimal halves) as a byte position. */
+function parseLsn(text: string): bigint {
+  const m = /^([0-9A-F]{1,8})\/([0-9A-F]{1,8})$/i.exec(text)
+  if (!m) throw new RecForgeError('PARSE_ERROR', `write-ahead log position: expected X/Y in hexadecimal, got ${JSON.stringify(text)}`)
+  return (BigInt(`0x${m[1]}`) << 32n) | BigInt(`0x${m[2]}`)
+}
+
+interface WalGeometry {
+  readonly segmentSize: bigint
+  /** The file name of a segment (timeline, then the segment number in two halves). */
+  fileName(segment: bigint): string
+}
+
+/**
+ * Reads the segment size and timeline once, and checks the file names computed from them
+ * against the server's own `pg_walfile_name` for the current position.
+ */
+async function walGeometry(query: Query): Promise<WalGeometry> {
+  const [row] = await query<{ lsn: string; file: string; size: string; unit: string }>(
+    `SELECT ${WAL_POSITION} AS lsn, pg_walfile_name(pg_current_wal_insert_lsn()) AS file, setting AS size, unit FROM pg_settings WHERE name = 'wal_segment_size'`,
+  )
+  if (!row || row.unit !== 'B' || !/^[0-9]+$/.test(row.size)) throw new RecForgeError('UNSUPPORTED_VERSION', `the embedded store reports wal_segment_size as ${JSON.stringify(row?.size)} ${JSON.stringify(row?.unit)}; expected bytes`)
+  const segmentSize = BigInt(row.size)
+  const perId = 0x1_0000_0000n / segmentSize
+  const timeline = row.file.slice(0, 8)
+  const hex = (v: bigint) => v.toString(16).toUpperCase().padStart(8, '0')
+  const fileName = (segment: bigint) => `${timeline}${hex(segment / perId)}${hex(segment % perId)}`
+  // pg_walfile_name names the segment holding the byte before the position
+  const expected = fileName((parseLsn(row.lsn) - 1n) / segmentSize)
+  if (expected !== row.file) throw new RecForgeError('UNSUPPORTED_VERSION', `the embedded store names its log segment ${row.file} at ${row.lsn}; expected ${expected}`)
+  return { segmentSize, fileName }
 }
 
 /** The server part of a connection string without its password, for messages. */
