@@ -47,6 +47,8 @@ export interface ResultRow {
   load: number
   /** Repetitions per side. */
   runs?: number
+  /** When the run that measured the row started (ISO time). */
+  date?: string
 }
 
 const num = (o: Json, key: string): number => {

@@ -6,14 +6,18 @@
  *
  *   npx pnpm@10.34.9 bench:anchors        (from the repository root; takes the benchmark lock)
  *
- * ANCHORS_ONLY=als,bpr,mf,svdpp,hnsw,ease,neumf picks comparisons; ANCHORS_REPEAT (default 3)
+ * ANCHORS_ONLY=als,bpr,mf,svdpp,hnsw,ease,neumf picks comparisons, and ANCHORS_MATCH (a regular
+ * expression, case-insensitive) keeps those whose name or anchor matches it, e.g.
+ * ANCHORS_MATCH='10,000 items|hnswlib'. A filtered run keeps the rows of the earlier results file
+ * that it does not measure again (ANCHORS_MERGE=0: only its own rows), each with its run's date.
+ * ANCHORS_RESULTS is the folder of the result files (default bench/results). ANCHORS_REPEAT (default 3)
  * sets the repetitions; ANCHORS_PYTHON the anchors venv's python (default the one that
  * ../shared/anchors/install.sh makes); ANCHORS_HNSW_N the size of the two synthetic vector sets
  * (default 20000); ANCHORS_BPR_EPOCHS (default 100); ANCHORS_NEUMF_EPOCHS (default 20).
  * Writes bench/results/anchors.{md,json,svg}.
  */
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { machineInfo } from '@recforge/bench'
@@ -23,6 +27,8 @@ import { summarize, type Comparison, type Job, type Json, type ResultRow } from 
 
 const only = process.env.ANCHORS_ONLY?.split(',')
 const want = (name: string) => !only || only.includes(name)
+const match = process.env.ANCHORS_MATCH ? new RegExp(process.env.ANCHORS_MATCH, 'i') : undefined
+const merge = (only !== undefined || match !== undefined) && process.env.ANCHORS_MERGE !== '0'
 const repeat = Number(process.env.ANCHORS_REPEAT ?? 3)
 const python = process.env.ANCHORS_PYTHON ?? '/opt/recforge-anchors/bin/python'
 const hnswN = Number(process.env.ANCHORS_HNSW_N ?? 20_000)
@@ -195,32 +201,60 @@ if (want('neumf')) {
   }
 }
 
+if (match) {
+  const kept = comparisons.filter((c) => match.test(c.name) || match.test(c.anchorName))
+  comparisons.length = 0
+  comparisons.push(...kept)
+}
+if (comparisons.length === 0) throw new Error(`no comparison matches ANCHORS_ONLY=${only?.join(',') ?? ''} ANCHORS_MATCH=${process.env.ANCHORS_MATCH ?? ''}`)
+
 // the quick comparisons first, so that a run cut short still covers every anchor it reached:
 // implicit, Surprise SVD, numpy, PyTorch, then Surprise SVDpp (tens of seconds a fold) and HNSW
 const rank = (c: Comparison) => ({ step: 0, folds: c.name.startsWith('svdpp') ? 4 : 1, fit: 2, epochs: 3, ann: 5 })[c.kind]
 comparisons.sort((a, b) => rank(a) - rank(b))
 
+const dir = path.resolve(repoRoot, process.env.ANCHORS_RESULTS ?? 'bench/results')
+mkdirSync(dir, { recursive: true })
+const runDate = new Date().toISOString()
+const rowKey = (r: Pick<ResultRow, 'name' | 'anchorName' | 'figure'>) => `${r.name}\u0000${r.anchorName}\u0000${r.figure}`
+const measuredHere = new Set(comparisons.map((c) => `${c.name}\u0000${c.anchorName}`))
+
+/** The rows of the earlier results file that this run does not measure (a filtered run keeps them), dated. */
+function earlierRows(): ResultRow[] {
+  const file = path.join(dir, 'anchors.json')
+  if (!merge || !existsSync(file)) return []
+  const old = JSON.parse(readFileSync(file, 'utf8')) as { date: string; rows: ResultRow[] }
+  return old.rows.filter((r) => !measuredHere.has(`${r.name}\u0000${r.anchorName}`)).map((r) => ({ ...r, date: r.date ?? old.date }))
+}
+const kept = earlierRows()
 const rows: ResultRow[] = []
+/** Earlier rows in their places, then this run's rows (each in the place of the row it replaces, or at the end). */
+function allRows(): ResultRow[] {
+  const mine = new Map(rows.map((r) => [rowKey(r), r]))
+  return [...kept, ...rows.filter((r) => !kept.some((k) => rowKey(k) === rowKey(r)))].map((r) => mine.get(rowKey(r)) ?? r)
+}
 const report = {
   suite: 'anchors',
-  command: 'npx pnpm@10.34.9 bench:anchors',
-  date: new Date().toISOString(),
+  command: [...Object.entries(process.env).filter(([k]) => k.startsWith('ANCHORS_')).sort().map(([k, v]) => `${k}=${/^[\w.,/-]+$/.test(v ?? '') ? v : `'${v}'`}`), 'npx pnpm@10.34.9 bench:anchors'].join(' '),
+  date: runDate,
   machine: machineInfo(),
   repeat,
-  settings: { only: only ?? 'all', bprEpochs, neumfEpochs, hnswN },
+  settings: { only: only ?? 'all', match: process.env.ANCHORS_MATCH ?? null, bprEpochs, neumfEpochs, hnswN },
   /** False until every comparison has run: the files are rewritten after each one. */
   complete: false,
   comparisons: comparisons.length,
-  rows,
+  /** Rows kept from earlier runs (filtered runs), each with its run's date. */
+  keptRows: kept.length,
+  rows: [] as ResultRow[],
 }
-const dir = path.join(repoRoot, 'bench/results')
 
 function writeReport(): string {
+  report.rows = allRows()
   const md = toMarkdown()
   for (const [file, text] of [
     ['anchors.json', JSON.stringify(report, null, 2) + '\n'],
     ['anchors.md', md],
-    ['anchors.svg', renderRatios(rows)],
+    ['anchors.svg', renderRatios(report.rows)],
   ] as const) {
     const target = path.join(dir, file)
     writeFileSync(`${target}.tmp`, text)
@@ -256,7 +290,7 @@ for (const c of comparisons) {
       process.stderr.write(`[anchors] ${c.name} | ${side === 'rf' ? 'RecForge' : c.anchorName} rep ${r + 1}: ${JSON.stringify(result.out).slice(0, 300)}\n`)
     }
   }
-  rows.push(...summarize(c, rfOut, anOut, Math.max(...loads)).map((row) => ({ ...row, runs: reps })))
+  rows.push(...summarize(c, rfOut, anOut, Math.max(...loads)).map((row) => ({ ...row, runs: reps, date: runDate })))
   done++
   report.complete = done === comparisons.length
   writeReport()
@@ -277,17 +311,18 @@ function toMarkdown(): string {
   const lines = [
     '### anchors',
     '',
-    `Command: \`${report.command}\` — ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, ${report.date.slice(0, 10)}. Medians of the interleaved repetitions in fresh processes (runs: how many per side); ratio = RecForge / anchor (below 1: RecForge takes less time; for QPS above 1: RecForge answers more queries). Settings: BPR ${bprEpochs} epochs, NeuMF ${neumfEpochs} epochs, synthetic vector sets of ${hnswN.toLocaleString('en-US')}${only ? `; only ${only.join(', ')}` : ''}.${report.complete ? '' : ` **Partial: ${rows.length ? done : 0} of ${report.comparisons} comparisons so far.**`}`,
+    `Command: \`${report.command}\` — ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, ${report.date.slice(0, 10)}. Medians of the interleaved repetitions in fresh processes (runs: how many per side); ratio = RecForge / anchor (below 1: RecForge takes less time; for QPS above 1: RecForge answers more queries). Settings: BPR ${bprEpochs} epochs, NeuMF ${neumfEpochs} epochs, synthetic vector sets of ${hnswN.toLocaleString('en-US')}${only ? `; only ${only.join(', ')}` : ''}${match ? `; comparisons matching /${match.source}/i` : ''}.${report.complete ? '' : ` **Partial: ${rows.length ? done : 0} of this run's ${report.comparisons} comparisons so far.**`}${kept.length ? ` ${kept.length} rows are kept from earlier runs (their date in the run column).` : ''}`,
     '',
-    '| comparison | anchor | figure | RecForge | anchor | ratio | quality RecForge | quality anchor | runs | load |',
-    '|---|---|---|---:|---:|---:|---|---|---:|---:|',
-    ...rows.map((r) =>
-      r.missing
-        ? `| ${r.name} | ${r.anchorName} | ${r.figure} | ${f(r.recforge)} | missing: ${r.missing} |  |  |  | ${r.runs ?? ''} | ${f(r.load, 2)} |`
-        : `| ${r.name} | ${r.anchorName} | ${r.figure} | ${f(r.recforge)} | ${f(r.anchor)} | **${f(r.ratio)}** | ${r.qualityRecforge ?? ''} | ${r.qualityAnchor ?? ''} | ${r.runs ?? ''} | ${f(r.load, 2)} |`,
-    ),
+    '| comparison | anchor | figure | RecForge | anchor | ratio | quality RecForge | quality anchor | runs | load | run |',
+    '|---|---|---|---:|---:|---:|---|---|---:|---:|---|',
+    ...report.rows.map((r) => {
+      const when = (r.date ?? report.date).slice(0, 16).replace('T', ' ')
+      return r.missing
+        ? `| ${r.name} | ${r.anchorName} | ${r.figure} | ${f(r.recforge)} | missing: ${r.missing} |  |  |  | ${r.runs ?? ''} | ${f(r.load, 2)} | ${when} |`
+        : `| ${r.name} | ${r.anchorName} | ${r.figure} | ${f(r.recforge)} | ${f(r.anchor)} | **${f(r.ratio)}** | ${r.qualityRecforge ?? ''} | ${r.qualityAnchor ?? ''} | ${r.runs ?? ''} | ${f(r.load, 2)} | ${when} |`
+    }),
     '',
-    '- load: the highest 1-minute load average seen before a run of the row (2 cores; the benchmark itself adds up to its thread count); rows above 2.5 were measured while other work ran.',
+    '- load: the highest 1-minute load average seen before a run of the row (2 cores; the benchmark itself adds up to its thread count); rows above 2.5 were measured while other work ran. run: when the run that measured the row started (UTC).',
     '- ALS: implicit weights an entry by its value and RecForge by 1 + alpha · value; implicit gets the matrix 1 + value (alpha 1), so both solve the same equations with 3 conjugate-gradient steps per row. s/iteration and s/epoch: medians over the steps after the first, from each library\'s own progress callback; ndcg@10 on the holdout-full test part (training items excluded), computed the same way on both sides.',
     '- CPU s/iteration and s/epoch: the process CPU seconds (user + system, all threads) per step, medians as above; with one thread the figure least moved by other work on the machine, with more threads it also counts time a thread spends waiting for the others (OpenMP spins for a while before it sleeps).',
     '- BPR: both with learning rate 0.05, l2 0.01, verified negatives; implicit stores its item bias as a 65th factor.',
