@@ -15,6 +15,7 @@ import type { SqlStore } from './sql'
 import { Erasures } from './erasure'
 import { hasFolderStore, openFolderStore } from './sealedStore'
 import { pseudonymiserFor, trainingData, UserIdMapper } from './privacy'
+import { TUNE_SPACES } from './tuneSpaces'
 
 /** `recforge train`: fits models on all of a dataset and writes them as a new generation of the model folder. */
 export async function runTrain(
@@ -260,8 +261,11 @@ export interface TuneOutput {
   protocol: string
   metric: string
   seed: number
+  /** Every candidate scored; with `withDefaults` the first is the model's defaults. */
   trials: { params: ParamValues; validation: number }[]
   best: { params: ParamValues; validation: number }
+  /** With `withDefaults`: the defaults' validation score and their test evaluation, beside the best's. */
+  defaults?: { params: ParamValues; validation: number; test: EvaluateOutput }
   /** The best parameters refitted on the full training part and scored on the held-out test part. */
   test: EvaluateOutput
 }
@@ -272,16 +276,17 @@ export interface TuneOutput {
  * choice; the winner is then evaluated once on the test part.
  */
 export async function runTune(
-  opts: { data: string; model: string; protocol: string; k: number; seed: number; metric?: string; search: 'grid' | 'random'; trials: number; params: string[]; quiet?: boolean },
+  opts: { data: string; model: string; protocol: string; k: number; seed: number; metric?: string; search: 'grid' | 'random'; trials: number; params: string[]; withDefaults?: boolean; quiet?: boolean },
   registry: ModelRegistry,
 ): Promise<TuneOutput> {
   const def = registry.get(opts.model)
-  if (!opts.params.length) throw new RecForgeError('INVALID_ARGUMENT', 'tune needs at least one --param key=v1,v2 or key=lo:hi')
+  const specs = opts.params.length ? opts.params : TUNE_SPACES[def.name]
+  if (!specs?.length) throw new RecForgeError('INVALID_ARGUMENT', `tune needs at least one --param key=v1,v2 or key=lo:hi for ${def.name}, which has no built-in search space`)
   if (opts.protocol === 'rating-folds' || opts.protocol === 'given' || opts.protocol === 'replay') {
     throw new RecForgeError('INVALID_ARGUMENT', `tune supports rating-holdout, loo-sampled, holdout-full and temporal-full; got ${opts.protocol}`)
   }
-  const space = parseSearchSpace(opts.params, def.params, def.name)
-  const cands = candidates(space, opts.search, opts.trials, opts.seed)
+  const space = parseSearchSpace(specs, def.params, def.name)
+  const cands = [...(opts.withDefaults ? [{}] : []), ...candidates(space, opts.search, opts.trials, opts.seed)]
   const reporter = new ProgressReporter('tune', opts.quiet)
   const outer = await prepareSplits({ data: opts.data, model: opts.model, protocol: opts.protocol, seed: opts.seed, onProgress: reporter.onProgress })
   const trainPart = outer.splits[0]!.train
@@ -303,5 +308,10 @@ export async function runTune(
   }
   const best = trials.reduce((a, b) => ((lowerIsBetter ? b.validation < a.validation : b.validation > a.validation) ? b : a))
   const test = await evaluatePrepared(registry, def.name, best.params, outer, { protocol: opts.protocol, k: opts.k, seed: opts.seed })
-  return { model: def.name, dataset: outer.dataset, protocol: opts.protocol, metric, seed: opts.seed, trials, best, test }
+  const out: TuneOutput = { model: def.name, dataset: outer.dataset, protocol: opts.protocol, metric, seed: opts.seed, trials, best, test }
+  if (opts.withDefaults) {
+    const d = trials[0]!
+    out.defaults = { ...d, test: d === best ? test : await evaluatePrepared(registry, def.name, d.params, outer, { protocol: opts.protocol, k: opts.k, seed: opts.seed }) }
+  }
+  return out
 }

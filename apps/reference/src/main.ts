@@ -53,11 +53,13 @@ ${CLEANING_HELP}
 
 Evaluates every model on the same split and tests each against the first, paired by user
 (paired t-test and Wilcoxon signed-rank, 95% confidence interval of the difference).`,
-  tune: `Usage: recforge tune --data <spec> --model <name> --protocol <protocol> --param key=v1,v2 | key=lo:hi[:log] ...
-                   [--search random|grid] [--trials 10] [--metric ndcg@10] [--k 10] [--seed 42] [--json]
+  tune: `Usage: recforge tune --data <spec> --model <name> --protocol <protocol> [--param key=v1,v2 | key=lo:hi[:log] ...]
+                   [--search random|grid] [--trials 10] [--with-defaults] [--metric ndcg@10] [--k 10] [--seed 42] [--json]
 
 Candidates are scored on a validation split cut from the training part only; the best is then
-evaluated once on the test part.`,
+evaluated once on the test part. Without --param, the model's built-in search space (its most
+influential parameters). --with-defaults scores the defaults as one more candidate (ties keep
+them) and reports their test score beside the best's.`,
   train: `Usage: recforge train --data <spec> --models a,b [--set key=value ...] [--seed 42] [--model-dir .recforge/models] [--pseudonymize] [--json]
 
 Fits each model on the whole dataset and writes them, with the data, as a new generation of the
@@ -188,6 +190,7 @@ async function main(argv: string[]): Promise<number> {
       search: { type: 'string' },
       trials: { type: 'string' },
       param: { type: 'string', multiple: true },
+      'with-defaults': { type: 'boolean' },
       database: { type: 'string' },
       'bandit-state': { type: 'string' },
       ...SHARED_FLAG_OPTIONS,
@@ -339,6 +342,7 @@ async function main(argv: string[]): Promise<number> {
           search,
           trials: parseIntFlag('trials', values.trials, 10),
           params: values.param ?? [],
+          withDefaults: Boolean(values['with-defaults']),
           quiet: Boolean(values.quiet) || json,
         },
         registry,
@@ -347,6 +351,7 @@ async function main(argv: string[]): Promise<number> {
       else {
         for (const t of out.trials) process.stdout.write(`${JSON.stringify(t.params)}  validation ${out.metric}=${formatNumber(t.validation)}\n`)
         process.stdout.write(`\nbest ${JSON.stringify(out.best.params)}: validation ${out.metric}=${formatNumber(out.best.validation)}, test ${out.metric}=${formatNumber(out.test.metrics[out.metric] ?? Number.NaN)}\n`)
+        if (out.defaults) process.stdout.write(`defaults: validation ${out.metric}=${formatNumber(out.defaults.validation)}, test ${out.metric}=${formatNumber(out.defaults.test.metrics[out.metric] ?? Number.NaN)}\n`)
       }
       return 0
     }
