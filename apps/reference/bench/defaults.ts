@@ -19,7 +19,7 @@ const trials = Number(process.env['DEFAULTS_BENCH_TRIALS'] ?? 8)
 const data = process.env['DEFAULTS_BENCH_DATA'] ?? 'builtin'
 const only = process.env['DEFAULTS_BENCH_MODELS']?.split(',').map((s) => s.trim()).filter(Boolean)
 const defs = only ? only.map((n) => registry.get(n)) : registry.list()
-const notes: string[] = []
+const notes: string[] = [`data ${data}, seed 42; rmse for rating models (lower is better), ndcg@10 otherwise; the figures are scores, the time is the whole tuning run`]
 
 const changed = (out: TuneOutput): string => {
   const d = out.defaults!.params
@@ -56,5 +56,6 @@ const cases: BenchCase[] = defs.map((def) => {
 
 await runSuite('reference-defaults', cases, {
   command: 'flock /tmp/recforge-bench.lock npx pnpm@10.34.9 --filter @recforge/cli bench:defaults',
-  notes: [`data ${data}, seed 42; rmse for rating models (lower is better), ndcg@10 otherwise; the figures are scores, the time is the whole tuning run`, ...notes],
+  // filled in as the models run: runSuite writes them after the last
+  notes,
 })
