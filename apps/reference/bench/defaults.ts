@@ -7,7 +7,8 @@
  * root:
  *   flock /tmp/recforge-bench.lock npx pnpm@10.34.9 --filter @recforge/cli bench:defaults
  * DEFAULTS_BENCH_MODELS=a,b runs only those models (in that order); DEFAULTS_BENCH_TRIALS sets the
- * random candidates per model (default 8), DEFAULTS_BENCH_DATA the dataset (default builtin).
+ * random candidates per model (default 8), DEFAULTS_BENCH_DATA the datasets, comma-separated
+ * (default builtin; e.g. builtin,synthetic:small,synthetic:ml100k).
  * Writes bench/results/reference-defaults.{json,md}.
  */
 import { runSuite, type BenchCase } from '@recforge/bench'
@@ -16,10 +17,10 @@ import { createRegistry } from '../src/models'
 
 const registry = createRegistry()
 const trials = Number(process.env['DEFAULTS_BENCH_TRIALS'] ?? 8)
-const data = process.env['DEFAULTS_BENCH_DATA'] ?? 'builtin'
+const datasets = (process.env['DEFAULTS_BENCH_DATA'] ?? 'builtin').split(',').map((s) => s.trim()).filter(Boolean)
 const only = process.env['DEFAULTS_BENCH_MODELS']?.split(',').map((s) => s.trim()).filter(Boolean)
 const defs = only ? only.map((n) => registry.get(n)) : registry.list()
-const notes: string[] = [`data ${data}, seed 42; rmse for rating models (lower is better), ndcg@10 otherwise; the figures are scores, the time is the whole tuning run`]
+const notes: string[] = [`data ${datasets.join(', ')}, seed 42; rmse for rating models (lower is better), ndcg@10 otherwise; the figures are scores, the time is the whole tuning run`]
 
 const changed = (out: TuneOutput): string => {
   const d = out.defaults!.params
@@ -28,22 +29,22 @@ const changed = (out: TuneOutput): string => {
   return diff.length ? diff.map(([k, v]) => `${k}=${fmt(v)} (default ${fmt(d[k])})`).join(', ') : 'the defaults'
 }
 
-const cases: BenchCase[] = defs.map((def) => {
+const cases: BenchCase[] = datasets.flatMap((data) => defs.map((def): BenchCase => {
   const protocol = def.task === 'rating' ? 'rating-holdout' : 'holdout-full'
   return {
-    name: `${def.name}, ${protocol}, ${trials} random candidates + defaults`,
+    name: `${def.name}, ${data}, ${protocol}, ${trials} random candidates + defaults`,
     repeat: 1,
     warmup: 0,
-    run: async () => {
+    run: async (): Promise<Record<string, number>> => {
       let out: TuneOutput
       try {
         out = await runTune({ data, model: def.name, protocol, k: 10, seed: 42, search: 'random', trials, params: [], withDefaults: true, quiet: true }, registry)
       } catch (e) {
-        notes.push(`${def.name}: failed: ${(e as Error).message.split('\n')[0]}`)
+        notes.push(`${def.name} on ${data}: failed: ${(e as Error).message.split('\n')[0]}`)
         return {}
       }
       const m = out.metric
-      notes.push(`${def.name} (${m}): best ${changed(out)}`)
+      notes.push(`${def.name} on ${data} (${m}): best ${changed(out)}`)
       return {
         defaultValidation: out.defaults!.validation,
         tunedValidation: out.best.validation,
@@ -52,7 +53,7 @@ const cases: BenchCase[] = defs.map((def) => {
       }
     },
   }
-})
+}))
 
 await runSuite('reference-defaults', cases, {
   command: 'flock /tmp/recforge-bench.lock npx pnpm@10.34.9 --filter @recforge/cli bench:defaults',
