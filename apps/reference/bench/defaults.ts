@@ -9,7 +9,8 @@
  * DEFAULTS_BENCH_MODELS=a,b runs only those models (in that order); DEFAULTS_BENCH_TRIALS sets the
  * random candidates per model (default 8), DEFAULTS_BENCH_DATA the datasets, comma-separated
  * (default builtin; e.g. builtin,synthetic:small,synthetic:ml100k).
- * Writes bench/results/reference-defaults.{json,md}.
+ * Writes bench/results/reference-defaults.{json,md}, or reference-defaults-<datasets>.{json,md}
+ * for other datasets.
  */
 import { runSuite, type BenchCase } from '@recforge/bench'
 import { runTune, type TuneOutput } from '../src/commands'
@@ -55,7 +56,8 @@ const cases: BenchCase[] = datasets.flatMap((data) => defs.map((def): BenchCase 
   }
 }))
 
-await runSuite('reference-defaults', cases, {
+const suite = datasets.join(',') === 'builtin' ? 'reference-defaults' : `reference-defaults-${datasets.join('-').replace(/[^a-z0-9-]+/gi, '_')}`
+await runSuite(suite, cases, {
   command: 'flock /tmp/recforge-bench.lock npx pnpm@10.34.9 --filter @recforge/cli bench:defaults',
   // filled in as the models run: runSuite writes them after the last
   notes,
