@@ -1,4 +1,4 @@
-import { BaseRecommender, RecForgeError, defineParams, param, requireTensor, resolveConfig, throwIfAborted, type ConfigOf, type FitOptions, type Interactions, type ModelArtifacts, type ModelState } from '@recforge/core'
+import { BaseRecommender, RecForgeError, defineParams, param, requireTensor, throwIfAborted, type ConfigOf, type FitOptions, type Interactions, type ModelArtifacts, type ModelState } from '@recforge/core'
 
 /** The parameters of {@link Bias} (the `bias` model). */
 export const BIAS_PARAMS = defineParams({
@@ -25,14 +25,11 @@ export type BiasConfig = ConfigOf<typeof BIAS_PARAMS>
  * @throws RecForgeError INVALID_ARGUMENT for a negative shrinkage or an unknown option.
  */
 export class Bias extends BaseRecommender<BiasConfig> {
+  static override readonly params = BIAS_PARAMS
   readonly name = 'bias'
   private mean = 0
   private userBias: Float64Array | undefined
   private itemBias: Float64Array | undefined
-
-  constructor(config: Partial<BiasConfig> = {}) {
-    super(resolveConfig(BIAS_PARAMS, config, { model: 'bias' }))
-  }
 
   /** The global mean and copies of the user and item biases. */
   biases(): { mean: number; users: Float64Array; items: Float64Array } {

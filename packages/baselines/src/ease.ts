@@ -1,4 +1,4 @@
-import { BaseRecommender, RecForgeError, defineParams, param, requireTensor, resolveConfig, throwIfAborted, topK } from '@recforge/core'
+import { BaseRecommender, RecForgeError, defineParams, param, requireTensor, throwIfAborted, topK } from '@recforge/core'
 import type { ConfigOf, FitOptions, Interactions, ModelArtifacts, ModelState, ScoredItems } from '@recforge/core'
 import { allocate, splitEven, splitTriangle } from '@recforge/compute'
 import { rowTasks, withBaselinesPool, type BaselinesPool } from './internal/parallel'
@@ -44,6 +44,7 @@ export type EASEConfig = ConfigOf<typeof EASE_PARAMS>
  * @throws RecForgeError INVALID_ARGUMENT for a lambda <= 0, a negative maxItems or an unknown parameter.
  */
 export class EASE extends BaseRecommender<EASEConfig> {
+  static override readonly params = EASE_PARAMS
   readonly name = 'ease'
   /** Item-item weights, row-major `m x m` over the modelled items (row = source item). */
   private weights: Float32Array | undefined
@@ -53,10 +54,6 @@ export class EASE extends BaseRecommender<EASEConfig> {
   private localIndex: Int32Array | undefined
   /** Interaction values aligned with the seen-item CSR (only when `binary` is false). */
   private rowValues: Float32Array | undefined
-
-  constructor(config: Partial<EASEConfig> = {}) {
-    super(resolveConfig(EASE_PARAMS, config, { model: 'ease' }))
-  }
 
   /** Number of items the weight matrix covers. */
   get modelledItems(): number {

@@ -1,16 +1,4 @@
-import {
-  BaseRecommender,
-  RecForgeError,
-  defineParams,
-  param,
-  requireTensor,
-  resolveConfig,
-  type ConfigOf,
-  type FitOptions,
-  type Interactions,
-  type ModelArtifacts,
-  type ModelState,
-} from '@recforge/core'
+import { ItemScoresRecommender, RecForgeError, defineParams, param, type ConfigOf, type FitOptions, type Interactions } from '@recforge/core'
 
 /** The parameters of {@link Popularity} (the `pop` model). */
 export const POP_PARAMS = defineParams({
@@ -40,20 +28,10 @@ const DAY = 86_400
  * @throws RecForgeError INVALID_ARGUMENT for a negative half-life or an unknown option; at fit when
  *   a half-life is set and the data has no timestamps.
  */
-export class Popularity extends BaseRecommender<PopularityConfig> {
+export class Popularity extends ItemScoresRecommender<PopularityConfig> {
+  static override readonly params = POP_PARAMS
   readonly name = 'pop'
-  private popularity: Float64Array | undefined
-  private scores32: Float32Array | undefined
-
-  constructor(config: Partial<PopularityConfig> = {}) {
-    super(resolveConfig(POP_PARAMS, config, { model: 'pop' }))
-  }
-
-  /** The popularity score of every item (a copy). */
-  itemScores(): Float64Array {
-    this.requireFitted()
-    return this.popularity!.slice()
-  }
+  protected readonly scoresTensor = 'popularity'
 
   protected async fitModel(data: Interactions, _opts: FitOptions): Promise<void> {
     const { weighted, halfLifeDays } = this.config
@@ -71,25 +49,6 @@ export class Popularity extends BaseRecommender<PopularityConfig> {
       if (rate > 0) w *= Math.exp(-rate * (newest - ts![k]!))
       pop[data.indices[k]!]! += w
     }
-    this.setScores(pop)
-  }
-
-  private setScores(pop: Float64Array): void {
-    this.popularity = pop
-    this.scores32 = Float32Array.from(pop)
-  }
-
-  protected scoreAll(_user: number, out: Float32Array): void {
-    out.set(this.scores32!)
-  }
-
-  protected override saveState(): ModelState {
-    return { tensors: { popularity: this.popularity! } }
-  }
-
-  protected override restoreState(a: ModelArtifacts): void {
-    const pop = requireTensor(a, 'popularity', Float64Array)
-    if (pop.length !== this.numItems) throw new RecForgeError('PARSE_ERROR', `pop artifacts: popularity has ${pop.length} entries; the catalogue has ${this.numItems} items`)
     this.setScores(pop)
   }
 }

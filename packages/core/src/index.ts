@@ -40,6 +40,7 @@ export { encryptBytes, decryptBytes, isEncryptedBytes, DEFAULT_PBKDF2_ITERATIONS
 export type { EncryptionKey } from './crypto'
 export { BaseRecommender } from './recommender'
 export type { SeenItems, ModelState, RecommenderClass } from './recommender'
+export { ItemScoresRecommender } from './itemScores'
 export { recommendFor } from './recommendFor'
 export type { RecommendForOptions, RecommendedItem, RecommenderWithIds } from './recommendFor'
 export { ModelRegistry, resolveParams, defineModel } from './registry'

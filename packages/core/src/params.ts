@@ -137,14 +137,22 @@ export interface ResolveOptions {
  * @throws RecForgeError INVALID_ARGUMENT naming the parameter, what it must be and what arrived.
  */
 export function resolveConfig<S extends ParamSchema>(schema: S, given: object | undefined, opts: ResolveOptions): ConfigOf<S> {
+  return resolveNamed(schema, given, () => opts.model, opts.coerce ?? false)
+}
+
+/**
+ * {@link resolveConfig} with the model's name for messages computed only when one is written
+ * (BaseRecommender's constructor learns it from a default instance, which it cannot build first).
+ */
+export function resolveNamed<S extends ParamSchema>(schema: S, given: object | undefined, model: () => string, coerceStrings: boolean): ConfigOf<S> {
   const input = given ?? {}
   if (typeof input !== 'object' || Array.isArray(input)) {
-    throw new RecForgeError('INVALID_ARGUMENT', `${opts.model}: options must be an object of parameters; got ${describe(input)}`)
+    throw new RecForgeError('INVALID_ARGUMENT', `${model()}: options must be an object of parameters; got ${describe(input)}`)
   }
   const known = Object.keys(schema)
   for (const key of Object.keys(input)) {
     if (!Object.prototype.hasOwnProperty.call(schema, key)) {
-      throw new RecForgeError('INVALID_ARGUMENT', `${opts.model}: unknown parameter "${key}"; its parameters are ${known.join(', ') || 'none'}`)
+      throw new RecForgeError('INVALID_ARGUMENT', `${model()}: unknown parameter "${key}"; its parameters are ${known.join(', ') || 'none'}`)
     }
   }
   const out: Record<string, ParamValue> = {}
@@ -155,8 +163,8 @@ export function resolveConfig<S extends ParamSchema>(schema: S, given: object | 
       out[key] = copy(spec.default)
       continue
     }
-    const value = opts.coerce ? coerce(spec, raw) : raw
-    out[key] = checkValue(spec, value, () => `${opts.model}: parameter "${key}"`)
+    const value = coerceStrings ? coerce(spec, raw) : raw
+    out[key] = checkValue(spec, value, () => `${model()}: parameter "${key}"`)
   }
   return out as ConfigOf<S>
 }

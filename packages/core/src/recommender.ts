@@ -1,6 +1,7 @@
 import { checkArtifacts, requireTensor, type ArtifactTensor } from './artifacts'
 import { RecForgeError, isRecForgeError } from './errors'
 import { nnz, type Interactions } from './interactions'
+import { resolveNamed, type ParamSchema } from './params'
 import { recommendFor, type RecommendForOptions, type RecommendedItem } from './recommendFor'
 import { topK } from './topk'
 import type { FitOptions, ModelArtifacts, RecommendOptions, Recommender, ScoredItems } from './types'
@@ -30,15 +31,47 @@ export interface RecommenderClass<M> {
 /**
  * The shared part of every recommender: fitted-state checks, user/item range checks, seen-item
  * exclusion, top-k selection and saving the vocabularies. A model implements `fitModel`,
- * `scoreAll` and its own tensors; `score`/`recommend` come for free.
+ * `scoreAll` and its own tensors; `score`/`recommend` come for free. A model that declares its
+ * parameter schema as `static override readonly params` needs no constructor, and one that sets
+ * `fitReport` in `fitModel` has it read back as `lastFit`.
+ *
+ * @example
+ * ```ts
+ * class Toy extends BaseRecommender<ConfigOf<typeof TOY_PARAMS>, { seconds: number }> {
+ *   static override readonly params = TOY_PARAMS
+ *   readonly name = 'toy'
+ *   // fitModel sets this.fitReport = { seconds }; new Toy({ factors: 8 }).config has every parameter
+ * }
+ * ```
  */
-export abstract class BaseRecommender<Config extends object> implements Recommender<Config> {
+export abstract class BaseRecommender<Config extends object, FitReport = unknown> implements Recommender<Config> {
   abstract readonly name: string
   readonly config: Readonly<Config>
   protected seen: SeenItems | undefined
+  /** What the last `fit` measured, for models that report it; {@link BaseRecommender.lastFit} reads it. */
+  protected fitReport: FitReport | undefined
 
-  constructor(config: Config) {
-    this.config = Object.freeze({ ...config })
+  /**
+   * The parameter schema the constructor resolves `config` with (defaults filled, types and ranges
+   * checked, unknown keys rejected, messages naming the model). Without one the constructor takes
+   * the complete config as given, resolved by the subclass. Defaults to `undefined`.
+   */
+  static readonly params: ParamSchema | undefined = undefined
+
+  /**
+   * @throws RecForgeError INVALID_ARGUMENT, where the class has a `params` schema, for an unknown
+   *   parameter or a value out of its range.
+   */
+  constructor(config: Partial<Config> = {}) {
+    const target = new.target as unknown as { params: ParamSchema | undefined; new (config: object): BaseRecommender<object> }
+    // the model's name is a field of the subclass, set after this constructor; a default instance has it
+    const resolved = target.params ? resolveNamed(target.params, config, () => new target({}).name, false) : { ...config }
+    this.config = Object.freeze(resolved) as Readonly<Config>
+  }
+
+  /** What the last `fit` measured (per-epoch seconds and losses, say) for models that report it; `undefined` before `fit` and after `load`. */
+  get lastFit(): FitReport | undefined {
+    return this.fitReport
   }
 
   get fitted(): boolean {

@@ -50,10 +50,8 @@ export interface NCFFitReport extends TrainEpochsResult {
  * ```
  * @throws RecForgeError INVALID_ARGUMENT for out-of-range options or a diverging loss; EMPTY_INPUT for empty data; ABORTED when the fit signal fires; NOT_FITTED or UNKNOWN_ID when scoring.
  */
-export abstract class NCFModel<C extends NCFConfig = NCFConfig> extends BaseRecommender<C> {
+export abstract class NCFModel<C extends NCFConfig = NCFConfig> extends BaseRecommender<C, NCFFitReport> {
   abstract readonly kind: NCFKind
-  /** Statistics of the last `fit` (epochs, loss history, seconds per epoch, backend). */
-  lastFit: NCFFitReport | undefined
   private scorer: NCFScorer | undefined
   protected readonly layout: Layout
 
@@ -75,7 +73,7 @@ export abstract class NCFModel<C extends NCFConfig = NCFConfig> extends BaseReco
     const init = await this.initialWeights(data, opts, seed)
     const { weights, result } = await trainNetwork(this.name, data, trainingConfig(this.config), this.layout, seed, init, opts)
     this.scorer = new NCFScorer(this.layout, weights, data.users.size, data.items.size)
-    this.lastFit = { ...result, backend: backend.name }
+    this.fitReport = { ...result, backend: backend.name }
   }
 
   /** Weights to start training from; `undefined` for fresh seeded ones (NeuMF overrides it for pretraining). */

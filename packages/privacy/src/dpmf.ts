@@ -4,7 +4,6 @@ import {
   defineParams,
   nnz,
   param,
-  resolveConfig,
   throwIfAborted,
   type ConfigOf,
   type FitOptions,
@@ -130,11 +129,8 @@ function userGroups(data: Interactions, cap: number, rng: Random): Groups {
  *   `learningRate × l2 × batchSize / n` of 1 or more, or a `noiseMultiplier` that would spend more than `epsilon`.
  */
 export class DPMF extends PrivateFactorModel<DPMFConfig> {
+  static override readonly params = DPMF_PARAMS
   readonly name = 'dpmf'
-
-  constructor(config: Partial<DPMFConfig> = {}) {
-    super(resolveConfig(DPMF_PARAMS, config, { model: 'dpmf' }))
-  }
 
   protected async train(data: Interactions, opts: FitOptions, rng: Random): Promise<TrainedFactors> {
     const c = this.config

@@ -1,18 +1,4 @@
-import {
-  BaseRecommender,
-  Random,
-  RecForgeError,
-  defineParams,
-  nnz,
-  param,
-  requireTensor,
-  resolveConfig,
-  type ConfigOf,
-  type FitOptions,
-  type Interactions,
-  type ModelArtifacts,
-  type ModelState,
-} from '@recforge/core'
+import { ItemScoresRecommender, Random, defineParams, nnz, param, type ConfigOf, type FitOptions, type Interactions, type ModelArtifacts, type ModelState } from '@recforge/core'
 import { gaussianMechanismSigma } from './gaussian'
 import { resolveDelta } from './internal/budget'
 import { randomPrefix } from './internal/subset'
@@ -50,25 +36,15 @@ export type DPPopularityConfig = ConfigOf<typeof DPPOP_PARAMS>
  * ```
  * @throws RecForgeError INVALID_ARGUMENT for out-of-range options.
  */
-export class DPPopularity extends BaseRecommender<DPPopularityConfig> implements PrivateModel {
+export class DPPopularity extends ItemScoresRecommender<DPPopularityConfig> implements PrivateModel {
+  static override readonly params = DPPOP_PARAMS
   readonly name = 'dppop'
-  private counts: Float64Array | undefined
-  private scores32: Float32Array | undefined
+  protected readonly scoresTensor = 'counts'
   private report: PrivacyReport | undefined
-
-  constructor(config: Partial<DPPopularityConfig> = {}) {
-    super(resolveConfig(DPPOP_PARAMS, config, { model: 'dppop' }))
-  }
 
   /** The privacy the released counts spent; `undefined` before fit and with `dp: false`. */
   get privacy(): PrivacyReport | undefined {
     return this.report
-  }
-
-  /** The (noisy) count of every item (a copy). */
-  itemScores(): Float64Array {
-    this.requireFitted()
-    return this.counts!.slice()
   }
 
   protected async fitModel(data: Interactions, opts: FitOptions): Promise<void> {
@@ -112,26 +88,15 @@ export class DPPopularity extends BaseRecommender<DPPopularityConfig> implements
         this.report = { epsilon: c.epsilon, delta, mechanism: 'gaussian', unit: c.unit }
       }
     }
-    this.setCounts(counts)
-  }
-
-  private setCounts(counts: Float64Array): void {
-    this.counts = counts
-    this.scores32 = Float32Array.from(counts)
-  }
-
-  protected scoreAll(_user: number, out: Float32Array): void {
-    out.set(this.scores32!)
+    this.setScores(counts)
   }
 
   protected override saveState(): ModelState {
-    return { meta: { privacy: this.report ?? null }, tensors: { counts: this.counts! } }
+    return { ...super.saveState(), meta: { privacy: this.report ?? null } }
   }
 
-  protected override restoreState(a: ModelArtifacts): void {
-    const counts = requireTensor(a, 'counts', Float64Array)
-    if (counts.length !== this.numItems) throw new RecForgeError('PARSE_ERROR', `dppop artifacts: counts has ${counts.length} entries; the catalogue has ${this.numItems} items`)
-    this.setCounts(counts)
+  protected override restoreState(a: ModelArtifacts, version: number): void {
+    super.restoreState(a, version)
     this.report = readPrivacyReport((a.meta ?? {}).privacy, 'dppop')
   }
 }

@@ -1,4 +1,4 @@
-import { defineParams, param, resolveConfig, throwIfAborted, type ConfigOf, type FitOptions, type Interactions, type Random } from '@recforge/core'
+import { defineParams, param, throwIfAborted, type ConfigOf, type FitOptions, type Interactions, type Random } from '@recforge/core'
 import { FederatedClient } from './federated/client'
 import { FederatedServer } from './federated/server'
 import { scheduleTraining, spentSoFar } from './internal/budget'
@@ -44,11 +44,8 @@ export type FederatedMFConfig = ConfigOf<typeof FEDMF_PARAMS>
  *   would spend more than `epsilon` (at fit).
  */
 export class FederatedMF extends PrivateFactorModel<FederatedMFConfig> {
+  static override readonly params = FEDMF_PARAMS
   readonly name = 'fedmf'
-
-  constructor(config: Partial<FederatedMFConfig> = {}) {
-    super(resolveConfig(FEDMF_PARAMS, config, { model: 'fedmf' }))
-  }
 
   protected async train(data: Interactions, opts: FitOptions, rng: Random): Promise<TrainedFactors> {
     const c = this.config

@@ -152,9 +152,7 @@ export interface SequentialFitReport extends TrainEpochsResult {
  * `order: 'time'`), non-finite timestamps, no user with two interactions, or a loss that stops
  * being finite; ABORTED when the signal fires.
  */
-export abstract class SequentialRecommender<C extends SequentialConfig> extends BaseRecommender<C> implements IncrementalRecommender {
-  /** Statistics of the last `fit` (epochs, loss history, seconds per epoch, backend). */
-  lastFit: SequentialFitReport | undefined
+export abstract class SequentialRecommender<C extends SequentialConfig> extends BaseRecommender<C, SequentialFitReport> implements IncrementalRecommender {
   protected weights: Record<string, Float32Array> | undefined
   protected states: Float32Array | undefined
 
@@ -267,7 +265,7 @@ export abstract class SequentialRecommender<C extends SequentialConfig> extends 
       const weights = optimizer.weights()
       this.states = this.computeStates(vars, hist, nU)
       this.weights = weights
-      this.lastFit = { ...result, backend: backend.name, windows: win.count }
+      this.fitReport = { ...result, backend: backend.name, windows: win.count }
     } finally {
       acc.dispose()
       tf.dispose(varList)

@@ -135,16 +135,15 @@ describe('protocols', () => {
 
 const TOY_PARAMS = defineParams({ bonus: param.float({ default: 1, min: 0, description: 'bonus' }) })
 
-class Toy extends BaseRecommender<ConfigOf<typeof TOY_PARAMS>> {
+class Toy extends BaseRecommender<ConfigOf<typeof TOY_PARAMS>, { items: number }> {
   static override readonly formatVersion = 2
+  static override readonly params = TOY_PARAMS
   readonly name = 'toy'
   weights = new Float32Array(0)
   restoredFrom = 0
-  constructor(config: ConfigInput<typeof TOY_PARAMS> = {}) {
-    super(resolveConfig(TOY_PARAMS, config, { model: 'toy' }))
-  }
   protected async fitModel(data: Interactions, _opts: FitOptions): Promise<void> {
     this.weights = Float32Array.from({ length: data.items.size }, (_, i) => i * this.config.bonus)
+    this.fitReport = { items: data.items.size }
   }
   protected scoreAll(_user: number, out: Float32Array): void {
     out.set(this.weights)
@@ -165,6 +164,23 @@ class Toy extends BaseRecommender<ConfigOf<typeof TOY_PARAMS>> {
 
 describe('BaseRecommender save and load', () => {
   const fx = plantedFixture()
+
+  it('resolves the config through the static params schema, naming the model in errors', () => {
+    expect(new Toy().config).toEqual({ bonus: 1 })
+    expect(new Toy({ bonus: 2 }).config).toEqual({ bonus: 2 })
+    expect(Object.isFrozen(new Toy().config)).toBe(true)
+    expect(() => new Toy({ bonus: -1 })).toThrow('toy: parameter "bonus" must be a finite number >= 0; got -1')
+    expect(() => new Toy({ lr: 1 } as ConfigInput<typeof TOY_PARAMS>)).toThrow('toy: unknown parameter "lr"; its parameters are bonus')
+    expect(() => new Toy({ bonus: '2' } as never)).toThrow('toy: parameter "bonus" must be a finite number; got "2"')
+  })
+
+  it('reads back what the last fit reported as lastFit (undefined before fit and after load)', async () => {
+    const m = new Toy()
+    expect(m.lastFit).toBeUndefined()
+    await m.fit(fx.train)
+    expect(m.lastFit).toEqual({ items: fx.train.items.size })
+    expect((await Toy.load(await m.save())).lastFit).toBeUndefined()
+  })
 
   it('saves name, format, config, vocabularies and state, and loads them back through the bytes', async () => {
     const m = new Toy({ bonus: 2 })
