@@ -6,7 +6,6 @@ import {
   nnz,
   param,
   requireTensor,
-  resolveConfig,
   throwIfAborted,
   transpose,
   validateInteractions,
@@ -43,6 +42,23 @@ export interface AutoRecFitReport {
   readonly rmse: readonly number[]
 }
 
+/** Each user's mean training rating; the global mean for users without ratings. */
+function userMeans(data: Interactions): Float32Array {
+  const nu = data.users.size
+  const means = new Float32Array(nu)
+  let total = 0
+  for (let q = 0; q < nnz(data); q++) total += data.values[q]!
+  const global = total / Math.max(1, nnz(data))
+  for (let u = 0; u < nu; u++) {
+    const a = data.indptr[u]!
+    const b = data.indptr[u + 1]!
+    let sum = 0
+    for (let q = a; q < b; q++) sum += data.values[q]!
+    means[u] = b > a ? sum / (b - a) : global
+  }
+  return means
+}
+
 /**
  * I-AutoRec (Sedhain et al. 2015, "AutoRec: Autoencoders Meet Collaborative Filtering"): each
  * item's partially observed vector of ratings by the users is encoded to `hidden` units,
@@ -61,21 +77,16 @@ export interface AutoRecFitReport {
  * ```
  * @throws RecForgeError INVALID_ARGUMENT for an out-of-range or unknown option.
  */
-export class AutoRec extends BaseRecommender<AutoRecConfig> {
+export class AutoRec extends BaseRecommender<AutoRecConfig, AutoRecFitReport> {
+  static override readonly params = AUTOREC_PARAMS
   readonly name = 'autorec'
   private params: Float32Array | undefined
   private codes: Float32Array | undefined
   private range: Float32Array | undefined
-  private report: AutoRecFitReport | undefined
-
-  constructor(config: Partial<AutoRecConfig> = {}) {
-    super(resolveConfig(AUTOREC_PARAMS, config, { model: 'autorec' }))
-  }
-
-  /** Per-epoch seconds and training RMSE of the last fit (undefined after `load`). */
-  get lastFit(): AutoRecFitReport | undefined {
-    return this.report
-  }
+  /** Each user's mean training rating (the global mean for a user without any): the prediction for items without training ratings. */
+  private fallback: Float32Array | undefined
+  /** 1 for items with at least one training rating, built from the seen items when first scored. */
+  private rated: Uint8Array | undefined
 
   protected async fitModel(data: Interactions, opts: FitOptions): Promise<void> {
     validateInteractions(data)
@@ -90,6 +101,7 @@ export class AutoRec extends BaseRecommender<AutoRecConfig> {
       hi = Math.max(hi, data.values[q]!)
     }
     const range = Float32Array.of(lo, hi)
+    const fallback = userMeans(data)
     const L = autoRecLayout(nu, k)
     const shape = this.shape(range)
     const rng = new Random(opts.seed ?? this.config.seed)
@@ -132,16 +144,41 @@ export class AutoRec extends BaseRecommender<AutoRecConfig> {
     }
     this.params = p
     this.range = range
+    this.fallback = fallback
+    this.rated = undefined
     this.codes = itemCodes(p, L, byItem, ni, shape)
-    this.report = { epochSeconds, rmse }
+    this.fitReport = { epochSeconds, rmse }
   }
 
   private shape(range: Float32Array): AutoRecShape {
     return { hidden: this.config.hiddenActivation, output: this.config.outputActivation, range }
   }
 
+  /** 1 for each item with a training rating (from the seen items, so loaded models have it too). */
+  private ratedItems(): Uint8Array {
+    if (this.rated) return this.rated
+    const s = this.requireFitted()
+    const rated = new Uint8Array(this.numItems)
+    for (let q = 0; q < s.indices.length; q++) rated[s.indices[q]!] = 1
+    this.rated = rated
+    return rated
+  }
+
+  /**
+   * Predictions: the network's for items with training ratings; the user's mean training rating
+   * for an item without any (its code would come from an empty input the network never saw), and
+   * for every item of a user without training ratings (whose decoder row never trained), the
+   * global mean. Models saved without the means keep the network's output everywhere.
+   */
   protected scoreAll(user: number, out: Float32Array): void {
     const p = this.params!
+    const fallback = this.fallback
+    const rated = fallback ? this.ratedItems() : undefined
+    const seen = this.requireFitted()
+    if (fallback && seen.indptr[user + 1] === seen.indptr[user]) {
+      out.fill(fallback[user]!)
+      return
+    }
     const k = this.config.hidden
     const L = autoRecLayout(this.numUsers, k)
     const shape = this.shape(this.range!)
@@ -150,6 +187,10 @@ export class AutoRec extends BaseRecommender<AutoRecConfig> {
     const wo = L.w + user * k
     const bias = p[L.b + user]!
     for (let i = 0; i < out.length; i++) {
+      if (rated && rated[i] === 0) {
+        out[i] = fallback![user]!
+        continue
+      }
       let s = bias
       const co = i * k
       for (let j = 0; j < k; j++) s += p[wo + j]! * codes[co + j]!
@@ -160,7 +201,7 @@ export class AutoRec extends BaseRecommender<AutoRecConfig> {
   }
 
   protected override saveState(): ModelState {
-    return { tensors: { params: this.params!, codes: this.codes!, ratingRange: this.range! } }
+    return { tensors: { params: this.params!, codes: this.codes!, ratingRange: this.range!, userMeans: this.fallback! } }
   }
 
   protected override restoreState(a: ModelArtifacts): void {
@@ -171,8 +212,13 @@ export class AutoRec extends BaseRecommender<AutoRecConfig> {
     if (params.length !== L.size) throw new RecForgeError('PARSE_ERROR', `autorec artifacts: params has ${params.length} values; ${this.numUsers} users with ${L.k} hidden units need ${L.size}`)
     if (codes.length !== this.numItems * L.k) throw new RecForgeError('PARSE_ERROR', `autorec artifacts: codes has ${codes.length} values; expected ${this.numItems} items × ${L.k}`)
     if (range.length !== 2) throw new RecForgeError('PARSE_ERROR', `autorec artifacts: ratingRange has ${range.length} values; expected 2 (lowest and highest training rating)`)
+    // files from before the fallback have no userMeans: they score as they did
+    const means = a.tensors.userMeans === undefined ? undefined : requireTensor(a, 'userMeans', Float32Array)
+    if (means && means.length !== this.numUsers) throw new RecForgeError('PARSE_ERROR', `autorec artifacts: userMeans has ${means.length} values; expected one per user (${this.numUsers})`)
     this.params = params
     this.codes = codes
     this.range = range
+    this.fallback = means
+    this.rated = undefined
   }
 }

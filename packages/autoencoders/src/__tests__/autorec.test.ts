@@ -86,6 +86,26 @@ describe('AutoRec', () => {
     expect(m.lastFit!.rmse.at(-1)!).toBeLessThan(m.lastFit!.rmse[0]!)
   })
 
+  it("predicts the user's training mean for an item without training ratings, and the global mean for a user without any", async () => {
+    // item w has no training rating; user e has none; a rated 5 and 3 (mean 4), b 4 and 1 (mean 2.5)
+    const data = fromCoo({
+      users: IdVocabulary.fromJSON(['a', 'b', 'c', 'd', 'e']),
+      items: IdVocabulary.fromJSON(['x', 'y', 'z', 'w']),
+      userIdx: Int32Array.of(0, 0, 1, 1, 2, 3, 3),
+      itemIdx: Int32Array.of(0, 1, 0, 2, 1, 0, 2),
+      values: Float32Array.of(5, 3, 4, 1, 2, 5, 4),
+    })
+    const m = new AutoRec({ hidden: 4, epochs: 3 })
+    await m.fit(data)
+    expect(m.score(0, Int32Array.of(3))[0]).toBeCloseTo(4, 5)
+    expect(m.score(1, Int32Array.of(3))[0]).toBeCloseTo(2.5, 5)
+    expect(Array.from(m.score(4, Int32Array.of(0, 1, 2, 3)))).toEqual(Array(4).fill(Math.fround(24 / 7)))
+    // rated items still come from the network, and the fallback survives save and load
+    const loaded = await AutoRec.load(await m.save())
+    expect(Array.from(loaded.score(0, Int32Array.of(0, 1, 2, 3)))).toEqual(Array.from(m.score(0, Int32Array.of(0, 1, 2, 3))))
+    expect(loaded.score(1, Int32Array.of(3))[0]).toBeCloseTo(2.5, 5)
+  })
+
   it('rejects saved tensors of the wrong size with PARSE_ERROR naming the tensor', async () => {
     const m = new AutoRec({ hidden: 3, epochs: 1 })
     await m.fit(ratings)
