@@ -5,7 +5,6 @@ import {
   defineParams,
   param,
   requireTensor,
-  resolveConfig,
   throwIfAborted,
   validateInteractions,
   type ConfigOf,
@@ -111,16 +110,10 @@ function pickRows(x: SparseRows, users: Int32Array, from: number, to: number): S
  * The shared body of {@link MultVAE} and {@link MultDAE}: training with Adam on shuffled user
  * batches, a code per training user, scoring by decoding it, and fold-in of new histories.
  */
-abstract class MultAutoencoder<C extends MultConfig> extends BaseRecommender<C> implements IncrementalRecommender {
+abstract class MultAutoencoder<C extends MultConfig> extends BaseRecommender<C, MultFitReport> implements IncrementalRecommender {
   protected abstract readonly variational: boolean
   private net: MultNet | undefined
   private codes: Float32Array | undefined
-  private report: MultFitReport | undefined
-
-  /** Per-epoch seconds, losses and β of the last fit (undefined after `load`). */
-  get lastFit(): MultFitReport | undefined {
-    return this.report
-  }
 
   private layout(items: number): MultLayout {
     return multLayout(items, this.config.layers, this.variational)
@@ -178,7 +171,7 @@ abstract class MultAutoencoder<C extends MultConfig> extends BaseRecommender<C> 
     // scoring and fold-in decode one user at a time in TypeScript
     this.net = new MultNet(layout, jsGemm, net.params)
     this.codes = codes
-    this.report = { epochSeconds, losses, betas, backend }
+    this.fitReport = { epochSeconds, losses, betas, backend }
   }
 
   protected scoreAll(user: number, out: Float32Array): void {
@@ -270,12 +263,9 @@ abstract class MultAutoencoder<C extends MultConfig> extends BaseRecommender<C> 
  * @throws RecForgeError INVALID_ARGUMENT for an out-of-range or unknown option.
  */
 export class MultVAE extends MultAutoencoder<MultConfig & MultVAEConfig> {
+  static override readonly params = MULTVAE_PARAMS
   readonly name = 'multvae'
   protected readonly variational = true
-
-  constructor(config: Partial<MultVAEConfig> = {}) {
-    super(resolveConfig(MULTVAE_PARAMS, config, { model: 'multvae' }))
-  }
 }
 
 /**
@@ -291,11 +281,8 @@ export class MultVAE extends MultAutoencoder<MultConfig & MultVAEConfig> {
  * ```
  * @throws RecForgeError INVALID_ARGUMENT for an out-of-range or unknown option.
  */
-export class MultDAE extends MultAutoencoder<MultConfig> {
+export class MultDAE extends MultAutoencoder<MultDAEConfig> {
+  static override readonly params = MULTDAE_PARAMS
   readonly name = 'multdae'
   protected readonly variational = false
-
-  constructor(config: Partial<MultDAEConfig> = {}) {
-    super(resolveConfig(MULTDAE_PARAMS, config, { model: 'multdae' }))
-  }
 }
