@@ -5,7 +5,6 @@ import {
   defineParams,
   param,
   requireTensor,
-  resolveConfig,
   throwIfAborted,
   validateInteractions,
   type ConfigOf,
@@ -64,20 +63,11 @@ const dot = (a: Float32Array, ao: number, b: Float32Array, bo: number, d: number
  * @throws RecForgeError INVALID_ARGUMENT for an out-of-range or unknown option; at fit when the
  *   catalogue has fewer than 2 items.
  */
-export class LightGCN extends BaseRecommender<LightGCNConfig> {
+export class LightGCN extends BaseRecommender<LightGCNConfig, LightGCNFitReport> {
+  static override readonly params = LIGHTGCN_PARAMS
   readonly name = 'lightgcn'
   private users: Float32Array | undefined
   private items: Float32Array | undefined
-  private report: LightGCNFitReport | undefined
-
-  constructor(config: Partial<LightGCNConfig> = {}) {
-    super(resolveConfig(LIGHTGCN_PARAMS, config, { model: 'lightgcn' }))
-  }
-
-  /** Per-epoch seconds and losses of the last fit (undefined after `load`). */
-  get lastFit(): LightGCNFitReport | undefined {
-    return this.report
-  }
 
   protected async fitModel(data: Interactions, opts: FitOptions): Promise<void> {
     validateInteractions(data)
@@ -119,7 +109,7 @@ export class LightGCN extends BaseRecommender<LightGCNConfig> {
     layerMean(g, ego, layers, d, combined, work.buf)
     this.users = combined.slice(0, nu * d)
     this.items = combined.slice(nu * d)
-    this.report = { epochSeconds, losses }
+    this.fitReport = { epochSeconds, losses }
   }
 
   protected scoreAll(user: number, out: Float32Array): void {
