@@ -1,6 +1,6 @@
 export { rmse, mae } from './rating'
 export { precisionAtK, recallAtK, f1AtK, ndcgAtK, mapAtK, mrrAtK, hitRateAtK, rankingAtK, auc } from './ranking'
-export type { RelevantItems, RankingFigures } from './ranking'
+export type { RelevantItems, RankingFigures, RankingMetric } from './ranking'
 export {
   catalogueCoverage,
   trainingPopularity,

@@ -96,6 +96,17 @@ export function rankingAtK(ranked: Int32Array, relevant: RelevantItems, k: numbe
   return rankingFigures(hits, n, rel.size, k)
 }
 
+/** A metric of one ranked list at cut-off `k` against the relevant items. */
+export type RankingMetric = (ranked: Int32Array, relevant: RelevantItems, k: number) => number
+
+/** The metric that reads `field` of {@link rankingAtK}, its errors naming it `name`. */
+function figureAtK(field: keyof RankingFigures, name: string): RankingMetric {
+  return (ranked, relevant, k) => {
+    checkK(k, name)
+    return rankingAtK(ranked, relevant, k)[field]
+  }
+}
+
 /**
  * Precision at `k`: relevant items among the first `k`, divided by `k` (a list shorter than `k` is not rewarded).
  *
@@ -105,10 +116,7 @@ export function rankingAtK(ranked: Int32Array, relevant: RelevantItems, k: numbe
  * ```
  * @throws RecForgeError INVALID_ARGUMENT when `k` is not a positive integer.
  */
-export function precisionAtK(ranked: Int32Array, relevant: RelevantItems, k: number): number {
-  checkK(k, 'precisionAtK')
-  return rankingAtK(ranked, relevant, k).precision
-}
+export const precisionAtK: RankingMetric = figureAtK('precision', 'precisionAtK')
 
 /**
  * Recall at `k`: relevant items among the first `k`, divided by the number of relevant items (0 when there are none).
@@ -119,10 +127,7 @@ export function precisionAtK(ranked: Int32Array, relevant: RelevantItems, k: num
  * ```
  * @throws RecForgeError INVALID_ARGUMENT when `k` is not a positive integer.
  */
-export function recallAtK(ranked: Int32Array, relevant: RelevantItems, k: number): number {
-  checkK(k, 'recallAtK')
-  return rankingAtK(ranked, relevant, k).recall
-}
+export const recallAtK: RankingMetric = figureAtK('recall', 'recallAtK')
 
 /**
  * F1 at `k`: the harmonic mean of precision and recall at `k` (0 when both are 0).
@@ -133,10 +138,7 @@ export function recallAtK(ranked: Int32Array, relevant: RelevantItems, k: number
  * ```
  * @throws RecForgeError INVALID_ARGUMENT when `k` is not a positive integer.
  */
-export function f1AtK(ranked: Int32Array, relevant: RelevantItems, k: number): number {
-  checkK(k, 'f1AtK')
-  return rankingAtK(ranked, relevant, k).f1
-}
+export const f1AtK: RankingMetric = figureAtK('f1', 'f1AtK')
 
 /**
  * NDCG at `k` with binary relevance and log2 discounts; the ideal DCG counts min(k, |relevant|) hits.
@@ -147,10 +149,7 @@ export function f1AtK(ranked: Int32Array, relevant: RelevantItems, k: number): n
  * ```
  * @throws RecForgeError INVALID_ARGUMENT when `k` is not a positive integer.
  */
-export function ndcgAtK(ranked: Int32Array, relevant: RelevantItems, k: number): number {
-  checkK(k, 'ndcgAtK')
-  return rankingAtK(ranked, relevant, k).ndcg
-}
+export const ndcgAtK: RankingMetric = figureAtK('ndcg', 'ndcgAtK')
 
 /**
  * Average precision at `k`: the sum of precision@p over hit positions p ≤ k, divided by min(k, |relevant|).
@@ -161,10 +160,7 @@ export function ndcgAtK(ranked: Int32Array, relevant: RelevantItems, k: number):
  * ```
  * @throws RecForgeError INVALID_ARGUMENT when `k` is not a positive integer.
  */
-export function mapAtK(ranked: Int32Array, relevant: RelevantItems, k: number): number {
-  checkK(k, 'mapAtK')
-  return rankingAtK(ranked, relevant, k).map
-}
+export const mapAtK: RankingMetric = figureAtK('map', 'mapAtK')
 
 /**
  * Reciprocal rank at `k`: 1 / (position of the first relevant item), 0 when none is in the first `k`.
@@ -175,10 +171,7 @@ export function mapAtK(ranked: Int32Array, relevant: RelevantItems, k: number): 
  * ```
  * @throws RecForgeError INVALID_ARGUMENT when `k` is not a positive integer.
  */
-export function mrrAtK(ranked: Int32Array, relevant: RelevantItems, k: number): number {
-  checkK(k, 'mrrAtK')
-  return rankingAtK(ranked, relevant, k).mrr
-}
+export const mrrAtK: RankingMetric = figureAtK('mrr', 'mrrAtK')
 
 /**
  * Hit rate at `k`: 1 when at least one relevant item is in the first `k`, else 0.
@@ -189,10 +182,7 @@ export function mrrAtK(ranked: Int32Array, relevant: RelevantItems, k: number): 
  * ```
  * @throws RecForgeError INVALID_ARGUMENT when `k` is not a positive integer.
  */
-export function hitRateAtK(ranked: Int32Array, relevant: RelevantItems, k: number): number {
-  checkK(k, 'hitRateAtK')
-  return rankingAtK(ranked, relevant, k).hit
-}
+export const hitRateAtK: RankingMetric = figureAtK('hit', 'hitRateAtK')
 
 /**
  * Area under the ROC curve of one user's scores: the share of (positive, negative) pairs where the
