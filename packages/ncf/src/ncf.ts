@@ -2,12 +2,10 @@ import {
   BaseRecommender,
   RecForgeError,
   requireTensor,
-  resolveConfig,
   type FitOptions,
   type Interactions,
   type ModelArtifacts,
   type ModelState,
-  type ParamSchema,
   type RecommenderClass,
 } from '@recforge/core'
 import { ensureBackend, type TrainEpochsResult } from '@recforge/tf'
@@ -55,10 +53,10 @@ export abstract class NCFModel<C extends NCFConfig = NCFConfig> extends BaseReco
   private scorer: NCFScorer | undefined
   protected readonly layout: Layout
 
-  constructor(kind: NCFKind, schema: ParamSchema, config: Partial<C>) {
-    const resolved = resolveConfig(schema, config, { model: kind }) as C
-    super(resolved)
-    this.layout = layoutOf(networkShape(kind, resolved))
+  /** @throws RecForgeError INVALID_ARGUMENT for out-of-range or unknown options (the class's `params`), or an odd first layer. */
+  constructor(config: Partial<C> = {}) {
+    super(config)
+    this.layout = layoutOf(networkShape((new.target as typeof NCFModel).kindOf, this.config as C))
   }
 
   /** The trained weights. */
@@ -163,13 +161,10 @@ export abstract class NCFModel<C extends NCFConfig = NCFConfig> extends BaseReco
  * @throws RecForgeError INVALID_ARGUMENT for out-of-range or unknown options, naming the parameter.
  */
 export class GMF extends NCFModel<GMFConfig> {
+  static override readonly params = GMF_PARAMS
   readonly name = 'gmf'
   readonly kind = 'gmf'
   static override readonly kindOf: NCFKind = 'gmf'
-
-  constructor(config: Partial<GMFConfig> = {}) {
-    super('gmf', GMF_PARAMS, config)
-  }
 
   /** Item embeddings (items × factors); `userVector(u) · itemVector(i)` + bias is the score. */
   itemVectors(): { vectors: Float32Array; dimensions: number } {
@@ -200,13 +195,10 @@ export class GMF extends NCFModel<GMFConfig> {
  * @throws RecForgeError INVALID_ARGUMENT for out-of-range or unknown options, or an odd first layer.
  */
 export class MLP extends NCFModel<MLPConfig> {
+  static override readonly params = MLP_PARAMS
   readonly name = 'mlp'
   readonly kind = 'mlp'
   static override readonly kindOf: NCFKind = 'mlp'
-
-  constructor(config: Partial<MLPConfig> = {}) {
-    super('mlp', MLP_PARAMS, config)
-  }
 }
 
 /**
@@ -222,12 +214,9 @@ export class MLP extends NCFModel<MLPConfig> {
  * @throws RecForgeError INVALID_ARGUMENT for out-of-range or unknown options, or an odd first layer.
  */
 export class NeuMF extends NCFModel<NeuMFConfig> {
+  static override readonly params = NEUMF_PARAMS
   readonly name = 'neumf'
   readonly kind = 'neumf'
-
-  constructor(config: Partial<NeuMFConfig> = {}) {
-    super('neumf', NEUMF_PARAMS, config)
-  }
 
   /** With `pretrainEpochs > 0`: trains GMF and MLP with this model's settings and fuses their weights (alpha-weighted output layer). */
   protected override async initialWeights(data: Interactions, opts: FitOptions, seed: number): Promise<Weights | undefined> {
