@@ -2,8 +2,7 @@ import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { runSuite, type BenchCase } from '@recforge/bench'
-import type { Interactions, Recommender } from '@recforge/core'
+import { ratingErrors, runSuite, type BenchCase } from '@recforge/bench'
 import { generateSynthetic, loadDataset, splitProtocol, type Dataset } from '@recforge/data'
 import { ALS, BPR, MF, SVDpp } from '../src/index'
 import { cpuSeconds, iterationTimer } from './timing'
@@ -12,26 +11,6 @@ const here = path.dirname(fileURLToPath(import.meta.url))
 const mlLatest = process.env.RECFORGE_ML_LATEST ?? path.resolve(here, '../../../../shared/data/ml-latest-small')
 const repeatRating = Number(process.env.RECFORGE_MF_BENCH_REPEAT ?? 3)
 const runBig = process.env.RECFORGE_MF_BENCH_20M !== '0'
-
-/** RMSE and MAE of a rating model on held-out pairs (test CSR over the training vocabularies). */
-function ratingErrors(model: Recommender<object>, test: Interactions): { rmse: number; mae: number } {
-  let se = 0
-  let ae = 0
-  let n = 0
-  for (let u = 0; u < test.users.size; u++) {
-    const a = test.indptr[u]!
-    const b = test.indptr[u + 1]!
-    if (a === b) continue
-    const pred = model.score(u, test.indices.subarray(a, b))
-    for (let e = a; e < b; e++) {
-      const err = pred[e - a]! - test.values[e]!
-      se += err * err
-      ae += Math.abs(err)
-      n++
-    }
-  }
-  return { rmse: Math.sqrt(se / n), mae: ae / n }
-}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b)

@@ -139,3 +139,36 @@ function writeReport(r: BenchReport, resultsDir?: string): void {
 export function peakRssMiB(): number {
   return process.resourceUsage().maxRSS / 1024
 }
+
+/** What {@link ratingErrors} reads of a model: the scores of some items for a user. */
+export interface RatingScorer {
+  score(user: number, items: Int32Array): Float32Array
+}
+
+/** Held-out ratings as CSR by user, over the training vocabularies. */
+export interface HeldOutRatings {
+  readonly users: { readonly size: number }
+  readonly indptr: Int32Array
+  readonly indices: Int32Array
+  readonly values: Float32Array
+}
+
+/** RMSE and MAE of a rating model over every held-out (user, item, rating) of `test`. */
+export function ratingErrors(model: RatingScorer, test: HeldOutRatings): { rmse: number; mae: number } {
+  let se = 0
+  let ae = 0
+  let n = 0
+  for (let u = 0; u < test.users.size; u++) {
+    const a = test.indptr[u]!
+    const b = test.indptr[u + 1]!
+    if (a === b) continue
+    const pred = model.score(u, test.indices.subarray(a, b))
+    for (let e = a; e < b; e++) {
+      const err = pred[e - a]! - test.values[e]!
+      se += err * err
+      ae += Math.abs(err)
+      n++
+    }
+  }
+  return { rmse: Math.sqrt(se / n), mae: ae / n }
+}

@@ -11,7 +11,7 @@
 import { existsSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import type { Interactions, Recommender } from '@recforge/core'
+import { ratingErrors } from '@recforge/bench'
 import { readCsr } from './files'
 import { writeRatingFolds } from './prepare'
 
@@ -21,22 +21,6 @@ const mf = (entry ? await import(path.resolve(entry)) : await import('@recforge/
 const cpu = () => {
   const u = process.cpuUsage()
   return (u.user + u.system) / 1e6
-}
-
-function rmse(m: Recommender<object>, test: Interactions): number {
-  let se = 0
-  let n = 0
-  for (let u = 0; u < test.users.size; u++) {
-    const a = test.indptr[u]!
-    const b = test.indptr[u + 1]!
-    if (a === b) continue
-    const pred = m.score(u, test.indices.subarray(a, b))
-    for (let e = a; e < b; e++) {
-      se += (pred[e - a]! - test.values[e]!) ** 2
-      n++
-    }
-  }
-  return Math.sqrt(se / n)
 }
 
 const wall: number[] = []
@@ -51,7 +35,7 @@ for (let i = 0; i < Number(folds); i++) {
   await m.fit(train)
   wall.push((performance.now() - t0) / 1000)
   cpuS.push(cpu() - c0)
-  errors.push(rmse(m, test))
+  errors.push(ratingErrors(m, test).rmse)
 }
 const mean = (x: number[]) => x.reduce((a, b) => a + b, 0) / x.length
 process.stdout.write(

@@ -15,6 +15,7 @@ import { ALS, BPR, MF, SVDpp } from '@recforge/mf'
 import { HnswIndex } from '@recforge/similarity'
 import { HnswlibIndex, loadHnswlib } from '@recforge/similarity/hnswlib'
 import { EASE } from '@recforge/baselines'
+import { ratingErrors } from '@recforge/bench'
 import { readCsr, readDense } from './files'
 import { median } from './stats'
 
@@ -68,22 +69,6 @@ function stepTimer(): { onProgress: (e: ProgressEvent) => void; perStep: () => n
   }
 }
 
-function rmse(model: Recommender<object>, test: Interactions): number {
-  let se = 0
-  let n = 0
-  for (let u = 0; u < test.users.size; u++) {
-    const a = test.indptr[u]!
-    const b = test.indptr[u + 1]!
-    if (a === b) continue
-    const pred = model.score(u, test.indices.subarray(a, b))
-    for (let e = a; e < b; e++) {
-      se += (pred[e - a]! - test.values[e]!) ** 2
-      n++
-    }
-  }
-  return Math.sqrt(se / n)
-}
-
 async function implicitJob(model: 'als' | 'bpr'): Promise<Record<string, unknown>> {
   const [threads, iterations, learningRate] = rest.map(Number)
   const train = readCsr(dir!, 'train')
@@ -110,7 +95,7 @@ async function ratingJob(model: 'mf' | 'svdpp'): Promise<Record<string, unknown>
     const t0 = performance.now()
     await m.fit(train)
     fit.push((performance.now() - t0) / 1000)
-    errors.push(rmse(m, test))
+    errors.push(ratingErrors(m, test).rmse)
   }
   return { library: 'RecForge', fitSecondsPerFold: fit, rmsePerFold: errors }
 }
