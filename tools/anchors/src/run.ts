@@ -124,38 +124,23 @@ if (want('hnsw')) {
   for (const set of ['clustered', 'random', 'movielens', 'goodbooks']) {
     const v = prepareVectors(dataRoot, set, hnswN)
     const tag = `${v.name} (${v.n.toLocaleString('en-US')} × ${v.d}, ${v.metric}), M 16, efConstruction 200`
-    comparisons.push({
+    // every anchor is set against the same RecForge build of the index
+    const build = (name: string, anchorName: string, anchor: Job | undefined, missing?: string): Comparison => ({
       group: 'similarity',
       kind: 'ann',
-      name: `HNSW ${tag}, build 1 thread`,
-      anchorName: 'hnswlib (Python)',
+      name: `HNSW ${tag}, ${name}`,
+      anchorName,
       stepUnit: 's build',
       recforge: rf(['hnsw', v.dir]),
-      anchor: missingPy ? undefined : py('hnsw_bench.py', [v.dir, '--metric', v.metric, '--threads', '1']),
-      missing: missingPy,
+      anchor,
+      missing,
       quality: [],
     })
-    comparisons.push({
-      group: 'similarity',
-      kind: 'ann',
-      name: `HNSW ${tag}, build 1 thread`,
-      anchorName: 'hnswlib-node 3.0.0',
-      stepUnit: 's build',
-      recforge: rf(['hnsw', v.dir]),
-      anchor: rf(['hnswlib-node', v.dir]),
-      quality: [],
-    })
-    if (allThreads > 1 && !missingPy)
-      comparisons.push({
-        group: 'similarity',
-        kind: 'ann',
-        name: `HNSW ${tag}, build: RecForge 1 thread (it builds on one), hnswlib ${allThreads} threads`,
-        anchorName: 'hnswlib (Python)',
-        stepUnit: 's build',
-        recforge: rf(['hnsw', v.dir]),
-        anchor: py('hnsw_bench.py', [v.dir, '--metric', v.metric, '--threads', String(allThreads)]),
-        quality: [],
-      })
+    comparisons.push(build('build 1 thread', 'hnswlib (Python)', missingPy ? undefined : py('hnsw_bench.py', [v.dir, '--metric', v.metric, '--threads', '1']), missingPy))
+    comparisons.push(build('build 1 thread', 'hnswlib-node 3.0.0', rf(['hnswlib-node', v.dir])))
+    if (allThreads > 1 && !missingPy) {
+      comparisons.push(build(`build: RecForge 1 thread (it builds on one), hnswlib ${allThreads} threads`, 'hnswlib (Python)', py('hnsw_bench.py', [v.dir, '--metric', v.metric, '--threads', String(allThreads)])))
+    }
   }
 }
 
