@@ -55,7 +55,8 @@ export function machineInfo(): BenchReport['machine'] {
 
 /**
  * Runs a suite: each case `warmup` times untimed, then `repeat` times timed; reports medians.
- * Writes `bench/results/<suite>.json` and `.md` at the repository root (atomically) and prints the table.
+ * Writes `bench/results/<suite>.json` and `.md` at the repository root (atomically) and prints the table;
+ * after each case but the last it writes what ran so far, marked partial in the notes.
  */
 export async function runSuite(suite: string, cases: BenchCase[], opts: { command: string; notes?: string[]; resultsDir?: string }): Promise<BenchReport> {
   const rows: BenchRow[] = []
@@ -84,6 +85,11 @@ export async function runSuite(suite: string, cases: BenchCase[], opts: { comman
     }
     rows.push(row)
     process.stderr.write(`[${suite}] ${row.name}: median ${row.medianSeconds.toFixed(4)} s ${JSON.stringify(row.figures)}\n`)
+    // what ran so far survives a run that is stopped or fails later
+    if (rows.length < cases.length) {
+      const partial = `partial: ${rows.length} of ${cases.length} cases so far`
+      writeReport({ suite, command: opts.command, date: new Date().toISOString(), machine: machineInfo(), rows, notes: [partial, ...(opts.notes ?? [])] }, opts.resultsDir, false)
+    }
   }
   const report: BenchReport = { suite, command: opts.command, date: new Date().toISOString(), machine: machineInfo(), rows, notes: opts.notes }
   writeReport(report, opts.resultsDir)
@@ -123,7 +129,7 @@ function findRoot(): string {
   }
 }
 
-function writeReport(r: BenchReport, resultsDir?: string): void {
+function writeReport(r: BenchReport, resultsDir?: string, print = true): void {
   const dir = resultsDir ?? path.join(findRoot(), 'bench', 'results')
   mkdirSync(dir, { recursive: true })
   for (const [ext, text] of [['json', JSON.stringify(r, null, 2) + '\n'], ['md', toMarkdown(r)]] as const) {
@@ -132,7 +138,7 @@ function writeReport(r: BenchReport, resultsDir?: string): void {
     writeFileSync(tmp, text)
     renameSync(tmp, file)
   }
-  process.stdout.write(toMarkdown(r) + '\n')
+  if (print) process.stdout.write(toMarkdown(r) + '\n')
 }
 
 /** Peak resident memory of this process so far, in MiB. */
