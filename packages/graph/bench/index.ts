@@ -13,11 +13,12 @@ const models = '../../graph/src/index.ts'
 const repeat = Number(process.env.GRAPH_BENCH_REPEAT ?? 3)
 const loadAtStart = os.loadavg().map((x) => x.toFixed(1)).join(', ')
 const cases: BenchCase[] = [
-  childCase('lightgcn (64 factors, 3 layers, batch 2048), synthetic ml100k (943 x 1,682, 100K), 3 epochs', models, 'lightgcn', 'ml100k', { epochs: 3 }, repeat),
-  childCase('lightgcn, 1 layer, synthetic ml100k, 3 epochs', models, 'lightgcn', 'ml100k', { epochs: 3, layers: 1 }, repeat),
+  childCase('lightgcn (64 factors, 3 layers, batch 2048), synthetic ml100k (943 x 1,682, 100K), 3 epochs', models, 'lightgcn', 'ml100k', { epochs: 3, batchSize: 2048, learningRate: 0.005 }, repeat),
+  childCase('lightgcn, defaults (64 factors, 3 layers, batch 8192), synthetic ml100k, 3 epochs', models, 'lightgcn', 'ml100k', { epochs: 3 }, repeat),
+  childCase('lightgcn, 1 layer, synthetic ml100k, 3 epochs', models, 'lightgcn', 'ml100k', { epochs: 3, layers: 1, batchSize: 2048, learningRate: 0.005 }, repeat),
 ]
 if (!process.env.GRAPH_BENCH_SKIP_1M) {
-  if (!process.env.GRAPH_BENCH_SKIP_1M_DEFAULT) cases.push(childCase('lightgcn (64 factors, 3 layers, batch 2048), synthetic 1m (6,040 x 3,706, 1M), 1 epoch', models, 'lightgcn', '1m', { epochs: 1 }, 1))
+  if (!process.env.GRAPH_BENCH_SKIP_1M_DEFAULT) cases.push(childCase('lightgcn (64 factors, 3 layers, batch 2048), synthetic 1m (6,040 x 3,706, 1M), 1 epoch', models, 'lightgcn', '1m', { epochs: 1, batchSize: 2048, learningRate: 0.005 }, 1))
   cases.push(childCase('lightgcn, batch 16384, synthetic 1m, 1 epoch', models, 'lightgcn', '1m', { epochs: 1, batchSize: 16384 }, 1))
 }
 

@@ -21,9 +21,9 @@ import { edgeCount, layerMean, normalizedGraph } from './internal/graph'
 export const LIGHTGCN_PARAMS = defineParams({
   factors: param.int({ default: 64, min: 1, description: 'embedding dimensions' }),
   layers: param.int({ default: 3, min: 0, description: 'propagation layers K (0 = matrix factorisation with BPR)' }),
-  epochs: param.int({ default: 250, min: 0, description: 'epochs; each draws as many (user, positive, negative) triples as the graph has edges' }),
-  batchSize: param.int({ default: 2048, min: 1, description: 'triples per Adam step (the whole graph is propagated once per step)' }),
-  learningRate: param.float({ default: 0.005, min: 0, exclusiveMin: true, description: 'Adam step size' }),
+  epochs: param.int({ default: 100, min: 0, description: 'epochs; each draws as many (user, positive, negative) triples as the graph has edges' }),
+  batchSize: param.int({ default: 8192, min: 1, description: 'triples per Adam step (the whole graph is propagated once per step, so an epoch costs about edges / batchSize propagations)' }),
+  learningRate: param.float({ default: 0.01, min: 0, exclusiveMin: true, description: 'Adam step size' }),
   l2: param.float({ default: 0.0001, min: 0, description: 'L2 penalty on the layer-0 embeddings of each batch, per triple' }),
   initStd: param.float({ default: 0.1, min: 0, description: 'standard deviation of the normal initial embeddings' }),
   seed: param.int({ default: 42, description: 'seed of initialisation and sampling' }),
