@@ -21,10 +21,10 @@ import { autoRecLayout, autoRecOutput, autoRecWork, itemCodes, itemLossAndGrad, 
 /** The parameters of {@link AutoRec} (the `autorec` model). */
 export const AUTOREC_PARAMS = defineParams({
   hidden: param.int({ default: 500, min: 1, description: 'hidden units k' }),
-  epochs: param.int({ default: 200, min: 0, description: 'passes over the items' }),
+  epochs: param.int({ default: 20, min: 0, description: 'passes over the items' }),
   batchSize: param.int({ default: 256, min: 1, description: 'items per Adam step' }),
-  learningRate: param.float({ default: 0.001, min: 0, exclusiveMin: true, description: 'Adam step size' }),
-  l2: param.float({ default: 1, min: 0, description: 'lambda: penalty (lambda / 2)(‖W‖² + ‖V‖²) per pass over the items' }),
+  learningRate: param.float({ default: 0.0003, min: 0, exclusiveMin: true, description: 'Adam step size' }),
+  l2: param.float({ default: 300, min: 0, description: 'lambda: penalty (lambda / 2)(‖W‖² + ‖V‖²) per pass over the items' }),
   hiddenActivation: param.enumOf({ values: ['sigmoid', 'identity'], default: 'sigmoid', description: 'activation g of the hidden layer' }),
   outputActivation: param.enumOf({ values: ['identity', 'sigmoid'], default: 'identity', description: 'activation f of the output (sigmoid is scaled to the training rating range)' }),
   clip: param.bool({ default: true, description: 'clip predictions to the training rating range' }),
