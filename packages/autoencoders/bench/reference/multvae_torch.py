@@ -17,19 +17,17 @@ test items skipped).
 """
 import argparse
 import json
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
 import torch.nn.functional as F
 
-
-def read_triples(path):
-    with open(path) as f:
-        n_users, n_items = map(int, f.readline().split())
-        arr = np.loadtxt(f, dtype=np.float64, delimiter="\t", ndmin=2)
-    return n_users, n_items, arr[:, 0].astype(np.int64), arr[:, 1].astype(np.int64)
+sys.path.insert(0, str(Path(__file__).resolve().parents[4] / "tooling" / "bench"))
+from reference_common import add_run_args, holdout_ndcg_recall, read_pairs, seeded  # noqa: E402
 
 
 class Mult(nn.Module):
@@ -69,14 +67,7 @@ def ndcg_recall(scores, train_x, test_lists, k=10):
     scores = scores.clone()
     scores[train_x > 0] = -float("inf")
     top = torch.topk(scores, k, dim=1).indices.numpy()
-    disc = 1 / np.log2(np.arange(2, k + 2))
-    nd, rc = [], []
-    for u, rel in test_lists.items():
-        hits = np.isin(top[u], rel)
-        ideal = disc[: min(k, len(rel))].sum()
-        nd.append((hits * disc).sum() / ideal)
-        rc.append(hits.sum() / len(rel))
-    return float(np.mean(nd)), float(np.mean(rc)), len(nd)
+    return holdout_ndcg_recall(top, test_lists, k)
 
 
 def main():
@@ -92,18 +83,14 @@ def main():
     ap.add_argument("--anneal-cap", type=float, default=0.2)
     ap.add_argument("--anneal-steps", type=int, default=200000)
     ap.add_argument("--l2", type=float, default=None)
-    ap.add_argument("--seed", type=int, default=42)
-    ap.add_argument("--threads", type=int, default=0)
+    add_run_args(ap)
     a = ap.parse_args()
-    if a.threads:
-        torch.set_num_threads(a.threads)
-    torch.manual_seed(a.seed)
-    rng = np.random.default_rng(a.seed)
+    rng = seeded(a)
     variational = a.model == "vae"
     layers = [int(x) for x in (a.layers or ("600,200" if variational else "200")).split(",")]
     l2 = a.l2 if a.l2 is not None else (0.0 if variational else 0.00002)
-    n_users, n_items, tu, ti = read_triples(f"{a.dir}/{a.split}-train.tsv")
-    _, _, su, si = read_triples(f"{a.dir}/{a.split}-test.tsv")
+    n_users, n_items, tu, ti = read_pairs(f"{a.dir}/{a.split}-train.tsv")
+    _, _, su, si = read_pairs(f"{a.dir}/{a.split}-test.tsv")
     x = torch.zeros(n_users, n_items)
     x[torch.from_numpy(tu), torch.from_numpy(ti)] = 1.0
     test_lists = {}

@@ -17,17 +17,15 @@ items skipped).
 """
 import argparse
 import json
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
 
-
-def read_pairs(path):
-    with open(path) as f:
-        n_users, n_items = map(int, f.readline().split())
-        arr = np.loadtxt(f, dtype=np.float64, delimiter="\t", ndmin=2)
-    return n_users, n_items, arr[:, 0].astype(np.int64), arr[:, 1].astype(np.int64)
+sys.path.insert(0, str(Path(__file__).resolve().parents[4] / "tooling" / "bench"))
+from reference_common import add_run_args, holdout_ndcg_recall, read_pairs, seeded  # noqa: E402
 
 
 def main():
@@ -41,13 +39,9 @@ def main():
     ap.add_argument("--factors", type=int, default=64)
     ap.add_argument("--l2", type=float, default=0.0001)
     ap.add_argument("--init-std", type=float, default=0.1)
-    ap.add_argument("--seed", type=int, default=42)
-    ap.add_argument("--threads", type=int, default=0)
+    add_run_args(ap)
     a = ap.parse_args()
-    if a.threads:
-        torch.set_num_threads(a.threads)
-    torch.manual_seed(a.seed)
-    rng = np.random.default_rng(a.seed)
+    rng = seeded(a)
     nu, ni, tu, ti = read_pairs(f"{a.dir}/{a.split}-train.tsv")
     _, _, su, si = read_pairs(f"{a.dir}/{a.split}-test.tsv")
     pairs = np.unique(np.stack([tu, ti], 1), axis=0)
@@ -112,13 +106,8 @@ def main():
     for u, i in zip(su.tolist(), si.tolist()):
         if len(user_items[u]) > 0:
             test.setdefault(u, []).append(i)
-    disc = 1 / np.log2(np.arange(2, 12))
-    nd, rc = [], []
-    for u, rel in test.items():
-        hits = np.isin(top[u], rel)
-        nd.append((hits * disc).sum() / disc[: min(10, len(rel))].sum())
-        rc.append(hits.sum() / len(rel))
-    print(json.dumps({"final": True, "seed": a.seed, "epochs": a.epochs, "ndcg@10": round(float(np.mean(nd)), 6), "recall@10": round(float(np.mean(rc)), 6), "usersEvaluated": len(nd), "trainSeconds": round(total_seconds, 2), "secondsPerEpoch": round(total_seconds / max(1, a.epochs), 3)}), flush=True)
+    nd, rc, n = holdout_ndcg_recall(top, test)
+    print(json.dumps({"final": True, "seed": a.seed, "epochs": a.epochs, "ndcg@10": round(nd, 6), "recall@10": round(rc, 6), "usersEvaluated": n, "trainSeconds": round(total_seconds, 2), "secondsPerEpoch": round(total_seconds / max(1, a.epochs), 3)}), flush=True)
 
 
 if __name__ == "__main__":

@@ -11,18 +11,16 @@ split, HR@10 and NDCG@10 over the same 100 candidates per user that `recforge ev
 import argparse
 import json
 import math
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
 
-
-def read_pairs(path):
-    with open(path) as f:
-        n_users, n_items = map(int, f.readline().split())
-        arr = np.loadtxt(f, dtype=np.int64, delimiter="\t", ndmin=2)
-    return n_users, n_items, arr[:, 0], arr[:, 1]
+sys.path.insert(0, str(Path(__file__).resolve().parents[4] / "tooling" / "bench"))
+from reference_common import add_run_args, read_pairs, seeded  # noqa: E402
 
 
 class NeuMF(nn.Module):
@@ -55,14 +53,10 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("dir")
     ap.add_argument("--epochs", type=int, default=20)
-    ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--data", choices=["loo", "ml100k"], default="loo")
-    ap.add_argument("--seed", type=int, default=42)
+    add_run_args(ap)
     a = ap.parse_args()
-    if a.threads:
-        torch.set_num_threads(a.threads)
-    torch.manual_seed(a.seed)
-    rng = np.random.default_rng(a.seed)
+    rng = seeded(a)
     n_users, n_items, users, items = read_pairs(f"{a.dir}/{'loo-train' if a.data == 'loo' else 'ml100k-train'}.tsv")
     seen = set(zip(users.tolist(), items.tolist()))
     test = None
