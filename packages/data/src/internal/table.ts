@@ -120,6 +120,30 @@ export class RowReport {
     if (this.policy === 'error') throw parseError(`${reason}; ${expected} (pass onBadRow: 'skip', or --on-bad-row skip on the command line, to skip such rows and count them)`, { file: this.report.file, line, text })
     this.report.skipped[reason] = (this.report.skipped[reason] ?? 0) + 1
   }
+
+  /**
+   * What every data row goes through first: counts it, skips a blank line, splits it into
+   * `fields`, and rejects an unterminated quote or fewer than `need` fields (`expected`
+   * describes the row). Returns the number of fields, or -1 for a row skipped or rejected.
+   */
+  dataRow(line: string, lineNo: number, format: { readonly sep: string; readonly quoted: boolean }, fields: string[], need: number, expected: string): number {
+    const report = this.report
+    report.rowsRead++
+    if (line.length === 0) {
+      report.skipped['blank line'] = (report.skipped['blank line'] ?? 0) + 1
+      return -1
+    }
+    const n = splitFields(line, format.sep, format.quoted, fields)
+    if (n < 0) {
+      this.bad('unterminated quoted field', 'expected a closing `"`', lineNo, line)
+      return -1
+    }
+    if (n < need) {
+      this.bad('too few fields', `${expected}; found ${n}${n === 1 ? ' (is the separator right?)' : ''}`, lineNo, line)
+      return -1
+    }
+    return n
+  }
 }
 
 function resolveColumn(ref: ColumnRef | readonly string[] | undefined, header: readonly string[] | undefined, what: string, file: string, required: boolean): number {
@@ -222,14 +246,8 @@ export async function readTable(spec: TableSpec, builder: InteractionsBuilder, i
       }
       setup(undefined, splitFields(line, spec.sep, spec.quoted, fields))
     }
-    report.rowsRead++
-    if (line.length === 0) {
-      report.skipped['blank line'] = (report.skipped['blank line'] ?? 0) + 1
-      return
-    }
-    const n = splitFields(line, spec.sep, spec.quoted, fields)
-    if (n < 0) return rr.bad('unterminated quoted field', 'expected a closing `"`', lineNo, line)
-    if (n < need) return rr.bad('too few fields', `${expected}; found ${n}${n === 1 ? ' (is the separator right?)' : ''}`, lineNo, line)
+    const n = rr.dataRow(line, lineNo, spec, fields, need, expected)
+    if (n < 0) return
     if (header && n > header.length) clean.extraFields()
     const uid = clean.id(fields[ui]!)
     const iid = clean.id(fields[ii]!)
@@ -327,14 +345,8 @@ export async function readRows(
         if (n < spec.minFields) throw parseError(`the header has ${n} field(s); ${expected}; is the separator right?`, { file: spec.source.name, line: lineNo, text: line })
         return
       }
-      report.rowsRead++
-      if (line.length === 0) {
-        report.skipped['blank line'] = (report.skipped['blank line'] ?? 0) + 1
-        return
-      }
-      const n = splitFields(line, spec.sep, spec.quoted, fields)
-      if (n < 0) return rr.bad('unterminated quoted field', 'expected a closing `"`', lineNo, line)
-      if (n < spec.minFields) return rr.bad('too few fields', `${expected}; found ${n}${n === 1 ? ' (is the separator right?)' : ''}`, lineNo, line)
+      const n = rr.dataRow(line, lineNo, spec, fields, spec.minFields, expected)
+      if (n < 0) return
       const why = onRow(fields, n, lineNo, header)
       if (why) return rr.bad(why, expected, lineNo, line)
       report.rowsKept++
