@@ -152,34 +152,30 @@ for (const set of sets) {
     },
   })
 
+  // HnswIndex and HnswlibIndex take a new efSearch in place
+  const setEfInPlace = async (index: VectorIndex, ef: number): Promise<VectorIndex> => {
+    ;(index as HnswIndex | HnswlibIndex).efSearch = ef
+    return index
+  }
   const families: { label: string; build: () => VectorIndex; setEf: (index: VectorIndex, ef: number) => Promise<VectorIndex> }[] = [
     {
       label: 'HnswIndex',
       build: () => new HnswIndex({ dimensions: d, metric, M, efConstruction: EF_CONSTRUCTION, capacity: n }),
-      setEf: async (index, ef) => {
-        ;(index as HnswIndex).efSearch = ef
-        return index
-      },
+      setEf: setEfInPlace,
     },
   ]
   if (metric === 'ip') {
     families.push({
       label: 'HnswIndex (mipsTransform)',
       build: () => new HnswIndex({ dimensions: d, metric, M, efConstruction: EF_CONSTRUCTION, capacity: n, mipsTransform: true }),
-      setEf: async (index, ef) => {
-        ;(index as HnswIndex).efSearch = ef
-        return index
-      },
+      setEf: setEfInPlace,
     })
   }
   if (hnswlib) {
     families.push({
       label: 'hnswlib-node',
       build: () => new HnswlibIndex(hnswlib, { dimensions: d, metric, M, efConstruction: EF_CONSTRUCTION, capacity: n }),
-      setEf: async (index, ef) => {
-        ;(index as HnswlibIndex).efSearch = ef
-        return index
-      },
+      setEf: setEfInPlace,
     })
   }
   if (usearch) {

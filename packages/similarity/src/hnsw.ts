@@ -1,6 +1,7 @@
 import { dot, heapPop, heapPush, normalizeInPlace, squaredL2 } from '@recforge/compute'
 import { Random, RecForgeError, checkArtifacts, checkNumber, decodeArtifacts, encodeArtifacts, requireTensor, type Metric, type SearchResult, type VectorIndex } from '@recforge/core'
 import { VectorArena } from './internal/arena'
+import { savedHnswParams } from './internal/savedParams'
 import { checkBatch, checkDimensions, checkK, checkKeys, checkMetric, checkQuery } from './internal/validate'
 
 const FORMAT = 'hnsw-index'
@@ -309,12 +310,7 @@ export class HnswIndex implements VectorIndex {
     const c = a.config
     const n = a.meta?.['nodes'] as number
     const index = new HnswIndex({
-      dimensions: c['dimensions'] as number,
-      metric: c['metric'] as Metric,
-      M: c['M'] as number,
-      efConstruction: c['efConstruction'] as number,
-      efSearch: c['efSearch'] as number,
-      seed: c['seed'] as number,
+      ...savedHnswParams(c),
       keepPrunedConnections: c['keepPrunedConnections'] === true,
       // files from before the option never used the reduction
       mipsTransform: c['mipsTransform'] === true,

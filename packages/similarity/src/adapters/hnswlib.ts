@@ -1,5 +1,6 @@
 import { RecForgeError, checkArtifacts, checkNumber, decodeArtifacts, encodeArtifacts, requireTensor, type Metric, type SearchResult, type VectorIndex } from '@recforge/core'
 import { importPeer, nativeDistanceShift, withTempFile } from '../internal/native'
+import { savedHnswParams } from '../internal/savedParams'
 import { checkBatch, checkDimensions, checkK, checkKeys, checkMetric, checkQuery } from '../internal/validate'
 
 const FORMAT = 'hnswlib-index'
@@ -218,15 +219,7 @@ export class HnswlibIndex implements VectorIndex {
     checkArtifacts(a, FORMAT, FORMAT_VERSION)
     const c = a.config
     const b = binding ?? (await loadHnswlib())
-    const index = new HnswlibIndex(b, {
-      dimensions: c['dimensions'] as number,
-      metric: c['metric'] as Metric,
-      M: c['M'] as number,
-      efConstruction: c['efConstruction'] as number,
-      efSearch: c['efSearch'] as number,
-      seed: c['seed'] as number,
-      capacity: 1,
-    })
+    const index = new HnswlibIndex(b, { ...savedHnswParams(c), capacity: 1 })
     const graph = requireTensor(a, 'graph', Uint8Array)
     const { writeFile } = await import('node:fs/promises')
     await withTempFile(async (file) => {
