@@ -4,12 +4,10 @@
 // peak RSS is its own. Run from the repository root:
 //   flock /tmp/recforge-bench.lock npx pnpm@10.34.9 --filter @recforge/autoencoders bench
 // AE_BENCH_SKIP_1M=1 leaves out the 1M cases; AE_BENCH_REPEAT=n runs each 100K case n times (default 3).
-import os from 'node:os'
 import { runSuite, type BenchCase } from '@recforge/bench'
 import { childCase } from './childCase'
 
 const repeat100k = Number(process.env.AE_BENCH_REPEAT ?? 3)
-const loadAtStart = os.loadavg().map((x) => x.toFixed(1)).join(', ')
 const presets: [string, string, number][] = [['ml100k', 'synthetic ml100k (943 x 1,682, 100K)', repeat100k]]
 if (!process.env.AE_BENCH_SKIP_1M) presets.push(['1m', 'synthetic 1m (6,040 x 3,706, 1M)', 1])
 const cases: BenchCase[] = []
@@ -24,6 +22,7 @@ await runSuite('autoencoders', cases, {
   notes: [
     'Default parameters except epochs; one fit per child process. fitSeconds: the whole fit (data preparation, TensorFlow.js start-up for the VAE/DAE, final codes); secondsPerEpoch / cpuSecondsPerEpoch: the last epoch (wall and CPU seconds of the process); peakRssMiB: the child process peak resident memory (peakRssAfterDataMiB: after generating the data, before the model).',
     'multvae / multdae: the first layer is a sparse product in TypeScript, the dense products run on TensorFlow.js (wasm backend, XNNPACK, one thread); autorec is TypeScript only.',
-    `Medians of the repeated runs (${repeat100k} at 100K, 1 at 1M). Measured on the shared 2-core machine, load average ${loadAtStart} (1, 5, 15 min) at the start and ${os.loadavg().map((x) => x.toFixed(1)).join(', ')} at the end: wall times are upper bounds when other work runs; the CPU seconds are the process's own.`,
+    `Medians of the repeated runs (${repeat100k} at 100K, 1 at 1M); the CPU seconds are the process's own.`,
   ],
+  recordLoad: true,
 })

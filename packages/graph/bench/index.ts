@@ -5,13 +5,11 @@
 //   flock /tmp/recforge-bench.lock npx pnpm@10.34.9 --filter @recforge/graph bench
 // GRAPH_BENCH_SKIP_1M=1 leaves out the 1M cases, GRAPH_BENCH_SKIP_1M_DEFAULT=1 only the one at the
 // default batch size (about 490 steps an epoch); GRAPH_BENCH_REPEAT=n runs each 100K case n times (default 3).
-import os from 'node:os'
 import { runSuite, type BenchCase } from '@recforge/bench'
 import { childCase } from '../../autoencoders/bench/childCase'
 
 const models = '../../graph/src/index.ts'
 const repeat = Number(process.env.GRAPH_BENCH_REPEAT ?? 3)
-const loadAtStart = os.loadavg().map((x) => x.toFixed(1)).join(', ')
 const cases: BenchCase[] = [
   childCase('lightgcn (64 factors, 3 layers, batch 2048), synthetic ml100k (943 x 1,682, 100K), 3 epochs', models, 'lightgcn', 'ml100k', { epochs: 3, batchSize: 2048, learningRate: 0.005 }, repeat),
   childCase('lightgcn, defaults (64 factors, 3 layers, batch 8192), synthetic ml100k, 3 epochs', models, 'lightgcn', 'ml100k', { epochs: 3 }, repeat),
@@ -27,6 +25,7 @@ await runSuite('graph', cases, {
   notes: [
     'Default parameters except those named; one fit per child process. fitSeconds: the whole fit (graph construction and final propagation included); secondsPerEpoch / cpuSecondsPerEpoch: the last epoch (wall and CPU seconds); peakRssMiB: the child process peak resident memory (peakRssAfterDataMiB: after generating the data).',
     'Every Adam step propagates the whole graph K times forward and K times backward, so an epoch costs about 2K x 2 x edges x factors x (edges / batch) multiply-adds: it grows with the square of the edges at a fixed batch size, hence the larger-batch row at 1M.',
-    `Medians of the repeated runs (${repeat} at 100K, 1 at 1M). Measured on the shared 2-core machine, load average ${loadAtStart} (1, 5, 15 min) at the start and ${os.loadavg().map((x) => x.toFixed(1)).join(', ')} at the end: wall times are upper bounds when other work runs; the CPU seconds are the process's own.`,
+    `Medians of the repeated runs (${repeat} at 100K, 1 at 1M); the CPU seconds are the process's own.`,
   ],
+  recordLoad: true,
 })

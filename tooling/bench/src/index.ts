@@ -53,13 +53,36 @@ export function machineInfo(): BenchReport['machine'] {
   }
 }
 
+/** Options of {@link runSuite}. */
+export interface SuiteOptions {
+  /** The command that reproduces the run, written with the results. */
+  command: string
+  /** Lines written under the table. Defaults to none. */
+  notes?: string[]
+  /** Where the results go. Defaults to `bench/results` at the repository root. */
+  resultsDir?: string
+  /** Ends the notes with the load averages at the start of the run and when the report is written. Defaults to `false`. */
+  recordLoad?: boolean
+}
+
+/** The 1, 5 and 15 minute load averages to one decimal, e.g. `1.9, 1.4, 1.2`. */
+export function loadAverages(): string {
+  return os.loadavg().map((x) => x.toFixed(1)).join(', ')
+}
+
 /**
  * Runs a suite: each case `warmup` times untimed, then `repeat` times timed; reports medians.
  * Writes `bench/results/<suite>.json` and `.md` at the repository root (atomically) and prints the table;
  * after each case but the last it writes what ran so far, marked partial in the notes.
  */
-export async function runSuite(suite: string, cases: BenchCase[], opts: { command: string; notes?: string[]; resultsDir?: string }): Promise<BenchReport> {
+export async function runSuite(suite: string, cases: BenchCase[], opts: SuiteOptions): Promise<BenchReport> {
   const rows: BenchRow[] = []
+  const loadAtStart = loadAverages()
+  const notes = (): string[] | undefined => {
+    if (!opts.recordLoad) return opts.notes
+    const load = `Measured on the shared ${os.cpus().length}-core machine, load average ${loadAtStart} (1, 5, 15 min) at the start and ${loadAverages()} at the end: wall times are upper bounds when other work runs.`
+    return [...(opts.notes ?? []), load]
+  }
   for (const c of cases) {
     const repeat = c.repeat ?? 5
     for (let i = 0; i < (c.warmup ?? 1); i++) {
@@ -88,10 +111,10 @@ export async function runSuite(suite: string, cases: BenchCase[], opts: { comman
     // what ran so far survives a run that is stopped or fails later
     if (rows.length < cases.length) {
       const partial = `partial: ${rows.length} of ${cases.length} cases so far`
-      writeReport({ suite, command: opts.command, date: new Date().toISOString(), machine: machineInfo(), rows, notes: [partial, ...(opts.notes ?? [])] }, opts.resultsDir, false)
+      writeReport({ suite, command: opts.command, date: new Date().toISOString(), machine: machineInfo(), rows, notes: [partial, ...(notes() ?? [])] }, opts.resultsDir, false)
     }
   }
-  const report: BenchReport = { suite, command: opts.command, date: new Date().toISOString(), machine: machineInfo(), rows, notes: opts.notes }
+  const report: BenchReport = { suite, command: opts.command, date: new Date().toISOString(), machine: machineInfo(), rows, notes: notes() }
   writeReport(report, opts.resultsDir)
   return report
 }
