@@ -1,6 +1,6 @@
-import { defineParams, param, Random, RecForgeError, resolveConfig, throwIfAborted, type ConfigOf, type FitOptions, type Interactions, type ModelArtifacts } from '@recforge/core'
+import { defineParams, param, RecForgeError, throwIfAborted, type Random, type ConfigOf, type FitOptions, type Interactions, type ModelArtifacts } from '@recforge/core'
 import { Adam, dot } from '@recforge/compute'
-import { Batcher, initBackend, trainEpochs } from '@recforge/tf'
+import { Batcher, trainEpochs } from '@recforge/tf'
 import { activate, CfganNet, fillMasks, type BinaryRows } from './internal/cfganNet'
 import { tfProduct } from './internal/dense'
 import { GANRecommender } from './internal/model'
@@ -66,15 +66,12 @@ function byItem(data: { readonly indptr: Int32Array; readonly indices: Int32Arra
  * signal fires.
  */
 export class CFGAN extends GANRecommender<CFGANConfig, 'w1' | 'b1' | 'w2' | 'b2'> {
+  static override readonly params = CFGAN_PARAMS
   readonly name = 'cfgan'
   /** Format 2 adds item vectors and the sigmoid activation; format 1 (user vectors, ReLU) still loads. */
   static override readonly formatVersion = 2
   /** Item mode: every item's hidden code (items × hidden) and W2 by user (users × hidden), built when first scored. */
   private itemCodes: { readonly hidden: Float32Array; readonly byUser: Float32Array } | undefined
-
-  constructor(config: Partial<CFGANConfig> = {}) {
-    super(resolveConfig(CFGAN_PARAMS, config, { model: 'cfgan' }))
-  }
 
   /** Format 1 trained user vectors with ReLU hidden layers of one size and one pass of each network per epoch. */
   static override upgradeConfig(config: Readonly<Record<string, unknown>>, version: number): Record<string, unknown> {
@@ -82,10 +79,8 @@ export class CFGAN extends GANRecommender<CFGANConfig, 'w1' | 'b1' | 'w2' | 'b2'
     return { mode: 'user', activation: 'relu', discriminatorHidden: config.hidden, generatorSteps: 1, discriminatorSteps: 1, ...config }
   }
 
-  protected async fitModel(data: Interactions, opts: FitOptions): Promise<void> {
-    await initBackend()
+  protected async train(data: Interactions, opts: FitOptions, rng: Random): Promise<void> {
     const cfg = this.config
-    const rng = new Random(opts.seed ?? cfg.seed)
     const nU = data.users.size
     const nI = data.items.size
     const item = cfg.mode === 'item'

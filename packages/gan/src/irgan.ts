@@ -1,5 +1,5 @@
-import { defineParams, param, Random, RecForgeError, resolveConfig, searchCumulative, type ConfigOf, type FitOptions, type Interactions } from '@recforge/core'
-import { Batcher, VariableAdam, initBackend, matMul, tf } from '@recforge/tf'
+import { defineParams, param, RecForgeError, resolveConfig, searchCumulative, type ConfigOf, type Random, type FitOptions, type Interactions } from '@recforge/core'
+import { Batcher, VariableAdam, matMul, tf } from '@recforge/tf'
 import { activeUsers, denseRows, minimizeStep, normalInit, trainUserEpochs } from './internal/common'
 import { GANRecommender } from './internal/model'
 
@@ -54,10 +54,8 @@ export class IRGAN extends GANRecommender<IRGANConfig, 'userEmb' | 'itemEmb' | '
     super(c)
   }
 
-  protected async fitModel(data: Interactions, opts: FitOptions): Promise<void> {
-    await initBackend()
+  protected async train(data: Interactions, opts: FitOptions, rng: Random): Promise<void> {
     const cfg = this.config
-    const rng = new Random(opts.seed ?? cfg.seed)
     const nu = data.users.size
     const n = data.items.size
     const d = cfg.factors
