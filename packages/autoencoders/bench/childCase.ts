@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { BenchCase } from '@recforge/bench'
+import { runSuite, type BenchCase, type BenchReport } from '@recforge/bench'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 
@@ -20,4 +20,21 @@ export function childCase(label: string, module: string, model: string, preset: 
       return JSON.parse(out.trim().split('\n').pop()!) as Record<string, number>
     },
   }
+}
+
+/**
+ * Runs a suite of {@link childCase} cases as `pnpm --filter @recforge/<suite> bench` under the
+ * benchmark lock, with the notes that explain their figures: `fit` says what a whole fit includes,
+ * `repeat` how many times each 100K case ran (1M cases run once), `notes` comes first.
+ */
+export function runChildSuite(suite: string, cases: BenchCase[], opts: { fit: string; repeat: number; notes: string[] }): Promise<BenchReport> {
+  return runSuite(suite, cases, {
+    command: `flock /tmp/recforge-bench.lock npx pnpm@10.34.9 --filter @recforge/${suite} bench`,
+    notes: [
+      ...opts.notes,
+      `One fit per child process. fitSeconds: the whole fit (${opts.fit}); secondsPerEpoch / cpuSecondsPerEpoch: the last epoch (wall and CPU seconds of the process); peakRssMiB: the child process peak resident memory (peakRssAfterDataMiB: after generating the data, before the model).`,
+      `Medians of the repeated runs (${opts.repeat} at 100K, 1 at 1M); the CPU seconds are the process's own.`,
+    ],
+    recordLoad: true,
+  })
 }

@@ -4,8 +4,8 @@
 // peak RSS is its own. Run from the repository root:
 //   flock /tmp/recforge-bench.lock npx pnpm@10.34.9 --filter @recforge/autoencoders bench
 // AE_BENCH_SKIP_1M=1 leaves out the 1M cases; AE_BENCH_REPEAT=n runs each 100K case n times (default 3).
-import { runSuite, type BenchCase } from '@recforge/bench'
-import { childCase } from './childCase'
+import type { BenchCase } from '@recforge/bench'
+import { childCase, runChildSuite } from './childCase'
 
 const repeat100k = Number(process.env.AE_BENCH_REPEAT ?? 3)
 const presets: [string, string, number][] = [['ml100k', 'synthetic ml100k (943 x 1,682, 100K)', repeat100k]]
@@ -17,12 +17,11 @@ for (const [preset, label, repeat] of presets) {
   cases.push(childCase(`autorec (500 hidden), ${label}, 3 epochs`, '../src/index.ts', 'autorec', preset, { epochs: 3 }, repeat))
 }
 
-await runSuite('autoencoders', cases, {
-  command: 'flock /tmp/recforge-bench.lock npx pnpm@10.34.9 --filter @recforge/autoencoders bench',
+await runChildSuite('autoencoders', cases, {
+  fit: 'data preparation, TensorFlow.js start-up for the VAE/DAE, final codes',
+  repeat: repeat100k,
   notes: [
-    'Default parameters except epochs; one fit per child process. fitSeconds: the whole fit (data preparation, TensorFlow.js start-up for the VAE/DAE, final codes); secondsPerEpoch / cpuSecondsPerEpoch: the last epoch (wall and CPU seconds of the process); peakRssMiB: the child process peak resident memory (peakRssAfterDataMiB: after generating the data, before the model).',
+    'Default parameters except epochs.',
     'multvae / multdae: the first layer is a sparse product in TypeScript, the dense products run on TensorFlow.js (wasm backend, XNNPACK, one thread); autorec is TypeScript only.',
-    `Medians of the repeated runs (${repeat100k} at 100K, 1 at 1M); the CPU seconds are the process's own.`,
   ],
-  recordLoad: true,
 })

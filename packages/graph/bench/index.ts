@@ -5,8 +5,8 @@
 //   flock /tmp/recforge-bench.lock npx pnpm@10.34.9 --filter @recforge/graph bench
 // GRAPH_BENCH_SKIP_1M=1 leaves out the 1M cases, GRAPH_BENCH_SKIP_1M_DEFAULT=1 only the one at the
 // default batch size (about 490 steps an epoch); GRAPH_BENCH_REPEAT=n runs each 100K case n times (default 3).
-import { runSuite, type BenchCase } from '@recforge/bench'
-import { childCase } from '../../autoencoders/bench/childCase'
+import type { BenchCase } from '@recforge/bench'
+import { childCase, runChildSuite } from '../../autoencoders/bench/childCase'
 
 const models = '../../graph/src/index.ts'
 const repeat = Number(process.env.GRAPH_BENCH_REPEAT ?? 3)
@@ -20,12 +20,11 @@ if (!process.env.GRAPH_BENCH_SKIP_1M) {
   cases.push(childCase('lightgcn, batch 16384, synthetic 1m, 1 epoch', models, 'lightgcn', '1m', { epochs: 1, batchSize: 16384 }, 1))
 }
 
-await runSuite('graph', cases, {
-  command: 'flock /tmp/recforge-bench.lock npx pnpm@10.34.9 --filter @recforge/graph bench',
+await runChildSuite('graph', cases, {
+  fit: 'graph construction and final propagation included',
+  repeat,
   notes: [
-    'Default parameters except those named; one fit per child process. fitSeconds: the whole fit (graph construction and final propagation included); secondsPerEpoch / cpuSecondsPerEpoch: the last epoch (wall and CPU seconds); peakRssMiB: the child process peak resident memory (peakRssAfterDataMiB: after generating the data).',
+    'Default parameters except those named.',
     'Every Adam step propagates the whole graph K times forward and K times backward, so an epoch costs about 2K x 2 x edges x factors x (edges / batch) multiply-adds: it grows with the square of the edges at a fixed batch size, hence the larger-batch row at 1M.',
-    `Medians of the repeated runs (${repeat} at 100K, 1 at 1M); the CPU seconds are the process's own.`,
   ],
-  recordLoad: true,
 })
