@@ -19,6 +19,19 @@ function gacc16(a: WoodburySimd, es: number): ((idx: number, val: number, cnt: n
   return (es === 4 ? ex.gacc16f32 : ex.gacc16) as ReturnType<typeof gacc16>
 }
 
+/**
+ * What `gacc16` computes, in TypeScript: `acc[r] = Σ_p iValues[p] · M[iIndices[p] · stride + c0 + r]`
+ * over `p0 ≤ p < p1`, for the first `w` of `acc`, each an ordered float64 sum from zero.
+ */
+function panelSums(iIndices: Int32Array, iValues: Float32Array, p0: number, p1: number, M: DenseArray, stride: number, c0: number, w: number, acc: Float64Array): void {
+  acc.fill(0)
+  for (let p = p0; p < p1; p++) {
+    const x = iValues[p]!
+    const o = iIndices[p]! * stride + c0
+    for (let r = 0; r < w; r++) acc[r]! += x * M[o + r]!
+  }
+}
+
 /** Arguments of {@link crossRowsKernel}. */
 export interface CrossRowsArgs extends WoodburySimd {
   /** Item-major CSR: rows are items, indices users. */
@@ -59,12 +72,7 @@ export function crossRowsKernel(a: CrossRowsArgs): void {
         for (let r = 0; r < P; r++) Z[(c0 + r) * m + i] = out![r]!
         continue
       }
-      acc.fill(0)
-      for (let p = p0; p < p1; p++) {
-        const x = iValues[p]!
-        const o = iIndices[p]! * n + c0
-        for (let r = 0; r < w; r++) acc[r]! += x * S[o + r]!
-      }
+      panelSums(iIndices, iValues, p0, p1, S, n, c0, w, acc)
       for (let r = 0; r < w; r++) Z[(c0 + r) * m + i] = acc[r]!
     }
   }
@@ -109,14 +117,7 @@ export function woodburyRowsKernel(a: WoodburyRowsArgs): void {
       const p1 = iIndptr[i + 1]!
       if (res === out) {
         gacc!(iIndices.byteOffset + p0 * 4, iValues.byteOffset + p0 * 4, p1 - p0, Z.byteOffset + b0 * es, m * es, out.byteOffset)
-      } else {
-        acc.fill(0)
-        for (let p = p0; p < p1; p++) {
-          const x = iValues[p]!
-          const o = iIndices[p]! * m + b0
-          for (let r = 0; r < w; r++) acc[r]! += x * Z[o + r]!
-        }
-      }
+      } else panelSums(iIndices, iValues, p0, p1, Z, m, b0, w, acc)
       // entries (b0 + r, i) of the lower triangle: i <= b0 + r
       for (let r = i > b0 ? i - b0 : 0; r < w; r++) A[(b0 + r) * m + i] = -(res[r]! + (b0 + r === i ? 1 : 0)) / lambda
     }
