@@ -19,6 +19,15 @@ function gacc16(a: WoodburySimd, es: number): ((idx: number, val: number, cnt: n
   return (es === 4 ? ex.gacc16f32 : ex.gacc16) as ReturnType<typeof gacc16>
 }
 
+/** Rows (or columns) a kernel handles at a time: the 16 running sums of `gacc16`. */
+const PANEL = 16
+
+/** A kernel's panel work: the SIMD kernel when the task has it (for `M`'s element size), and the TypeScript sums' scratch. */
+function panelWork(a: WoodburySimd, M: DenseArray) {
+  const es = M.BYTES_PER_ELEMENT
+  return { es, gacc: gacc16(a, es), acc: new Float64Array(PANEL) }
+}
+
 /**
  * What `gacc16` computes, in TypeScript: `acc[r] = Σ_p iValues[p] · M[iIndices[p] · stride + c0 + r]`
  * over `p0 ≤ p < p1`, for the first `w` of `acc`, each an ordered float64 sum from zero.
@@ -58,18 +67,15 @@ export interface CrossRowsArgs extends WoodburySimd {
  */
 export function crossRowsKernel(a: CrossRowsArgs): void {
   const { iIndptr, iIndices, iValues, S, n, Z, m, start: u0, end: u1, out } = a
-  const P = 16
-  const es = S.BYTES_PER_ELEMENT
-  const gacc = gacc16(a, es)
-  const acc = new Float64Array(P)
-  for (let c0 = u0; c0 < u1; c0 += P) {
-    const w = Math.min(P, u1 - c0)
+  const { es, gacc, acc } = panelWork(a, S)
+  for (let c0 = u0; c0 < u1; c0 += PANEL) {
+    const w = Math.min(PANEL, u1 - c0)
     for (let i = 0; i < m; i++) {
       const p0 = iIndptr[i]!
       const p1 = iIndptr[i + 1]!
-      if (gacc && w === P) {
+      if (gacc && w === PANEL) {
         gacc(iIndices.byteOffset + p0 * 4, iValues.byteOffset + p0 * 4, p1 - p0, S.byteOffset + c0 * es, n * es, out!.byteOffset)
-        for (let r = 0; r < P; r++) Z[(c0 + r) * m + i] = out![r]!
+        for (let r = 0; r < PANEL; r++) Z[(c0 + r) * m + i] = out![r]!
         continue
       }
       panelSums(iIndices, iValues, p0, p1, S, n, c0, w, acc)
@@ -104,14 +110,11 @@ export interface WoodburyRowsArgs extends WoodburySimd {
  */
 export function woodburyRowsKernel(a: WoodburyRowsArgs): void {
   const { iIndptr, iIndices, iValues, Z, m, A, start: j0, end: j1, lambda, out } = a
-  const J = 16
-  const es = Z.BYTES_PER_ELEMENT
-  const gacc = gacc16(a, es)
-  const acc = new Float64Array(J)
-  for (let b0 = j0; b0 < j1; b0 += J) {
-    const w = Math.min(J, j1 - b0)
+  const { es, gacc, acc } = panelWork(a, Z)
+  for (let b0 = j0; b0 < j1; b0 += PANEL) {
+    const w = Math.min(PANEL, j1 - b0)
     const last = b0 + w - 1
-    const res = gacc && w === J ? out! : acc
+    const res = gacc && w === PANEL ? out! : acc
     for (let i = 0; i <= last; i++) {
       const p0 = iIndptr[i]!
       const p1 = iIndptr[i + 1]!
