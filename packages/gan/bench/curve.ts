@@ -5,12 +5,12 @@
 //   node --import @recforge/bench/tfjs-esm-resolve --conditions=@recforge/source --import tsx bench/curve.ts '{"epochs":300}' 10
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { Random, resolveConfig, type Interactions } from '@recforge/core'
+import { Random, resolveConfig } from '@recforge/core'
 import { Adam } from '@recforge/compute'
 import { Batcher, initBackend } from '@recforge/tf'
 import { loadDataset, splitProtocol } from '@recforge/data'
 import { evaluateSplit } from '@recforge/metrics'
-import { CFGAN, CFGAN_PARAMS } from '../src/cfgan'
+import { byItem, CFGAN, CFGAN_PARAMS } from '../src/cfgan'
 import { CfganNet, fillMasks, type BinaryRows } from '../src/internal/cfganNet'
 import { tfProduct } from '../src/internal/dense'
 const over = JSON.parse(process.argv[2] ?? '{}')
@@ -26,16 +26,6 @@ await model.fit(data, { seed: 42 })
 const rng = new Random(42)
 const nU = data.users.size, nI = data.items.size
 const item = cfg.mode === 'item'
-function byItem(d: Interactions, users: number, items: number): BinaryRows {
-  const indptr = new Int32Array(items + 1)
-  const nnz = d.indptr[users]!
-  for (let k = 0; k < nnz; k++) indptr[d.indices[k]! + 1]!++
-  for (let i = 0; i < items; i++) indptr[i + 1]! += indptr[i]!
-  const fill = indptr.slice(0, items)
-  const indices = new Int32Array(nnz)
-  for (let u = 0; u < users; u++) for (let k = d.indptr[u]!; k < d.indptr[u + 1]!; k++) indices[fill[d.indices[k]!]!++] = u
-  return { indptr, indices }
-}
 const vectors: BinaryRows = item ? byItem(data, nU, nI) : { indptr: data.indptr, indices: data.indices }
 const count = item ? nI : nU, cols = item ? nU : nI
 const net = new CfganNet({ cols, hidden: cfg.hidden, discriminatorHidden: cfg.discriminatorHidden, activation: cfg.activation }, tfProduct)

@@ -30,8 +30,8 @@ export const CFGAN_PARAMS = defineParams({
 /** The configuration of {@link CFGAN}: see {@link CFGAN_PARAMS}. */
 export type CFGANConfig = ConfigOf<typeof CFGAN_PARAMS>
 
-/** The rows of `data` as columns: for each item, the users who interacted with it, in user order. */
-function byItem(data: { readonly indptr: Int32Array; readonly indices: Int32Array }, users: number, items: number): BinaryRows {
+/** The rows of `data` as columns: for each item, the users who interacted with it, in user order. Not part of the package's exports (bench/curve.ts uses it). */
+export function byItem(data: { readonly indptr: Int32Array; readonly indices: Int32Array }, users: number, items: number): BinaryRows {
   const indptr = new Int32Array(items + 1)
   const nnz = data.indptr[users]!
   for (let k = 0; k < nnz; k++) indptr[data.indices[k]! + 1]!++
