@@ -1,6 +1,6 @@
 import { RecForgeError } from '@recforge/core'
 import { checkEmbedding, checkMetric, checkOption, unitRows } from './internal/check'
-import { dot, sqDist } from './internal/kernels'
+import { dot, squaredL2 } from '@recforge/compute'
 import type { ClusterMetric, Embedding } from './types'
 
 /** Options of {@link dbscan}. */
@@ -128,7 +128,7 @@ function regionQuery(v: Float32Array, n: number, d: number, eps: number, metric:
       // most pairs are far apart: give up on a pair once its partial sum passes eps²
       const io = i * d
       let s = 0
-      for (let j = 0; j < d && s <= eps2; j += 16) s += sqDist(v, io + j, w, po + j, Math.min(16, d - j))
+      for (let j = 0; j < d && s <= eps2; j += 16) s += squaredL2(v, io + j, w, po + j, Math.min(16, d - j))
       if (s <= eps2) buf[m++] = i
     }
     return buf.slice(0, m)

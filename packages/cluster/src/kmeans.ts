@@ -1,6 +1,7 @@
 import { RecForgeError, Random, topK } from '@recforge/core'
 import { checkEmbedding, checkK, checkOption } from './internal/check'
-import { assignAll, meanVariance, packClustering, seedPlusPlus, sqDist } from './internal/kernels'
+import { squaredL2 } from '@recforge/compute'
+import { assignAll, meanVariance, packClustering, seedPlusPlus } from './internal/kernels'
 import type { Clustering, Embedding } from './types'
 
 /** Options of {@link kmeans}. */
@@ -113,7 +114,7 @@ function hamerlyAssigner(x: Float32Array, n: number, d: number, k: number): Assi
     let d1 = Infinity
     let d2 = Infinity
     for (let c = 0; c < k; c++) {
-      const s = sqDist(x, i * d, centers, c * d, d)
+      const s = squaredL2(x, i * d, centers, c * d, d)
       if (s < d1) {
         d2 = d1
         d1 = s
@@ -142,7 +143,7 @@ function hamerlyAssigner(x: Float32Array, n: number, d: number, k: number): Assi
       let next = 0
       let fastest = -1
       for (let c = 0; c < k; c++) {
-        const m = Math.sqrt(sqDist64(previous, c * d, centers, c * d, d))
+        const m = Math.sqrt(squaredL2(previous, c * d, centers, c * d, d))
         moved[c] = m
         if (m > most) {
           next = most
@@ -153,7 +154,7 @@ function hamerlyAssigner(x: Float32Array, n: number, d: number, k: number): Assi
       }
       for (let c = 0; c < k; c++) {
         for (let o = c + 1; o < k; o++) {
-          const h = 0.5 * Math.sqrt(sqDist64(centers, c * d, centers, o * d, d))
+          const h = 0.5 * Math.sqrt(squaredL2(centers, c * d, centers, o * d, d))
           if (h < half[c]!) half[c] = h
           if (h < half[o]!) half[o] = h
         }
@@ -164,7 +165,7 @@ function hamerlyAssigner(x: Float32Array, n: number, d: number, k: number): Assi
         lower[i]! -= a === fastest ? next : most
         const bound = Math.max(half[a]!, lower[i]!)
         // the exact distance to the own centre (needed for the inertia anyway) serves as the upper bound
-        const s = sqDist(x, i * d, centers, a * d, d)
+        const s = squaredL2(x, i * d, centers, a * d, d)
         dist[i] = s
         if (Math.sqrt(s) > bound) scan(i, centers, labels, dist)
         inertia += dist[i]!
@@ -172,15 +173,6 @@ function hamerlyAssigner(x: Float32Array, n: number, d: number, k: number): Assi
       return inertia
     },
   }
-}
-
-function sqDist64(a: Float64Array, ao: number, b: Float64Array, bo: number, len: number): number {
-  let s = 0
-  for (let j = 0; j < len; j++) {
-    const t = a[ao + j]! - b[bo + j]!
-    s += t * t
-  }
-  return s
 }
 
 function lloyd(x: Float32Array, n: number, d: number, k: number, centers: Float64Array, maxIterations: number, tol: number, assigner: Assigner) {
@@ -297,7 +289,7 @@ export function typicalMembers(embedding: Embedding, clustering: Pick<Clustering
   const centres = Float64Array.from(centroids)
   return members.map((rows, c) => {
     const candidates = Int32Array.from(rows)
-    const closeness = Float32Array.from(rows, (i) => -sqDist(embedding.vectors, i * d, centres, c * d, d))
+    const closeness = Float32Array.from(rows, (i) => -squaredL2(embedding.vectors, i * d, centres, c * d, d))
     return topK(closeness, count, { candidates }).items
   })
 }

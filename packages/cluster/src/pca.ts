@@ -1,6 +1,6 @@
 import { RecForgeError, Random } from '@recforge/core'
 import { checkEmbedding, checkOption } from './internal/check'
-import { dot } from './internal/kernels'
+import { dot } from '@recforge/compute'
 import { jacobiSvd, orthonormalize } from './internal/linalg'
 import type { Embedding } from './types'
 

@@ -1,6 +1,6 @@
 import { RecForgeError, Random } from '@recforge/core'
 import { checkEmbedding, checkLabels, checkMetric, checkOption, unitRows } from './internal/check'
-import { dot, sqDist } from './internal/kernels'
+import { dot, squaredL2 } from '@recforge/compute'
 import type { ClusterMetric, Embedding } from './types'
 
 /** Options of {@link silhouette}. */
@@ -85,7 +85,7 @@ export function silhouette(embedding: Embedding, labels: Int32Array, options: Si
       for (let j = 0; j < d; j++) query[j] = x[p * d + j]!
       for (let t = 0; t < m; t++) {
         const q = labelled[t]!
-        if (q !== p) sums[group[t]!]! += Math.sqrt(sqDist(x, q * d, query, 0, d))
+        if (q !== p) sums[group[t]!]! += Math.sqrt(squaredL2(x, q * d, query, 0, d))
       }
     }
     const own = compact[p]!

@@ -14,6 +14,7 @@ export { REGION_ALIGN, WASM_MAX_BYTES, WASM_PAGE_BYTES, arenaLayout, arrayArena,
 export type { Arena, ArenaOptions, ArenaSpec, ArenaViews } from './arena'
 export { choleskySolve } from './linalg'
 export { dot, normalizeInPlace, squaredL2 } from './vector'
+export type { FloatArray } from './vector'
 export { TopKHeap } from './topk'
 export { Adam } from './adam'
 export type { AdamArray, AdamOptions } from './adam'

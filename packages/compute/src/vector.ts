@@ -1,8 +1,11 @@
 /**
- * Vector kernels on row-major `Float32Array` storage, addressed by element offsets. Unrolled by
- * four with independent accumulators so V8 keeps four multiply-add chains in flight; the sums are
- * added as `(s0 + s1) + (s2 + s3)`.
+ * Vector kernels on row-major `Float32Array` or `Float64Array` storage, addressed by element
+ * offsets. Unrolled by four with independent accumulators so V8 keeps four multiply-add chains in
+ * flight; the sums are added as `(s0 + s1) + (s2 + s3)`. The sums are always in double precision.
  */
+
+/** Row-major vector storage the kernels read: single or double precision. */
+export type FloatArray = Float32Array | Float64Array
 
 /**
  * Dot product of `a[ao..ao+d)` and `b[bo..bo+d)`.
@@ -12,7 +15,7 @@
  * dot(new Float32Array([1, 2, 3]), 0, new Float32Array([4, 5, 6]), 0, 3) // 32
  * ```
  */
-export function dot(a: Float32Array, ao: number, b: Float32Array, bo: number, d: number): number {
+export function dot(a: FloatArray, ao: number, b: FloatArray, bo: number, d: number): number {
   let s0 = 0
   let s1 = 0
   let s2 = 0
@@ -37,7 +40,7 @@ export function dot(a: Float32Array, ao: number, b: Float32Array, bo: number, d:
  * squaredL2(new Float32Array([1, 2]), 0, new Float32Array([4, 6]), 0, 2) // 25
  * ```
  */
-export function squaredL2(a: Float32Array, ao: number, b: Float32Array, bo: number, d: number): number {
+export function squaredL2(a: FloatArray, ao: number, b: FloatArray, bo: number, d: number): number {
   let s0 = 0
   let s1 = 0
   let s2 = 0

@@ -1,4 +1,5 @@
 import { RecForgeError, Random, checkNumber, nnz, requireTensor, transpose, type Interactions, type ModelArtifacts } from '@recforge/core'
+import { dot } from '@recforge/compute'
 import { checkMatrix, normalizeRows } from './vectors'
 
 /** One block of row-aligned vectors (e.g. the text vectors of all items) for fusion. */
@@ -154,23 +155,6 @@ function accumulateSparse(source: VectorBlock, target: VectorBlock, rows: Int32A
       for (let c = 0; c < dy; c++) B[i * dy + c]! += xi * target.vectors[r * dy + c]!
     }
   }
-}
-
-/** Σ a[ia + t]·b[ib + t] for t < n, in four independent sums (the adds are latency-bound). */
-function dot(a: Float64Array, ia: number, b: Float64Array, ib: number, n: number): number {
-  let s0 = 0
-  let s1 = 0
-  let s2 = 0
-  let s3 = 0
-  let t = 0
-  for (; t + 3 < n; t += 4) {
-    s0 += a[ia + t]! * b[ib + t]!
-    s1 += a[ia + t + 1]! * b[ib + t + 1]!
-    s2 += a[ia + t + 2]! * b[ib + t + 2]!
-    s3 += a[ia + t + 3]! * b[ib + t + 3]!
-  }
-  for (; t < n; t++) s0 += a[ia + t]! * b[ib + t]!
-  return s0 + s1 + (s2 + s3)
 }
 
 function transposeMatrix(w: Float32Array, rows: number, cols: number): Float64Array {

@@ -1,5 +1,5 @@
 import type { Random } from '@recforge/core'
-import { dot } from './kernels'
+import { dot } from '@recforge/compute'
 
 // Dense float64 helpers for randomized SVD. Tall matrices are stored column by column
 // (column j of an m × l matrix is a[j*m .. j*m+m)), so each column is contiguous.
