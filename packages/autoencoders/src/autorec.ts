@@ -116,6 +116,14 @@ export class AutoRec extends BaseRecommender<AutoRecConfig, AutoRecFitReport> {
     const work = autoRecWork(k)
     const epochSeconds: number[] = []
     const rmse: number[] = []
+    const publish = (params: Float32Array): void => {
+      this.params = params
+      this.range = range
+      this.fallback = fallback
+      this.rated = undefined
+      this.codes = itemCodes(params, L, byItem, ni, shape)
+      this.fitReport = { epochSeconds: epochSeconds.slice(), rmse: rmse.slice() }
+    }
     for (let ep = 0; ep < epochs; ep++) {
       const t0 = performance.now()
       rng.shuffle(order)
@@ -138,16 +146,13 @@ export class AutoRec extends BaseRecommender<AutoRecConfig, AutoRecFitReport> {
       const seconds = (performance.now() - t0) / 1000
       epochSeconds.push(seconds)
       rmse.push(Math.sqrt(sse / Math.max(1, count)))
-      opts.onProgress?.({ stage: 'epoch', current: ep + 1, total: epochs, metrics: { rmse: rmse[ep]!, seconds } })
+      const metrics = { rmse: rmse[ep]!, seconds }
+      opts.onProgress?.({ stage: 'epoch', current: ep + 1, total: epochs, metrics })
+      await this.epochDone(data, opts, ep + 1, epochs, metrics, () => publish(p.slice()))
       // let timers and abort signals through between epochs
       await new Promise<void>((resolve) => setTimeout(resolve, 0))
     }
-    this.params = p
-    this.range = range
-    this.fallback = fallback
-    this.rated = undefined
-    this.codes = itemCodes(p, L, byItem, ni, shape)
-    this.fitReport = { epochSeconds, rmse }
+    publish(p)
   }
 
   private shape(range: Float32Array): AutoRecShape {

@@ -139,6 +139,18 @@ abstract class MultAutoencoder<C extends MultConfig> extends BaseRecommender<C, 
     const betas: number[] = []
     let step = 0
     let beta = 0
+    const all = Int32Array.from({ length: x.rows }, (_, u) => u)
+    const publish = (params: Float32Array): void => {
+      const codes = new Float32Array(x.rows * layout.latent)
+      for (let start = 0; start < x.rows; start += batchSize) {
+        const end = Math.min(x.rows, start + batchSize)
+        codes.set(net.encode(pickRows(x, all, start, end)), start * layout.latent)
+      }
+      // scoring and fold-in decode one user at a time in TypeScript
+      this.net = new MultNet(layout, jsGemm, params)
+      this.codes = codes
+      this.fitReport = { epochSeconds: epochSeconds.slice(), losses: losses.slice(), betas: betas.slice(), backend }
+    }
     for (let ep = 0; ep < epochs; ep++) {
       const t0 = performance.now()
       rng.shuffle(order)
@@ -158,20 +170,13 @@ abstract class MultAutoencoder<C extends MultConfig> extends BaseRecommender<C, 
       epochSeconds.push(seconds)
       losses.push(lossSum / Math.max(1, batches))
       betas.push(beta)
-      opts.onProgress?.({ stage: 'epoch', current: ep + 1, total: epochs, metrics: { loss: losses[ep]!, beta, seconds } })
+      const metrics = { loss: losses[ep]!, beta, seconds }
+      opts.onProgress?.({ stage: 'epoch', current: ep + 1, total: epochs, metrics })
+      await this.epochDone(data, opts, ep + 1, epochs, metrics, () => publish(net.params.slice()))
       // let timers and abort signals through between epochs
       await new Promise<void>((resolve) => setTimeout(resolve, 0))
     }
-    const codes = new Float32Array(x.rows * layout.latent)
-    const all = Int32Array.from({ length: x.rows }, (_, u) => u)
-    for (let start = 0; start < x.rows; start += batchSize) {
-      const end = Math.min(x.rows, start + batchSize)
-      codes.set(net.encode(pickRows(x, all, start, end)), start * layout.latent)
-    }
-    // scoring and fold-in decode one user at a time in TypeScript
-    this.net = new MultNet(layout, jsGemm, net.params)
-    this.codes = codes
-    this.fitReport = { epochSeconds, losses, betas, backend }
+    publish(net.params)
   }
 
   protected scoreAll(user: number, out: Float32Array): void {

@@ -20,6 +20,7 @@ export type { Interactions, CooInput, ItemMajor } from './interactions'
 export type {
   ScoredItems,
   ProgressEvent,
+  EpochEvent,
   RunOptions,
   FitOptions,
   RecommendOptions,

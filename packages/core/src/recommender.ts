@@ -15,6 +15,10 @@ export interface SeenItems {
   readonly indices: Int32Array
 }
 
+function seenOf(data: Interactions): SeenItems {
+  return { users: data.users, items: data.items, indptr: data.indptr, indices: data.indices.subarray(0, nnz(data)) }
+}
+
 /** What a model saves beyond {@link BaseRecommender}'s vocabularies and seen items. */
 export interface ModelState {
   readonly meta?: Readonly<Record<string, unknown>>
@@ -97,7 +101,20 @@ export abstract class BaseRecommender<Config extends object, FitReport = unknown
   async fit(data: Interactions, opts: FitOptions = {}): Promise<void> {
     if (nnz(data) === 0) throw new RecForgeError('EMPTY_INPUT', `${this.name}: cannot fit on empty interactions (${data.users.size} users, ${data.items.size} items, 0 entries)`)
     await this.fitModel(data, opts)
-    this.seen = { users: data.users, items: data.items, indptr: data.indptr, indices: data.indices.subarray(0, nnz(data)) }
+    this.seen = seenOf(data)
+  }
+
+  /**
+   * Ends epoch `epoch` (from 1) of `epochs` inside `fitModel` for `opts.onEpoch`: when the fit has
+   * one, runs `publish` (which makes the model's state the one trained so far), marks the model
+   * fitted on `data` and awaits the callback; otherwise does nothing. Models that train in epochs
+   * call it after each one (after its progress event).
+   */
+  protected async epochDone(data: Interactions, opts: FitOptions, epoch: number, epochs: number, metrics: Readonly<Record<string, number>>, publish: () => void): Promise<void> {
+    if (!opts.onEpoch) return
+    publish()
+    this.seen = seenOf(data)
+    await opts.onEpoch({ epoch, epochs, metrics })
   }
 
   /** Trains on `data`. Called by `fit` after input checks; `this.seen` is set after it returns. */

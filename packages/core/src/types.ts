@@ -29,10 +29,31 @@ export interface RunOptions {
   onProgress?: (event: ProgressEvent) => void
 }
 
+/** What {@link FitOptions.onEpoch} receives after each epoch. */
+export interface EpochEvent {
+  /** Epochs done so far, from 1. */
+  readonly epoch: number
+  /** Epochs in all. */
+  readonly epochs: number
+  /** The epoch's figures, e.g. `{ loss: 0.41, seconds: 1.2 }` (the same as its `epoch` progress event). */
+  readonly metrics: Readonly<Record<string, number>>
+}
+
 /** Options for {@link Recommender.fit}. */
 export interface FitOptions extends RunOptions {
   /** Overrides the model's configured seed for this fit. */
   seed?: number
+  /**
+   * Called after each epoch by the models that train in epochs and support it (`autorec`,
+   * `multvae`, `multdae`, `lightgcn`, `cfgan`; the others ignore it), with the model scoreable as
+   * trained so far: `score`, `recommend` and `evaluateSplit` work inside the call, so a caller can
+   * draw a quality curve, or stop early by aborting `signal`. Awaited before the next epoch. Epoch
+   * n scores what a fit with `epochs: n` gives when nothing else in the config depends on the
+   * epoch count. Making the state scoreable costs what the end of fit costs (AutoRec encodes every
+   * item), so it happens only when this is given. A fit that fails or is aborted after a call
+   * leaves the model as of that epoch.
+   */
+  onEpoch?: (event: EpochEvent) => void | Promise<void>
   /** Item side information (titles, genres, tags) for content-aware models; others ignore it. */
   itemInfo?: ItemSideInfo
   /** Free text per user index (e.g. a profile description) for content-aware models. */

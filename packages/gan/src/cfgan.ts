@@ -95,6 +95,17 @@ export class CFGAN extends GANRecommender<CFGANConfig, 'w1' | 'b1' | 'w2' | 'b2'
     const pmBuf = new Float32Array(Math.min(cfg.batchSize, count) * cols)
     const zrBuf = new Float32Array(pmBuf.length)
     this.itemCodes = undefined
+    const publish = (): void => {
+      const G = net.layout.g
+      const h = cfg.hidden
+      this.weights = {
+        w1: net.g.slice(G.w1, G.w1 + cols * h),
+        b1: net.g.slice(G.b1, G.b1 + h),
+        w2: net.g.slice(G.w2, G.w2 + h * cols),
+        b2: net.g.slice(G.b2, G.b2 + cols),
+      }
+      this.itemCodes = undefined
+    }
     const pass = async (run: (rows: Int32Array, pm: Float32Array, zr: Float32Array) => number): Promise<number> => {
       let sum = 0
       let batches = 0
@@ -111,6 +122,7 @@ export class CFGAN extends GANRecommender<CFGANConfig, 'w1' | 'b1' | 'w2' | 'b2'
       epochs: cfg.epochs,
       ...(opts.signal ? { signal: opts.signal } : {}),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+      afterEpoch: (epoch, figures) => this.epochDone(data, opts, epoch + 1, cfg.epochs, figures, publish),
       runEpoch: async (epoch) => {
         const pm = { ratio: cfg.pmRatio, seed: rng.uint32() }
         const zr = { ratio: cfg.zrRatio, seed: rng.uint32() }
@@ -141,14 +153,7 @@ export class CFGAN extends GANRecommender<CFGANConfig, 'w1' | 'b1' | 'w2' | 'b2'
         return figures
       },
     })
-    const G = net.layout.g
-    const h = cfg.hidden
-    this.weights = {
-      w1: net.g.slice(G.w1, G.w1 + cols * h),
-      b1: net.g.slice(G.b1, G.b1 + h),
-      w2: net.g.slice(G.w2, G.w2 + h * cols),
-      b2: net.g.slice(G.b2, G.b2 + cols),
-    }
+    publish()
   }
 
   protected override restoreState(a: ModelArtifacts): void {

@@ -87,6 +87,13 @@ export class LightGCN extends BaseRecommender<LightGCNConfig, LightGCNFitReport>
     const batch = triples(batchSize)
     const epochSeconds: number[] = []
     const losses: number[] = []
+    const publish = (): void => {
+      const combined = work.combined
+      layerMean(g, ego, layers, d, combined, work.buf)
+      this.users = combined.slice(0, nu * d)
+      this.items = combined.slice(nu * d)
+      this.fitReport = { epochSeconds: epochSeconds.slice(), losses: losses.slice() }
+    }
     for (let ep = 0; ep < epochs && sampler.users > 0; ep++) {
       const t0 = performance.now()
       let lossSum = 0
@@ -101,15 +108,13 @@ export class LightGCN extends BaseRecommender<LightGCNConfig, LightGCNFitReport>
       const seconds = (performance.now() - t0) / 1000
       epochSeconds.push(seconds)
       losses.push(lossSum / samples)
-      opts.onProgress?.({ stage: 'epoch', current: ep + 1, total: epochs, metrics: { loss: lossSum / samples, seconds } })
+      const metrics = { loss: lossSum / samples, seconds }
+      opts.onProgress?.({ stage: 'epoch', current: ep + 1, total: epochs, metrics })
+      await this.epochDone(data, opts, ep + 1, epochs, metrics, publish)
       // let timers and abort signals through between epochs
       await new Promise<void>((resolve) => setTimeout(resolve, 0))
     }
-    const combined = work.combined
-    layerMean(g, ego, layers, d, combined, work.buf)
-    this.users = combined.slice(0, nu * d)
-    this.items = combined.slice(nu * d)
-    this.fitReport = { epochSeconds, losses }
+    publish()
   }
 
   protected scoreAll(user: number, out: Float32Array): void {

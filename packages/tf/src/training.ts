@@ -190,6 +190,11 @@ export interface TrainEpochsOptions {
   progressOffset?: number
   /** The `total` of progress events. Defaults to `progressOffset + epochs`. */
   progressTotal?: number
+  /**
+   * Runs after each epoch (0-based), after its progress event and before early stopping looks at
+   * it; awaited. Tensors it keeps do not count as a leak. Defaults to `undefined`.
+   */
+  afterEpoch?: (epoch: number, figures: Readonly<Record<string, number>>) => void | Promise<void>
   /** Early stopping and the figure it watches (a key of what `runEpoch` returns). Defaults to `undefined` (run every epoch). */
   earlyStopping?: { monitor: string; rule: EarlyStopping }
   /**
@@ -248,6 +253,11 @@ export async function trainEpochs(opts: TrainEpochsOptions): Promise<TrainEpochs
       ;(opts.log ?? console.warn)(msg)
     }
     opts.onProgress?.({ stage: opts.stage ?? 'epoch', current: offset + e + 1, total, metrics: figures })
+    if (opts.afterEpoch) {
+      await opts.afterEpoch(e, figures)
+      // tensors the callback keeps are its own, not a leak of the next epoch
+      tensorCounts[e] = tf.memory().numTensors
+    }
     if (opts.earlyStopping) {
       const v = figures[opts.earlyStopping.monitor]
       if (v === undefined) throw new RecForgeError('INVALID_ARGUMENT', `early stopping monitors "${opts.earlyStopping.monitor}", but the epoch reported only ${Object.keys(figures).join(', ') || 'nothing'}`)

@@ -7,7 +7,7 @@ import { autoRecModel } from '../registry'
 
 const fast = { hidden: 12, epochs: 150, batchSize: 8, learningRate: 0.01, l2: 0.01 }
 
-describeRecommender('autorec', { create: () => new AutoRec(fast), load: (a) => AutoRec.load(a), fixture: 'ratings' })
+describeRecommender('autorec', { create: () => new AutoRec(fast), load: (a) => AutoRec.load(a), fixture: 'ratings', withEpochs: (epochs) => new AutoRec({ ...fast, epochs }) })
 describeModelDefinition(autoRecModel, { construct: (c) => new AutoRec(c), fast: { epochs: 2, hidden: 4 }, fixture: 'ratings' })
 
 // 4 users × 3 items, ratings 1..5

@@ -8,8 +8,8 @@ import { multDaeModel, multVaeModel } from '../registry'
 const fastVae = { layers: [16, 4], epochs: 150, batchSize: 16, learningRate: 0.01, annealSteps: 200, dropout: 0.2 }
 const fastDae = { layers: [8], epochs: 150, batchSize: 16, learningRate: 0.01, dropout: 0.2 }
 
-describeRecommender('multvae', { create: () => new MultVAE(fastVae), load: (a) => MultVAE.load(a) })
-describeRecommender('multdae', { create: () => new MultDAE(fastDae), load: (a) => MultDAE.load(a) })
+describeRecommender('multvae', { create: () => new MultVAE(fastVae), load: (a) => MultVAE.load(a), withEpochs: (epochs) => new MultVAE({ ...fastVae, epochs }) })
+describeRecommender('multdae', { create: () => new MultDAE(fastDae), load: (a) => MultDAE.load(a), withEpochs: (epochs) => new MultDAE({ ...fastDae, epochs }) })
 
 const vary = { layers: [6, 3] }
 describeModelDefinition(multVaeModel, { construct: (c) => new MultVAE(c), fast: { epochs: 1, layers: [6, 3] }, vary })

@@ -49,6 +49,12 @@ export interface DescribeRecommenderOptions {
   loadTolerance?: number
   /** Test timeout in ms. Defaults to `60000`. */
   timeout?: number
+  /**
+   * For models that call `onEpoch`: a fresh model that trains `epochs` epochs. Adds the check that
+   * the callback runs once per epoch, that the model inside the call at epoch 2 of 3 scores what a
+   * 2-epoch fit gives, and that aborting the fit there leaves it so. Defaults to `undefined`.
+   */
+  withEpochs?: (epochs: number) => Recommender<object>
 }
 
 /**
@@ -147,6 +153,40 @@ export function describeRecommender(name: string, opts: DescribeRecommenderOptio
     it('rejects empty training data', async () => {
       await expectRecForgeErrorAsync(() => opts.create().fit(emptyInteractions(), { seed: 1 }), ['EMPTY_INPUT', 'INVALID_ARGUMENT'])
     })
+
+    const withEpochs = opts.withEpochs
+    if (withEpochs) {
+      it('onEpoch runs after every epoch with the model as trained so far; aborting there keeps it', async () => {
+        const all = Int32Array.from({ length: fx.train.items.size }, (_, i) => i)
+        const users = Array.from({ length: Math.ceil(fx.train.users.size / 5) }, (_, t) => t * 5)
+        const scores = (m: Recommender<object>) => users.map((u) => Array.from(m.score(u, all)))
+        const twoEpochs = withEpochs(2)
+        await twoEpochs.fit(fx.train, { seed: 42, ...opts.fitOptions })
+        const expected = scores(twoEpochs)
+        const three = withEpochs(3)
+        const seen: { epoch: number; epochs: number }[] = []
+        let atTwo: number[][] = []
+        await three.fit(fx.train, {
+          seed: 42,
+          ...opts.fitOptions,
+          onEpoch: ({ epoch, epochs, metrics }) => {
+            seen.push({ epoch, epochs })
+            expect(Object.keys(metrics).length).toBeGreaterThan(0)
+            expect(three.fitted).toBe(true)
+            if (epoch === 2) atTwo = scores(three)
+          },
+        })
+        expect(seen).toEqual([1, 2, 3].map((epoch) => ({ epoch, epochs: 3 })))
+        expect(atTwo).toEqual(expected)
+        const stopped = withEpochs(3)
+        const controller = new AbortController()
+        await expectRecForgeErrorAsync(
+          () => stopped.fit(fx.train, { seed: 42, ...opts.fitOptions, signal: controller.signal, onEpoch: ({ epoch }) => (epoch === 2 ? controller.abort() : undefined) }),
+          ['ABORTED'],
+        )
+        expect(scores(stopped)).toEqual(expected)
+      }, timeout)
+    }
   })
 }
 

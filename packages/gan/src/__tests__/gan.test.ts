@@ -8,7 +8,7 @@ import { CFGAN, IRGAN, cfganModel, ganModels, irganModel } from '../index'
 const cfganSmall = { hidden: 32, discriminatorHidden: 16, epochs: 60, batchSize: 16, learningRate: 0.01 }
 const irganSmall = { factors: 16, pretrainEpochs: 40, epochs: 10, batchSize: 16, generatorLearningRate: 0.02, discriminatorLearningRate: 0.02 }
 
-describeRecommender('cfgan', { create: () => new CFGAN(cfganSmall), load: (a) => CFGAN.load(a) })
+describeRecommender('cfgan', { create: () => new CFGAN(cfganSmall), load: (a) => CFGAN.load(a), withEpochs: (epochs) => new CFGAN({ ...cfganSmall, epochs }) })
 describeRecommender('cfgan (user vectors)', { create: () => new CFGAN({ ...cfganSmall, mode: 'user' }), load: (a) => CFGAN.load(a) })
 describeRecommender('irgan', { create: () => new IRGAN(irganSmall), load: (a) => IRGAN.load(a) })
 describeModelDefinition(cfganModel, { construct: (c) => new CFGAN(c), fast: { epochs: 2, hidden: 8 } })

@@ -9,7 +9,7 @@ import { graphModels, lightGcnModel } from '../registry'
 
 const fast = { factors: 16, layers: 2, epochs: 60, batchSize: 64, learningRate: 0.02 }
 
-describeRecommender('lightgcn', { create: () => new LightGCN(fast), load: (a) => LightGCN.load(a) })
+describeRecommender('lightgcn', { create: () => new LightGCN(fast), load: (a) => LightGCN.load(a), withEpochs: (epochs) => new LightGCN({ ...fast, epochs }) })
 describeModelDefinition(lightGcnModel, { construct: (c) => new LightGCN(c), fast: { epochs: 1, factors: 4 } })
 
 // users a, b, c; items x, y; a–x, a–y, b–x, c–y, and a repeated a–x

@@ -88,6 +88,23 @@ describe.each(['wasm', 'cpu'] as const)('training loop on %s', (backend) => {
     expect(res.stoppedEarly).toBe(true)
     expect(res.epochs).toBe(4)
   })
+  it('runs afterEpoch after each epoch and its progress event; tensors it keeps are not a leak', async () => {
+    await initBackend({ backend })
+    const order: string[] = []
+    const kept: tf.Tensor[] = []
+    const res = await trainEpochs({
+      epochs: 3,
+      onProgress: (e) => order.push(`progress ${e.current}`),
+      afterEpoch: async (e, figures) => {
+        order.push(`after ${e} loss ${figures['loss']}`)
+        kept.push(tf.scalar(e))
+      },
+      runEpoch: async (e) => ({ loss: e / 2 }),
+    })
+    expect(order).toEqual(['progress 1', 'after 0 loss 0', 'progress 2', 'after 1 loss 0.5', 'progress 3', 'after 2 loss 1'])
+    expect(res.tensorCounts[2]! - res.tensorCounts[0]!).toBe(2)
+    tf.dispose(kept)
+  })
   it('numbers the progress of a later phase after an earlier one', async () => {
     await initBackend({ backend })
     const events: [string, number, number][] = []
