@@ -38,6 +38,12 @@ export class ALS extends FactorRecommender<ALSConfig> {
     super(resolveConfig(ALS_PARAMS, config, { model: 'als' }))
   }
 
+  /** Saved configs: the renamed parameters (see the factor models), and `l2Scaling` `none` for a config saved before it existed (such a model was trained with one λ for every row). */
+  static override upgradeConfig(config: Readonly<Record<string, unknown>>, version: number): Record<string, unknown> {
+    const out = super.upgradeConfig(config, version)
+    return 'l2Scaling' in out ? out : { ...out, l2Scaling: 'none' }
+  }
+
   protected async fitModel(data: Interactions, opts: FitOptions): Promise<void> {
     const c = this.config
     const { k, nu, ni, n, rng } = this.startFit(data, opts)
@@ -90,7 +96,7 @@ export class ALS extends FactorRecommender<ALSConfig> {
     const itemParts = rowRanges(byItem.indptr, ni, pool.threads, 2 * k)
     const half = async (csr: typeof byUser, rows: Array<[number, number]>, fixed: Float32Array, fixedRows: number, out: Float32Array) => {
       const gram = toShared(gramMatrix(fixed, fixedRows, k, c.l2), shared)
-      const args: AlsKernelArgs[] = rows.map(([start, end]) => ({ start, end, k, ...csr, fixed, gram, alpha: c.alpha, out, cgSteps }))
+      const args: AlsKernelArgs[] = rows.map(([start, end]) => ({ start, end, k, ...csr, fixed, gram, alpha: c.alpha, out, cgSteps, countL2: this.countL2() }))
       await pool.run('als', args)
     }
     return { U, V, items: () => half(byItem, itemParts, U, nu, V), users: () => half(byUser, userParts, V, ni, U) }
@@ -140,6 +146,7 @@ export class ALS extends FactorRecommender<ALSConfig> {
         alpha: c.alpha,
         out: out.byteOffset,
         cgSteps: c.cgSteps,
+        countL2: this.countL2(),
         scratch: space.scratch + task * 16 * k,
       }))
       await pool.run('alsWasm', args)
@@ -165,7 +172,13 @@ export class ALS extends FactorRecommender<ALSConfig> {
       alpha: this.config.alpha,
       out,
       cgSteps: 0,
+      countL2: this.countL2(),
     })
     return { vector: out, bias: 0 }
+  }
+
+  /** The kernels' penalty per interaction beyond a row's first (`l2Scaling`). */
+  private countL2(): number {
+    return this.config.l2Scaling === 'count' ? this.config.l2 : 0
   }
 }

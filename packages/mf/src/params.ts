@@ -64,7 +64,8 @@ const threads = param.int({
 export const ALS_PARAMS = defineParams({
   factors: latentFactors,
   iterations: param.int({ default: 15, min: 0, description: 'alternating iterations, each solving items then users' }),
-  l2: param.float({ default: 0.01, min: 0, description: 'L2 penalty λ on the factors' }),
+  l2: param.float({ default: 0.3, min: 0, description: 'L2 penalty λ on the factors (per interaction with l2Scaling count)' }),
+  l2Scaling: param.enumOf({ values: ['count', 'none'], default: 'count', description: "count: λ · n for a row with n ≥ 1 interactions (weighted-λ, Zhou et al. 2008, as Spark's ALS), so one λ suits sparse and dense rows; none: λ for every row (as implicit, whose default is l2 0.01)" }),
   alpha: param.float({ default: 1, min: 0, description: 'confidence scale: c = 1 + alpha · value' }),
   solver: param.enumOf({ values: ['cg', 'cholesky'], default: 'cg', description: 'per-row solver: cg (conjugate gradient, warm-started, as implicit does) or cholesky (exact)' }),
   cgSteps: param.int({ default: 3, min: 1, description: 'conjugate-gradient steps per row and half-step' }),

@@ -25,9 +25,10 @@ interface Candidate {
 
 /** The defaults and the settings `recforge tune` found (packages/mf/README.md, "Defaults and tuning"). */
 const candidates: Candidate[] = [
-  { model: 'als', label: 'defaults (l2 0.01, alpha 1, as implicit)', create: () => new ALS() },
-  { model: 'als', label: 'l2 10, alpha 1', create: () => new ALS({ l2: 10, alpha: 1 }) },
-  { model: 'als', label: 'l2 30, alpha 1 (best of the tune grid on ml-latest-small, small and ml100k)', create: () => new ALS({ l2: 30, alpha: 1 }) },
+  { model: 'als', label: "implicit's defaults (l2 0.01 for every row, alpha 1)", create: () => new ALS({ l2: 0.01, l2Scaling: 'none', alpha: 1 }) },
+  { model: 'als', label: 'l2 10 for every row, alpha 1', create: () => new ALS({ l2: 10, l2Scaling: 'none', alpha: 1 }) },
+  { model: 'als', label: 'l2 30 for every row, alpha 1 (best fixed l2 of the tune grid on ml-latest-small and small)', create: () => new ALS({ l2: 30, l2Scaling: 'none', alpha: 1 }) },
+  { model: 'als', label: 'defaults (l2 0.3 per interaction, l2Scaling count, alpha 1)', create: () => new ALS() },
 ]
 
 const names = (process.env.DEFAULTS_DATA ?? 'ml-latest-small,small,ml100k,1m').split(',')

@@ -75,7 +75,7 @@ async function implicitJob(model: 'als' | 'bpr'): Promise<Record<string, unknown
   const test = readCsr(dir!, 'test')
   const m =
     model === 'als'
-      ? new ALS({ factors: 64, iterations: iterations!, l2: 0.01, alpha: 1, threads: threads! })
+      ? new ALS({ factors: 64, iterations: iterations!, l2: 0.01, l2Scaling: 'none', alpha: 1, threads: threads! })
       : new BPR({ factors: 64, epochs: iterations!, learningRate: learningRate ?? 0.05, l2: 0.01, threads: threads! })
   const timer = stepTimer()
   const t0 = performance.now()

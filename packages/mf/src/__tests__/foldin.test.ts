@@ -23,7 +23,7 @@ describe('fold-in of new users', () => {
     const big = plantedImplicit({ users: 400 })
     const user = 9
     const row = big.train.indices.slice(big.train.indptr[user]!, big.train.indptr[user + 1]!)
-    const opts = { factors: 4, iterations: 30, l2: 1, solver: 'cholesky' } as const
+    const opts = { factors: 4, iterations: 30, l2: 1, l2Scaling: 'none', solver: 'cholesky' } as const
     const without = new ALS(opts)
     await without.fit(withoutUser(big.train, user))
     const retrained = new ALS(opts)

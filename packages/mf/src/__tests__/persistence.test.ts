@@ -85,7 +85,7 @@ describe('files saved before the parameters were renamed', () => {
   const cases = [
     ['mf', { factors: 2, epochs: 3, learningRate: 0.01, l2: 0.05, learningRateBias: 0.01, l2Bias: 0.1, initMean: 0, initStd: 0.1, biased: true, lrDecay: 1, validationFraction: 0, patience: 3, shuffle: true, seed: 42, precision: 'float64', wasm: true }, small.ratings],
     ['svdpp', { factors: 2, epochs: 3, learningRate: 0.01, l2: 0.02, learningRateBias: 0.02, l2Bias: 0.02, initMean: 0, initStd: 0.1, lrDecay: 1, validationFraction: 0, patience: 3, shuffle: true, seed: 42 }, small.ratings],
-    ['als', { factors: 2, iterations: 2, l2: 0.05, alpha: 1, solver: 'cg', cgSteps: 3, initStd: 0.01, wasm: true, threads: 1, seed: 42 }, small.implicit],
+    ['als', { factors: 2, iterations: 2, l2: 0.05, alpha: 1, l2Scaling: 'none', solver: 'cg', cgSteps: 3, initStd: 0.01, wasm: true, threads: 1, seed: 42 }, small.implicit],
     ['bpr', { factors: 2, epochs: 3, learningRate: 0.03, l2: 0.02, sampling: 'uniform', popularityExponent: 0.75, verifyNegatives: true, initStd: 0.01, wasm: true, threads: 1, seed: 42 }, small.implicit],
   ] as const
 

@@ -27,6 +27,11 @@ export interface AlsKernelArgs {
   out: Float32Array
   /** Conjugate-gradient steps per row; 0 solves exactly with a Cholesky factorisation. */
   cgSteps: number
+  /**
+   * Penalty per interaction beyond a row's first, added to `gram`'s `reg · I` (`l2Scaling:
+   * 'count'`: a row with n ≥ 1 interactions gets `reg · n` when this is `reg`). 0 for none.
+   */
+  countL2: number
 }
 
 /**
@@ -35,7 +40,7 @@ export interface AlsKernelArgs {
  * (as the implicit library does) or an exact Cholesky solve.
  */
 export function alsKernel(a: AlsKernelArgs): void {
-  const { start, end, k, indptr, indices, values, fixed, gram, alpha, out, cgSteps } = a
+  const { start, end, k, indptr, indices, values, fixed, gram, alpha, out, cgSteps, countL2 } = a
   // conjugate gradient: iterate x, residual r, direction p, A p; the exact solve turns r into x
   const x = new Float64Array(k)
   const r = new Float64Array(k)
@@ -46,11 +51,13 @@ export function alsKernel(a: AlsKernelArgs): void {
     const a0 = indptr[u]!
     const a1 = indptr[u + 1]!
     const xo = u * k
+    // the row's penalty beyond gram's reg · I
+    const extra = a1 > a0 ? countL2 * (a1 - a0 - 1) : 0
     if (cgSteps > 0) {
       for (let f = 0; f < k; f++) x[f] = out[xo + f]!
-      // r = b - A x = Σ (c·p - (c-1)·(y·x)) y - G x
+      // r = b - A x = Σ (c·p - (c-1)·(y·x)) y - G x - extra · x
       gramTimes(gram, x, r, k)
-      for (let f = 0; f < k; f++) r[f] = -r[f]!
+      for (let f = 0; f < k; f++) r[f] = -r[f]! - extra * x[f]!
       for (let e = a0; e < a1; e++) {
         const v = values[e]!
         const c = 1 + alpha * (v < 0 ? -v : v)
@@ -65,6 +72,7 @@ export function alsKernel(a: AlsKernelArgs): void {
       }
       for (let it = 0; it < cgSteps && rs > 1e-20; it++) {
         gramTimes(gram, p, ap, k)
+        if (extra !== 0) for (let f = 0; f < k; f++) ap[f]! += extra * p[f]!
         for (let e = a0; e < a1; e++) {
           const v = values[e]!
           const yo = indices[e]! * k
@@ -87,6 +95,7 @@ export function alsKernel(a: AlsKernelArgs): void {
       for (let f = 0; f < k; f++) out[xo + f] = x[f]!
     } else {
       A.set(gram)
+      for (let f = 0; f < k; f++) A[f * k + f]! += extra
       r.fill(0)
       // four rows at a time: one load and store of A per four products (the single-row update
       // below is bound by A's memory traffic)
@@ -338,6 +347,8 @@ export interface AlsWasmKernelArgs {
   alpha: number
   out: number
   cgSteps: number
+  /** As {@link AlsKernelArgs.countL2}. */
+  countL2: number
   /** 4·k floats of scratch owned by this call. */
   scratch: number
 }
@@ -349,7 +360,7 @@ export interface AlsWasmKernelArgs {
  */
 export function alsWasmKernel(a: AlsWasmKernelArgs): void {
   const cg = instantiateWasm(a.module, a.memory).cg as (...args: number[]) => void
-  cg(a.start, a.end, a.k, a.indptr, a.indices, a.values, a.fixed, a.gram, a.alpha, a.out, a.cgSteps, a.scratch)
+  cg(a.start, a.end, a.k, a.indptr, a.indices, a.values, a.fixed, a.gram, a.alpha, a.out, a.cgSteps, a.countL2, a.scratch)
 }
 
 /** Arguments of {@link gramWasmKernel}: byte offsets into one WebAssembly memory. */

@@ -3,8 +3,9 @@
 ;; cg: conjugate-gradient ALS half-step (Hu, Koren & Volinsky 2008, as the implicit library solves
 ;; it) in f32x4 SIMD. All pointers are byte offsets into the imported memory; k must be a
 ;; multiple of 4. For rows start..end of the CSR (indptr, indices, values), solves
-;; (G + sum (c-1) y y^T) x = sum c p y with G = Y^T Y + reg I (k x k at gram), warm-started from
-;; the row of out, in cgSteps steps, and writes x back to out. scratch holds 4k floats.
+;; (G + sum (c-1) y y^T + extra I) x = sum c p y with G = Y^T Y + reg I (k x k at gram) and
+;; extra = countL2 (n - 1) for a row of n >= 1 entries, warm-started from the row of out, in
+;; cgSteps steps, and writes x back to out. scratch holds 4k floats.
 (module
   (import "env" "memory" (memory 1 65536 shared))
 
@@ -66,12 +67,12 @@
   (func (export "cg")
     (param $start i32) (param $end i32) (param $k i32) (param $indptr i32) (param $indices i32)
     (param $values i32) (param $fixed i32) (param $gram i32) (param $alpha f32) (param $out i32)
-    (param $steps i32) (param $scratch i32)
+    (param $steps i32) (param $countL2 f32) (param $scratch i32)
     (local $u i32) (local $e i32) (local $e1 i32) (local $kb i32) (local $xo i32)
     (local $x i32) (local $r i32) (local $p i32) (local $ap i32) (local $y i32)
     (local $v f32) (local $cm1 f32) (local $w f32) (local $rs f32) (local $rsNew f32) (local $pap f32)
     (local $step f32) (local $beta f32) (local $it i32) (local $f i32)
-    (local $s0 v128) (local $s1 v128) (local $sv v128) (local $d f32)
+    (local $s0 v128) (local $s1 v128) (local $sv v128) (local $d f32) (local $extra f32)
     (local.set $kb (i32.shl (local.get $k) (i32.const 2)))
     (local.set $x (local.get $scratch))
     (local.set $r (i32.add (local.get $x) (local.get $kb)))
@@ -83,10 +84,16 @@
         (br_if $rowsDone (i32.ge_u (local.get $u) (local.get $end)))
         (local.set $xo (i32.add (local.get $out) (i32.mul (local.get $u) (local.get $kb))))
         (memory.copy (local.get $x) (local.get $xo) (local.get $kb))
-        ;; r = b - A x = sum (c p - (c-1) y.x) y - G x
+        ;; r = b - A x = sum (c p - (c-1) y.x) y - G x - extra x
         (call $gemv (f32.const -1) (local.get $gram) (local.get $x) (local.get $r) (local.get $k))
         (local.set $e (i32.load (i32.add (local.get $indptr) (i32.shl (local.get $u) (i32.const 2)))))
         (local.set $e1 (i32.load offset=4 (i32.add (local.get $indptr) (i32.shl (local.get $u) (i32.const 2)))))
+        (local.set $extra (f32.const 0))
+        (if (i32.gt_u (local.get $e1) (local.get $e))
+          (then (local.set $extra (f32.mul (local.get $countL2)
+            (f32.convert_i32_u (i32.sub (i32.sub (local.get $e1) (local.get $e)) (i32.const 1)))))))
+        (if (f32.ne (local.get $extra) (f32.const 0))
+          (then (call $axpy (f32.neg (local.get $extra)) (local.get $x) (local.get $r) (local.get $k))))
         (block $nnzDone
           (loop $nnz
             (br_if $nnzDone (i32.ge_u (local.get $e) (local.get $e1)))
@@ -138,8 +145,10 @@
           (loop $cg
             (br_if $cgDone (i32.ge_u (local.get $it) (local.get $steps)))
             (br_if $cgDone (i32.eqz (f32.gt (local.get $rs) (f32.const 1e-20))))
-            ;; ap = A p = G p + sum (c-1) (y.p) y
+            ;; ap = A p = G p + extra p + sum (c-1) (y.p) y
             (call $gemv (f32.const 1) (local.get $gram) (local.get $p) (local.get $ap) (local.get $k))
+            (if (f32.ne (local.get $extra) (f32.const 0))
+              (then (call $axpy (local.get $extra) (local.get $p) (local.get $ap) (local.get $k))))
             (local.set $e (i32.load (i32.add (local.get $indptr) (i32.shl (local.get $u) (i32.const 2)))))
             (block $nnz2Done
               (loop $nnz2
