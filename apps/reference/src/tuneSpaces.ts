@@ -7,7 +7,7 @@
  */
 export const TUNE_SPACES: Readonly<Record<string, readonly string[]>> = {
   als: ['l2=0.03:3:log', 'alpha=0.3:30:log'],
-  autorec: ['l2=0.1:100:log', 'learningRate=0.0003:0.01:log'],
+  autorec: ['l2=3:300:log', 'learningRate=0.0001:0.003:log'],
   bias: ['l2User=1:50:log', 'l2Item=1:50:log'],
   bpr: ['learningRate=0.005:0.2:log', 'l2=0.0001:0.1:log'],
   cfgan: ['learningRate=0.0003:0.01:log', 'zrWeight=0.03:2:log'],

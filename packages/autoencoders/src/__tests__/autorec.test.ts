@@ -5,7 +5,7 @@ import { AutoRec } from '../autorec'
 import { autoRecLayout, autoRecWork, itemLossAndGrad, penaltyGrad, type AutoRecShape } from '../internal/autorecNet'
 import { autoRecModel } from '../registry'
 
-const fast = { hidden: 12, epochs: 150, batchSize: 8, learningRate: 0.01, l2: 0.01 }
+const fast = { hidden: 12, epochs: 150, batchSize: 8, learningRate: 0.01, l2: 0.01, centre: 'none' as const }
 
 describeRecommender('autorec', { create: () => new AutoRec(fast), load: (a) => AutoRec.load(a), fixture: 'ratings', withEpochs: (epochs) => new AutoRec({ ...fast, epochs }) })
 describeModelDefinition(autoRecModel, { construct: (c) => new AutoRec(c), fast: { epochs: 2, hidden: 4 }, fixture: 'ratings' })
@@ -112,5 +112,22 @@ describe('AutoRec', () => {
     const a = await m.save()
     await expect(AutoRec.load({ ...a, tensors: { ...a.tensors, params: new Float32Array(5) } })).rejects.toThrow(/params has 5 values/)
     await expect(AutoRec.load({ ...a, tensors: { ...a.tensors, ratingRange: new Float32Array(1) } })).rejects.toThrow(/ratingRange has 1 values/)
+  })
+
+  it('with centre=baseline, predicts the baseline plus the network on the residuals, and keeps the baseline through save and load', async () => {
+    const { train, heldOut } = plantedFixture({ ratings: true })
+    const m = new AutoRec({ ...fast, centre: 'baseline' })
+    await m.fit(train)
+    for (let u = 0; u < heldOut.length; u += 3) {
+      const inCluster = m.score(u, Int32Array.of(heldOut[u]!))[0]!
+      const other = m.score(u, Int32Array.of((heldOut[u]! + 8) % 32))[0]!
+      expect(inCluster).toBeLessThanOrEqual(5)
+      expect(other).toBeLessThan(inCluster)
+    }
+    const a = await m.save()
+    const loaded = await AutoRec.load(a)
+    const items = Int32Array.from({ length: 32 }, (_, i) => i)
+    expect(Array.from(loaded.score(1, items))).toEqual(Array.from(m.score(1, items)))
+    await expect(AutoRec.load({ ...a, tensors: { ...a.tensors, itemOffsets: new Float32Array(2) } })).rejects.toThrow(/itemOffsets has 2 values/)
   })
 })
