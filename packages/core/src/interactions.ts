@@ -115,8 +115,15 @@ export class InteractionsBuilder {
     return this.n
   }
 
-  private grow(): void {
-    const cap = this.u.length * 2
+  /**
+   * Makes room for at least `capacity` interactions in all, so a loader that can estimate its row
+   * count (from a file's size) allocates once instead of doubling; never shrinks.
+   */
+  reserve(capacity: number): void {
+    if (Number.isFinite(capacity) && capacity > this.u.length) this.grow(Math.ceil(capacity))
+  }
+
+  private grow(cap = this.u.length * 2): void {
     const g = <T extends Int32Array | Float32Array | Float64Array>(a: T, C: new (n: number) => T): T => {
       const b = new C(cap)
       b.set(a)

@@ -1,8 +1,9 @@
-import { parseError, RecForgeError, type IdVocabulary, type InteractionsBuilder, type RunOptions } from '@recforge/core'
+import { parseError, RecForgeError, type IdVocabulary, type InteractionsBuilder, type ProgressEvent, type RunOptions } from '@recforge/core'
 import { readLines, type TextEncodingName } from '../lines'
 import type { ByteSource } from '../source'
 import type { BadRowPolicy, LoadOptions, LoadReport } from '../types'
 import { splitFields, toNumber, toTimestamp } from './fields'
+import { IdAdder } from './ids'
 
 /** A column given by header name or by 0-based position. */
 export type ColumnRef = string | number
@@ -199,6 +200,8 @@ export async function readTable(spec: TableSpec, builder: InteractionsBuilder, i
   let expected = ''
   const users: IdVocabulary = builder.users
   const items: IdVocabulary = builder.items
+  const addUser = new IdAdder(users)
+  const addItem = new IdAdder(items)
   const weights = spec.eventWeights
   const sepName = JSON.stringify(spec.sep)
   let progressAt = 0
@@ -282,11 +285,11 @@ export async function readTable(spec: TableSpec, builder: InteractionsBuilder, i
       // rating files are usually grouped by user: skip the map lookup for a repeated user id
       if (uid === lastUid) u = lastU
       else {
-        u = users.add(uid)
+        u = addUser.add(uid)
         lastUid = uid
         lastU = u
       }
-      i = items.add(iid)
+      i = addItem.add(iid)
     }
     builder.pushIndex(u, i, value, ts)
     report.rowsKept++
@@ -296,7 +299,18 @@ export async function readTable(spec: TableSpec, builder: InteractionsBuilder, i
     }
   }
 
-  const res = await readLines(spec.source, onRecord, { encoding: spec.encoding, quoted: spec.quoted, ...(spec.signal ? { signal: spec.signal } : {}), ...(spec.onProgress ? { onProgress: spec.onProgress } : {}) })
+  // after the first chunk, the rows per byte so far and the file's size give the row count to
+  // reserve (2% over), instead of growing the builder by doubling
+  const start = builder.length
+  let reserved = false
+  const onProgress = (p: ProgressEvent): void => {
+    if (!reserved && p.stage === 'read' && p.total !== undefined && p.current > 0) {
+      reserved = true
+      if (p.current < p.total) builder.reserve(start + Math.ceil(((builder.length - start) * p.total * 1.02) / p.current) + 16)
+    }
+    spec.onProgress?.(p)
+  }
+  const res = await readLines(spec.source, onRecord, { encoding: spec.encoding, quoted: spec.quoted, ...(spec.signal ? { signal: spec.signal } : {}), onProgress })
   if (res.bytes === 0 || (res.records === 1 && header !== undefined) || res.records === 0) {
     throw parseError(res.bytes === 0 ? 'the file is empty; expected interaction rows' : 'the file has a header but no data rows', { file: spec.source.name, line: 1 })
   }
