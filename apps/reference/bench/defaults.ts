@@ -10,7 +10,7 @@
  * random candidates per model (default 8), DEFAULTS_BENCH_DATA the datasets, comma-separated
  * (default builtin; e.g. builtin,synthetic:small,synthetic:ml100k).
  * Writes bench/results/reference-defaults.{json,md}, or reference-defaults-<datasets>.{json,md}
- * for other datasets.
+ * for other datasets; the rows of models this run leaves out are kept from the earlier results.
  */
 import { runSuite, type BenchCase } from '@recforge/bench'
 import { runTune, type TuneOutput } from '../src/commands'
@@ -61,4 +61,6 @@ await runSuite(suite, cases, {
   command: 'flock /tmp/recforge-bench.lock npx pnpm@10.34.9 --filter @recforge/cli bench:defaults',
   // filled in as the models run: runSuite writes them after the last
   notes,
+  // a run of some models updates their rows and keeps the others' rows and notes
+  merge: { keepNote: (n) => !datasets.some((data) => defs.some((def) => n.startsWith(`${def.name} on ${data} `) || n.startsWith(`${def.name} on ${data}:`))) },
 })

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 
@@ -63,6 +63,35 @@ export interface SuiteOptions {
   resultsDir?: string
   /** Ends the notes with the load averages at the start of the run and when the report is written. Defaults to `false`. */
   recordLoad?: boolean
+  /**
+   * Keep the rows of the suite's earlier results that this run does not repeat (a row of the same
+   * name is replaced in place, new rows come after), so a run of some cases updates the table
+   * instead of replacing it. `keepNote` says which earlier notes stay (default: those this run
+   * does not write again). Defaults to none: the results hold this run only.
+   */
+  merge?: { keepNote?: (note: string) => boolean }
+}
+
+function mergeEarlier(r: BenchReport, resultsDir: string | undefined, merge: NonNullable<SuiteOptions['merge']>): BenchReport {
+  const file = path.join(resultsDir ?? path.join(findRoot(), 'bench', 'results'), `${r.suite}.json`)
+  if (!existsSync(file)) return r
+  let old: BenchReport
+  try {
+    old = JSON.parse(readFileSync(file, 'utf8')) as BenchReport
+  } catch {
+    return r
+  }
+  if (!Array.isArray(old.rows)) return r
+  const fresh = new Map(r.rows.map((row) => [row.name, row]))
+  const rows = old.rows.map((row) => fresh.get(row.name) ?? row)
+  const kept = old.rows.filter((row) => !fresh.has(row.name)).length
+  for (const row of r.rows) if (!old.rows.some((o) => o.name === row.name)) rows.push(row)
+  const newNotes = new Set(r.notes ?? [])
+  const keepNote = merge.keepNote ?? ((n: string) => !newNotes.has(n))
+  const oldNotes = (old.notes ?? []).filter((n) => !n.startsWith('partial: ') && !n.startsWith('rows of an earlier run kept') && !newNotes.has(n) && keepNote(n))
+  const since = (old.notes ?? []).map((n) => /^rows of an earlier run kept .*\(from the run of (\S+) or before\)$/.exec(n)?.[1]).find(Boolean) ?? old.date.slice(0, 10)
+  const keptNote = kept ? [`rows of an earlier run kept as they were: ${kept} (from the run of ${since} or before)`] : []
+  return { ...r, rows, notes: [...(r.notes ?? []), ...oldNotes, ...keptNote] }
 }
 
 /** The 1, 5 and 15 minute load averages to one decimal, e.g. `1.9, 1.4, 1.2`. */
@@ -111,10 +140,12 @@ export async function runSuite(suite: string, cases: BenchCase[], opts: SuiteOpt
     // what ran so far survives a run that is stopped or fails later
     if (rows.length < cases.length) {
       const partial = `partial: ${rows.length} of ${cases.length} cases so far`
-      writeReport({ suite, command: opts.command, date: new Date().toISOString(), machine: machineInfo(), rows, notes: [partial, ...(notes() ?? [])] }, opts.resultsDir, false)
+      const part: BenchReport = { suite, command: opts.command, date: new Date().toISOString(), machine: machineInfo(), rows: [...rows], notes: [partial, ...(notes() ?? [])] }
+      writeReport(opts.merge ? mergeEarlier(part, opts.resultsDir, opts.merge) : part, opts.resultsDir, false)
     }
   }
-  const report: BenchReport = { suite, command: opts.command, date: new Date().toISOString(), machine: machineInfo(), rows, notes: notes() }
+  const done: BenchReport = { suite, command: opts.command, date: new Date().toISOString(), machine: machineInfo(), rows, notes: notes() }
+  const report = opts.merge ? mergeEarlier(done, opts.resultsDir, opts.merge) : done
   writeReport(report, opts.resultsDir)
   return report
 }
