@@ -3,8 +3,8 @@ import { BaseRecommender, RecForgeError, defineParams, param, requireTensor, thr
 /** The parameters of {@link Bias} (the `bias` model). */
 export const BIAS_PARAMS = defineParams({
   epochs: param.int({ default: 10, min: 1, description: 'alternating passes: item biases, then user biases' }),
-  l2User: param.float({ default: 15, min: 0, description: 'shrinkage of each user bias towards 0 (added to the user\'s rating count)' }),
-  l2Item: param.float({ default: 10, min: 0, description: 'shrinkage of each item bias towards 0 (added to the item\'s rating count)' }),
+  l2User: param.float({ default: 2.5, min: 0, description: 'shrinkage of each user bias towards 0 (added to the user\'s rating count)' }),
+  l2Item: param.float({ default: 2.5, min: 0, description: 'shrinkage of each item bias towards 0 (added to the item\'s rating count)' }),
 })
 
 /** The configuration of {@link Bias}: see {@link BIAS_PARAMS}. */

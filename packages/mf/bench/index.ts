@@ -56,7 +56,7 @@ const synth100k = generateSynthetic('ml100k', { itemText: false })
 const ratingData: Array<[string, Dataset]> = [['synthetic ml100k (943 x 1,682, 100,000 ratings)', synth100k]]
 if (existsSync(path.join(mlLatest, 'ratings.csv'))) ratingData.push(['ml-latest-small (610 x 9,742, 100,836 ratings)', await loadDataset(`movielens-latest:${mlLatest}`)])
 for (const [dsName, ds] of ratingData) {
-  cases.push(ratingCase(`mf (100 factors, 20 epochs), ${dsName}, 5-fold`, ds, () => new MF()))
+  cases.push(ratingCase(`mf (100 factors, 20 epochs, Surprise SVD's learningRate 0.005 and l2 0.02), ${dsName}, 5-fold`, ds, () => new MF({ learningRate: 0.005, l2: 0.02 })))
   cases.push(ratingCase(`svdpp (20 factors, 20 epochs), ${dsName}, 5-fold`, ds, () => new SVDpp()))
 }
 

@@ -106,7 +106,7 @@ if (want('mf') || want('svdpp')) {
     comparisons.push({
       group: 'mf',
       kind: 'folds',
-      name: `${model} (defaults) vs Surprise ${model === 'mf' ? 'SVD' : 'SVDpp'} (defaults), ml-latest-small, the same 5 folds (seed 42), 1 thread`,
+      name: `${model === 'mf' ? "mf (Surprise SVD's settings: learningRate 0.005, l2 0.02)" : 'svdpp (defaults)'} vs Surprise ${model === 'mf' ? 'SVD' : 'SVDpp'} (defaults), ml-latest-small, the same 5 folds (seed 42), 1 thread`,
       anchorName: 'scikit-surprise 1.1.4',
       stepUnit: 's fit per fold',
       recforge: rf([model, folds?.dir ?? '', String(folds?.folds ?? 5)]),
