@@ -4,7 +4,7 @@ import { compareModels, type SplitResult } from '@recforge/metrics'
 import { reportLoad } from './contract'
 import { resolveDataSpec } from './datasets'
 import { comparisonTable } from './demo'
-import { evaluatePrepared, prepareSplits, type EvaluateOutput, type PreparedSplits } from './evaluate'
+import { evaluatePrepared, fitSeed, prepareSplits, type EvaluateOutput, type PreparedSplits } from './evaluate'
 import { SqlEventLog } from './eventlog'
 import { cleanModelDir, defaultModelDir, readGeneration, writeGeneration, type GenerationManifest, type LoadedGeneration } from './generations'
 import { ProgressReporter, formatNumber } from './progress'
@@ -37,7 +37,7 @@ export async function runTrain(
     const model = def.create(params)
     const r = new ProgressReporter(name, opts.quiet)
     const t0 = Date.now()
-    await model.fit(data, { seed: opts.seed, ...(ds.itemInfo ? { itemInfo: ds.itemInfo } : {}), onProgress: r.onProgress })
+    await model.fit(data, { seed: fitSeed(opts.set, params, opts.seed), ...(ds.itemInfo ? { itemInfo: ds.itemInfo } : {}), onProgress: r.onProgress })
     r.log(`${name}: fitted on ${data.indptr[data.users.size]} interactions in ${((Date.now() - t0) / 1000).toFixed(2)} s`)
     served.push({ name, model, params, trainedAt: new Date().toISOString() })
   }

@@ -77,7 +77,7 @@ export async function runEvaluate(args: EvaluateArgs, registry: ModelRegistry): 
       `model "${def.name}" ranks items and does not predict ratings, so protocol "${args.protocol}" (rmse, mae) does not apply; use a ranking protocol (loo-sampled, holdout-full, temporal-full) or a rating model (${raters.join(', ')})`,
     )
   }
-  return evaluatePrepared(registry, def.name, params, await prepareSplits(args), { ...args, k, seed })
+  return evaluatePrepared(registry, def.name, params, await prepareSplits(args), { ...args, k, seed, modelSeed: fitSeed(args.set, params, seed) })
 }
 
 /** Data loaded and split once, reusable across models (`recforge demo`, `compare`). */
@@ -87,6 +87,15 @@ export interface PreparedSplits {
   itemInfo?: ItemSideInfo
   /** What loading the data did (empty for data that was not loaded from files). */
   reports?: LoadReport[]
+}
+
+/**
+ * The seed a model is fitted with: the model's own `seed` when `--set seed=N` names it, else the
+ * run's `--seed` (which also draws the split), so a model can be refitted with other seeds on one
+ * split.
+ */
+export function fitSeed(set: Readonly<Record<string, unknown>> | undefined, params: ParamValues, seed: number): number {
+  return set && Object.hasOwn(set, 'seed') && typeof params['seed'] === 'number' ? params['seed'] : seed
 }
 
 /** Fits and evaluates one model on already prepared splits. */
@@ -100,6 +109,8 @@ export async function evaluatePrepared(
     seed: number
     /** Called with each fitted model and its split (e.g. to keep the last one for serving). */
     onFitted?: (model: Recommender<object>, split: EvalSplit) => void
+    /** The seed given to `fit`. Defaults to `seed`. */
+    modelSeed?: number
     /** Keep per-user metric values (for significance tests); they reach `onResult`. */
     perUser?: boolean
     onResult?: (result: SplitResult, split: EvalSplit) => void
@@ -120,7 +131,7 @@ export async function evaluatePrepared(
     args.log?.(`${def.name}: fitting on ${split.protocol} fold ${split.fold + 1}/${splits.length}`)
     const t0 = process.hrtime.bigint()
     await m.fit(split.train, {
-      seed,
+      seed: args.modelSeed ?? seed,
       ...(itemInfo ? { itemInfo } : {}),
       ...(args.onProgress ? { onProgress: args.onProgress } : {}),
       ...(args.signal ? { signal: args.signal } : {}),

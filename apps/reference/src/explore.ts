@@ -5,6 +5,7 @@ import { RecForgeError, resolveParams, topK, type Interactions, type ItemSideInf
 import { writeFileAtomic } from '@recforge/core/node'
 import { loadDataset } from '@recforge/data'
 import { resolveDataSpec } from './datasets'
+import { fitSeed } from './evaluate'
 import { ProgressReporter } from './progress'
 
 /** A 2-D map of a model's item vectors: PCA coordinates, k-means clusters and each cluster's most typical items. */
@@ -259,7 +260,7 @@ export async function runExplore(
   const reporter = new ProgressReporter('explore', opts.quiet)
   const ds = await loadDataset(resolveDataSpec(opts.data), { onProgress: reporter.onProgress })
   const t0 = Date.now()
-  await model.fit(ds.interactions, { seed: opts.seed, ...(ds.itemInfo ? { itemInfo: ds.itemInfo } : {}), onProgress: new ProgressReporter(def.name, opts.quiet).onProgress })
+  await model.fit(ds.interactions, { seed: fitSeed(opts.set, params, opts.seed), ...(ds.itemInfo ? { itemInfo: ds.itemInfo } : {}), onProgress: new ProgressReporter(def.name, opts.quiet).onProgress })
   const t1 = Date.now()
   const map = buildItemMap(model, ds.interactions, { model: def.name, dataset: ds.name, ...(ds.itemInfo ? { itemInfo: ds.itemInfo } : {}), ...(opts.clusters !== undefined ? { clusters: opts.clusters } : {}), seed: opts.seed })
   const file = path.resolve(opts.out ?? 'map.html')
