@@ -3,7 +3,7 @@ import { runEvaluate } from '../evaluate'
 import { createRegistry } from '../models'
 
 const registry = createRegistry()
-const run = (set?: Record<string, string>) => runEvaluate({ data: 'synthetic:small', model: 'mf', protocol: 'rating-holdout', seed: 42, quiet: true, ...(set ? { set } : {}) }, registry)
+const run = (set?: Record<string, string>) => runEvaluate({ data: 'synthetic:small', model: 'mf', protocol: 'rating-holdout', seed: 42, ...(set ? { set } : {}) }, registry)
 
 describe('--set seed', () => {
   it("fits the model with its own seed on the run's split, and --seed alone seeds both", async () => {
