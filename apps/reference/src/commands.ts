@@ -220,7 +220,8 @@ export function parseSearchSpace(specs: readonly string[], params: Readonly<Reco
       }
       space[key] = { min, max, log: scale === 'log', integer: spec.type === 'int' }
     } else {
-      space[key] = { values: rhs.split(',').map((v) => v.trim()) }
+      // A list parameter's value has commas of its own (`layers=600,200`): its candidates are separated by `;`.
+      space[key] = { values: rhs.split(spec.type === 'ints' ? ';' : ',').map((v) => v.trim()) }
     }
   }
   return space

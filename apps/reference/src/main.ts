@@ -58,8 +58,9 @@ Evaluates every model on the same split and tests each against the first, paired
 
 Candidates are scored on a validation split cut from the training part only; the best is then
 evaluated once on the test part. Without --param, the model's built-in search space (its most
-influential parameters). --with-defaults scores the defaults as one more candidate (ties keep
-them) and reports their test score beside the best's.`,
+influential parameters). A list parameter separates its candidates with ";"
+(--param "layers=600,200;200"). --with-defaults scores the defaults as one more candidate (ties
+keep them) and reports their test score beside the best's.`,
   train: `Usage: recforge train --data <spec> --models a,b [--set key=value ...] [--seed 42] [--model-dir .recforge/models] [--pseudonymize] [--json]
 
 Fits each model on the whole dataset and writes them, with the data, as a new generation of the

@@ -19,6 +19,15 @@ describe('recforge tune', () => {
     }
   })
 
+  it('reads the candidates of a list parameter separated by ";", each a whole list', () => {
+    const def = registry.get('multvae')
+    const space = parseSearchSpace(['layers=600,200;200', 'dropout=0.25,0.5'], def.params, def.name)
+    const grid = candidates(space, 'grid', 0, 1)
+    expect(grid).toHaveLength(4)
+    expect(grid.map((c) => resolveParams(def, c)['layers'])).toEqual([[600, 200], [600, 200], [200], [200]])
+    expect(grid.map((c) => resolveParams(def, c)['dropout'])).toEqual([0.25, 0.5, 0.25, 0.5])
+  })
+
   it('with defaults: scores them first, keeps them on a tie, and reports their test score beside the best', async () => {
     const out = await runTune({ data: 'synthetic:small', model: 'itemknn', protocol: 'holdout-full', k: 10, seed: 3, search: 'grid', trials: 0, params: ['neighbors=5,100'], withDefaults: true, quiet: true }, registry)
     expect(out.trials).toHaveLength(3)
