@@ -30,10 +30,11 @@ const common = {
 
 /** The parameters of {@link MultVAE} (the `multvae` model). */
 export const MULTVAE_PARAMS = defineParams({
-  layers: param.ints({ default: [600, 200], min: 1, description: 'encoder sizes after the input, the last being the latent size (the decoder mirrors them)' }),
+  layers: param.ints({ default: [200], min: 1, description: 'encoder sizes after the input, the last being the latent size (the decoder mirrors them); the paper has 600,200' }),
   ...common,
+  batchSize: param.int({ default: 100, min: 1, description: 'users per Adam step (the paper has 500)' }),
   annealCap: param.float({ default: 0.2, min: 0, description: 'largest weight beta of the KL term' }),
-  annealSteps: param.int({ default: 200_000, min: 1, description: 'Adam steps over which beta grows linearly from 0 to 1 (it stops at annealCap)' }),
+  annealSteps: param.int({ default: 2000, min: 1, description: 'Adam steps over which beta grows linearly from 0 to 1 (it stops at annealCap); the paper has 200000' }),
   l2: param.float({ default: 0, min: 0, description: 'penalty on the sum of squared weights' }),
 })
 

@@ -5,7 +5,7 @@ import { SequentialRecommender, sampleNegatives, sequentialParams, type BatchCon
 
 /** The parameters of {@link GRU4Rec} (the `gru4rec` model). */
 export const GRU4REC_PARAMS = defineParams({
-  ...sequentialParams({ factors: 64, epochs: 20, learningRate: 0.005, dropout: 0.1 }),
+  ...sequentialParams({ factors: 64, epochs: 20, learningRate: 0.0014, dropout: 0.1 }),
   loss: param.enumOf({
     values: ['bce', 'softmax'],
     default: 'bce',
