@@ -6,18 +6,23 @@ export type NCFKind = 'gmf' | 'mlp' | 'neumf'
 /** What the network is trained for. */
 export type NCFObjective = 'implicit' | 'explicit'
 
-const factors = param.int({ default: 8, min: 1, description: 'size of the GMF user and item embeddings' })
+/** The GMF embedding size; its default differs per model (see the README's tuning evidence). */
+const factorsParam = (defaultFactors: number) => param.int({ default: defaultFactors, min: 1, description: 'size of the GMF user and item embeddings' })
 const layers = param.ints({
   default: [64, 32, 16, 8],
   min: 1,
   description: 'MLP layer sizes: the first (even) is the concatenated user+item embedding size, half each; the rest are ReLU layers',
 })
 
-/** The training parameters every NCF model has. */
-const TRAINING_PARAMS = {
+/**
+ * The training parameters every NCF model has. The learning rate's default differs per model:
+ * GMF and NeuMF were tuned on three datasets (README, "Defaults, from tuning"), MLP keeps the
+ * paper's 0.001.
+ */
+const trainingParams = (defaultLearningRate: number) => ({
   epochs: param.int({ default: 20, min: 0, description: 'passes over the training data' }),
   batchSize: param.int({ default: 256, min: 1, description: 'rows (positives and sampled negatives) per mini-batch' }),
-  learningRate: param.float({ default: 0.001, min: 0, exclusiveMin: true, description: 'Adam step size' }),
+  learningRate: param.float({ default: defaultLearningRate, min: 0, exclusiveMin: true, description: 'Adam step size' }),
   negatives: param.int({ default: 4, min: 0, description: 'sampled unseen items per positive, drawn anew each epoch (implicit objective)' }),
   objective: param.enumOf({
     values: ['implicit', 'explicit'],
@@ -26,19 +31,19 @@ const TRAINING_PARAMS = {
   }),
   seed: param.int({ default: 42, description: 'seed of initial weights, negatives and shuffling (fit({ seed }) overrides it)' }),
   l2: param.float({ default: 0, min: 0, description: 'weight decay added to the gradient (l2 × weight) on the batch\'s embedding rows and all dense weights (0 = none)' }),
-}
+})
 
 /** The parameters of {@link GMF} (`gmf`). */
-export const GMF_PARAMS = defineParams({ factors, ...TRAINING_PARAMS })
+export const GMF_PARAMS = defineParams({ factors: factorsParam(64), ...trainingParams(0.0005) })
 
 /** The parameters of {@link MLP} (`mlp`). */
-export const MLP_PARAMS = defineParams({ layers, ...TRAINING_PARAMS })
+export const MLP_PARAMS = defineParams({ layers, ...trainingParams(0.001) })
 
 /** The parameters of {@link NeuMF} (`neumf`). */
 export const NEUMF_PARAMS = defineParams({
-  factors,
+  factors: factorsParam(16),
   layers,
-  ...TRAINING_PARAMS,
+  ...trainingParams(0.0005),
   pretrainEpochs: param.int({ default: 0, min: 0, description: 'epochs of GMF and of MLP training whose weights initialise NeuMF (He et al. 2017, 3.4.1; 0 = random start)' }),
   alpha: param.float({ default: 0.5, min: 0, max: 1, description: 'weight of the pretrained GMF output layer against the MLP one' }),
 })
@@ -52,7 +57,7 @@ export type NeuMFConfig = ConfigOf<typeof NEUMF_PARAMS>
 /** The configuration of any NCF model. */
 export type NCFConfig = GMFConfig | MLPConfig | NeuMFConfig
 /** The training parameters shared by the three models. */
-export type NCFTrainingConfig = ConfigOf<typeof TRAINING_PARAMS>
+export type NCFTrainingConfig = ConfigOf<ReturnType<typeof trainingParams>>
 
 /** The training parameters of a config (what a pretraining GMF or MLP inherits from NeuMF). */
 export function trainingConfig(c: NCFTrainingConfig): NCFTrainingConfig {

@@ -6,6 +6,7 @@ import { ModelRegistry, RecForgeError, nnz, plantedFixture, resolveParams, type 
 import { describeModelDefinition, describeRecommender } from '@recforge/core/testing'
 import { initBackend, tf } from '@recforge/tf'
 import { GMF, MLP, NeuMF, gmfModel, mlpModel, ncfModels, neumfModel, type NeuMFConfig } from '../index'
+import { trainingConfig } from '../params'
 
 // Small networks for the 48-user planted fixture. Without a little weight decay GMF and NeuMF
 // memorise the sampled negatives of so small a catalogue and lose the held-out item.
@@ -190,6 +191,14 @@ describe('NCF specifics', () => {
     expect(cfg.pretrainEpochs).toBe(3)
   })
 
+
+  it('defaults GMF and NeuMF to the tuned sizes and step (README "Defaults, from tuning"), MLP to the paper\'s', () => {
+    expect([new GMF().config.factors, new GMF().config.learningRate]).toEqual([64, 0.0005])
+    expect([new NeuMF().config.factors, new NeuMF().config.learningRate]).toEqual([16, 0.0005])
+    expect(new MLP().config.learningRate).toBe(0.001)
+    // a pretrained NeuMF's GMF and MLP inherit its step, not their own defaults
+    expect(trainingConfig(new NeuMF().config).learningRate).toBe(0.0005)
+  })
 
   it('loads a format-1 file saved when every model kept all NCF options', async () => {
     await initBackend()
