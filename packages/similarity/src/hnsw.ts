@@ -47,6 +47,19 @@ export interface HnswIndexOptions {
 
 const EMPTY: SearchResult = { keys: new Int32Array(0), distances: new Float32Array(0) }
 
+/** The per-node regions {@link HnswIndex} keeps beside its rows (see `VectorArena`'s `perRow`). */
+function graphRegions(M0: number) {
+  return {
+    links0: [Int32Array, M0 + 1],
+    deleted: [Uint8Array, 1],
+    visited: [Uint32Array, 1],
+    candD: [Float32Array, 1],
+    candI: [Int32Array, 1],
+    resD: [Float32Array, 1],
+    resI: [Int32Array, 1],
+  } as const
+}
+
 /**
  * Approximate nearest-neighbour search with a hierarchical navigable small-world graph
  * (Malkov & Yashunin 2018) kept in typed arrays: flat link lists per layer, an epoch-stamped
@@ -81,25 +94,22 @@ export class HnswIndex implements VectorIndex {
   /** `R²`: the largest squared norm stored so far (with `mipsTransform`). */
   private maxNormSq = 0
   private rng: Random
-  private readonly arena: VectorArena
+  /**
+   * The rows and, in the same memory (so the layer-0 search runs in WebAssembly), the layer-0
+   * links, the deleted flags, the visited marks and the search heaps.
+   */
+  private readonly arena: VectorArena<ReturnType<typeof graphRegions>>
   private keyOf: Int32Array
   private levels: Uint8Array
-  private deleted: Uint8Array
-  private links0: Int32Array
   private upper: (Int32Array | undefined)[] = []
   private readonly slotOf = new Map<number, number>()
   private count = 0
   private live = 0
   private entry = -1
   private maxLevel = -1
-  // search scratch, reused by every call
-  private visited: Uint32Array
+  // search scratch, reused by every call (the marks and heaps are in the arena)
   private epoch = 0
-  private candD = new Float32Array(256)
-  private candI = new Int32Array(256)
   private candN = 0
-  private resD = new Float32Array(256)
-  private resI = new Int32Array(256)
   private resN = 0
   private selD = new Float32Array(256)
   private selI = new Int32Array(256)
@@ -124,15 +134,36 @@ export class HnswIndex implements VectorIndex {
     this.ip = this.metric !== 'l2' && !this.mipsTransform
     this.rng = new Random(this.seed)
     const cap = Math.max(1, Math.floor(opts.capacity ?? 1024))
-    this.arena = new VectorArena(this.dim, cap, 1, opts.simd ?? true, this.M0 + 1)
+    this.arena = new VectorArena(this.dim, cap, 1, opts.simd ?? true, this.M0 + 1, graphRegions(this.M0))
     this.keyOf = new Int32Array(cap)
     this.levels = new Uint8Array(cap)
-    this.deleted = new Uint8Array(cap)
-    this.links0 = new Int32Array(cap * (this.M0 + 1))
-    this.visited = new Uint32Array(cap)
     this.pick = new Int32Array(this.M0 + 1)
     this.nbr = new Int32Array(this.M0 + 1)
     this.nbrD = new Float64Array(this.M0 + 1)
+  }
+
+  // the arena's regions (new views after it grows)
+  private get links0(): Int32Array {
+    return this.arena.extra.links0
+  }
+  private get deleted(): Uint8Array {
+    return this.arena.extra.deleted
+  }
+  private get visited(): Uint32Array {
+    return this.arena.extra.visited
+  }
+  /** Candidate min-heap and result max-heap, room for every node: a search pushes a node at most once. */
+  private get candD(): Float32Array {
+    return this.arena.extra.candD
+  }
+  private get candI(): Int32Array {
+    return this.arena.extra.candI
+  }
+  private get resD(): Float32Array {
+    return this.arena.extra.resD
+  }
+  private get resI(): Int32Array {
+    return this.arena.extra.resI
   }
 
   /** Number of live (not removed) vectors. */
@@ -386,7 +417,7 @@ export class HnswIndex implements VectorIndex {
 
   private grow(): void {
     const cap = this.keyOf.length * 2
-    const grow = <T extends Float32Array | Int32Array | Uint8Array | Uint32Array>(old: T, size: number, make: (n: number) => T): T => {
+    const grow = <T extends Int32Array | Uint8Array>(old: T, size: number, make: (n: number) => T): T => {
       const a = make(size)
       a.set(old)
       return a
@@ -394,9 +425,6 @@ export class HnswIndex implements VectorIndex {
     this.arena.ensure(cap)
     this.keyOf = grow(this.keyOf, cap, (n) => new Int32Array(n))
     this.levels = grow(this.levels, cap, (n) => new Uint8Array(n))
-    this.deleted = grow(this.deleted, cap, (n) => new Uint8Array(n))
-    this.links0 = grow(this.links0, cap * (this.M0 + 1), (n) => new Int32Array(n))
-    this.visited = grow(this.visited, cap, (n) => new Uint32Array(n))
   }
 
   /** Internal distance between the vector at element offset `qo` and node `slot`: cosine (1 - dot on unit vectors) is kept as -dot, the 1 is added on output. */
@@ -446,12 +474,20 @@ export class HnswIndex implements VectorIndex {
       this.epoch = 1
     }
     const epoch = this.epoch
-    const visited = this.visited
-    if (this.resD.length < ef + 1) {
-      this.resD = new Float32Array(ef * 2 + 1)
-      this.resI = new Int32Array(ef * 2 + 1)
-    }
+    const arena = this.arena
+    const simd = arena.simd
     this.candN = 0
+    if (simd && level === 0 && !filter) {
+      // the whole layer-0 search in one WebAssembly call, on the same links, marks and heaps
+      const x = arena.extra
+      this.resN = simd.search0(
+        qo << 2, ep, ef, epoch, (forQuery ? 1 : 0) | (this.ip ? 2 : 0), this.dim, arena.base << 2,
+        x.links0.byteOffset, (this.M0 + 1) << 2, x.visited.byteOffset, x.deleted.byteOffset,
+        x.candD.byteOffset, x.candI.byteOffset, x.resD.byteOffset, x.resI.byteOffset, arena.listAt << 2, arena.outAt << 2,
+      )
+      return
+    }
+    const visited = this.visited
     this.resN = 0
     const deleted = this.deleted
     const keyOf = this.keyOf
@@ -462,8 +498,6 @@ export class HnswIndex implements VectorIndex {
     const links0 = this.links0
     const s0 = this.M0 + 1
     const s1 = this.M + 1
-    const arena = this.arena
-    const simd = arena.simd
     const buf = arena.buf
     const rowBase = arena.base
     const dims = this.dim
@@ -617,14 +651,27 @@ export class HnswIndex implements VectorIndex {
       return n
     }
     let kept = 0
+    const arena = this.arena
     for (let j = 0; j < n && kept < max; j++) {
       const e = si[j]!
       const de = sd[j]!
       let good = true
-      for (let r = 0; r < kept; r++) {
-        if (this.dist(this.arena.row(e), this.pick[r]!) < de) {
-          good = false
-          break
+      if (arena.simd && kept > 1) {
+        // e's distances to every kept node in one WebAssembly call
+        const o = arena.distMany(arena.row(e), this.pick, kept, this.ip)
+        const buf = arena.buf
+        for (let r = 0; r < kept; r++) {
+          if (buf[o + r]! < de) {
+            good = false
+            break
+          }
+        }
+      } else {
+        for (let r = 0; r < kept; r++) {
+          if (this.dist(arena.row(e), this.pick[r]!) < de) {
+            good = false
+            break
+          }
         }
       }
       if (good) {
@@ -639,14 +686,6 @@ export class HnswIndex implements VectorIndex {
   // ---- binary heaps on typed arrays (compute's heapPush/heapPop): candidates (min by distance), results (max by distance)
 
   private pushCand(dd: number, id: number): void {
-    if (this.candN === this.candD.length) {
-      const nd = new Float32Array(this.candN * 2)
-      nd.set(this.candD)
-      this.candD = nd
-      const ni = new Int32Array(this.candN * 2)
-      ni.set(this.candI)
-      this.candI = ni
-    }
     heapPush(this.candD, this.candI, this.candN++, dd, id, 1)
   }
 

@@ -27,4 +27,28 @@ describe('VectorArena batched SIMD kernels', () => {
       expect(arena.outAt + 9).toBeLessThanOrEqual(arena.base)
     }
   })
+
+  it('keeps per-row regions in the kernels\' memory, with their contents, as the arena grows', () => {
+    for (const simd of [true, false]) {
+      const arena = new VectorArena(8, 2, 1, simd, 3, { links: [Int32Array, 5], marks: [Uint8Array, 1] } as const)
+      expect(arena.simd !== undefined).toBe(simd)
+      expect(arena.extra.links.length).toBe(5 * 3)
+      arena.extra.links.set([1, 2, 3], 4)
+      arena.extra.marks[2] = 7
+      arena.buf[arena.row(1) + 3] = 0.5
+      arena.ensure(9)
+      expect(arena.capacity).toBe(16)
+      expect(arena.extra.links.length).toBe(5 * 17)
+      expect(Array.from(arena.extra.links.subarray(4, 7))).toEqual([1, 2, 3])
+      expect(arena.extra.marks[2]).toBe(7)
+      expect(arena.buf[arena.row(1) + 3]).toBe(0.5)
+      if (simd) {
+        // one memory: the regions follow the rows, where the kernels address them by byte offset
+        expect(arena.extra.links.buffer).toBe(arena.buf.buffer)
+        expect(arena.byteOffset('links')).toBeGreaterThanOrEqual(arena.row(16) * 4)
+        arena.buf[arena.row(15) + 7] = 2
+        expect(arena.dot(arena.row(15), arena.row(15))).toBe(4)
+      }
+    }
+  })
 })
