@@ -12,7 +12,7 @@ const PARALLEL_MIN_ITEMS = 1000
 export const ITEMKNN_PARAMS = defineParams({
   neighbors: param.int({ default: 100, min: 1, description: 'neighbours kept per item in the sparse neighbour table' }),
   similarity: param.enumOf({ values: ['cosine', 'adjusted-cosine', 'conditional'], default: 'cosine', description: 'item-item similarity: cosine, cosine of ratings centred on each user\'s mean (adjusted-cosine), or P(j | i) (conditional)' }),
-  shrink: param.float({ default: 10, min: 0, description: 'shrinkage added to the similarity denominator; damps pairs with little support' }),
+  shrink: param.float({ default: 50, min: 0, description: 'shrinkage added to the similarity denominator; damps pairs with little support' }),
   binary: param.bool({ default: false, description: 'treat every interaction as 1 instead of its value (ranking task only)' }),
   task: param.enumOf({ values: ['ranking', 'rating'], default: 'ranking', description: 'ranking: sum of neighbour similarities × value; rating: baseline plus the similarity-weighted mean deviation' }),
   damping: param.float({ default: 5, min: 0, description: 'damping of the user and item baseline means (rating task)' }),
