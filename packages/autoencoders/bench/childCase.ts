@@ -23,13 +23,15 @@ export function childCase(label: string, module: string, model: string, preset: 
 }
 
 /**
- * Runs a suite of {@link childCase} cases as `pnpm --filter @recforge/<suite> bench` under the
- * benchmark lock, with the notes that explain their figures: `fit` says what a whole fit includes,
- * `repeat` how many times each 100K case ran (1M cases run once), `notes` comes first.
+ * Runs a suite of {@link childCase} cases as `pnpm --filter @recforge/<suite> <script>` (script
+ * `bench` unless given) under the benchmark lock, with the notes that explain their figures: `fit`
+ * says what a whole fit includes, `repeat` how many times each 100K case ran (1M cases run once),
+ * `notes` comes first. The results go to bench/results/<results>.{json,md} (`results` defaults to
+ * the suite).
  */
-export function runChildSuite(suite: string, cases: BenchCase[], opts: { fit: string; repeat: number; notes: string[] }): Promise<BenchReport> {
-  return runSuite(suite, cases, {
-    command: `flock /tmp/recforge-bench.lock npx pnpm@10.34.9 --filter @recforge/${suite} bench`,
+export function runChildSuite(suite: string, cases: BenchCase[], opts: { fit: string; repeat: number; notes: string[]; script?: string; results?: string }): Promise<BenchReport> {
+  return runSuite(opts.results ?? suite, cases, {
+    command: `flock /tmp/recforge-bench.lock npx pnpm@10.34.9 --filter @recforge/${suite} ${opts.script ?? 'bench'}`,
     notes: [
       ...opts.notes,
       `One fit per child process. fitSeconds: the whole fit (${opts.fit}); secondsPerEpoch / cpuSecondsPerEpoch: the last epoch (wall and CPU seconds of the process); peakRssMiB: the child process peak resident memory (peakRssAfterDataMiB: after generating the data, before the model).`,
