@@ -12,7 +12,7 @@ const PARALLEL_MIN_ITEMS = 768
 
 /** The parameters of {@link EASE} (the `ease` model). */
 export const EASE_PARAMS = defineParams({
-  lambda: param.float({ default: 500, min: 0, exclusiveMin: true, description: 'L2 penalty added to the diagonal of the Gram matrix' }),
+  lambda: param.float({ default: 250, min: 0, exclusiveMin: true, description: 'L2 penalty added to the diagonal of the Gram matrix' }),
   maxItems: param.int({ default: 0, min: 0, description: 'model only the most popular items (0 = all); the others score -Infinity' }),
   binary: param.bool({ default: true, description: 'treat every interaction as 1 instead of its value' }),
   precision: param.enumOf({ values: ['float64', 'float32'], default: 'float64', description: 'working precision of the inversion (float32: half the memory, the f32x4 kernel)' }),
