@@ -443,6 +443,7 @@ export class HnswIndex implements VectorIndex {
     let cur = ep
     let curD = this.dist(qo, cur)
     const stride = this.M + 1
+    const arena = this.arena
     for (let l = from; l > stop; l--) {
       let changed = true
       while (changed) {
@@ -450,6 +451,22 @@ export class HnswIndex implements VectorIndex {
         const arr = this.upper[cur]!
         const base = (l - 1) * stride
         const cnt = arr[base]!
+        if (arena.simd && cnt > 1) {
+          // the node's links scored in one WebAssembly call, then walked in order as below
+          const nbr = this.nbr
+          for (let j = 0; j < cnt; j++) nbr[j] = arr[base + 1 + j]!
+          const o = arena.distMany(qo, nbr, cnt, this.ip)
+          const buf = arena.buf
+          for (let j = 0; j < cnt; j++) {
+            const dd = buf[o + j]!
+            if (dd < curD) {
+              curD = dd
+              cur = arr[base + 1 + j]!
+              changed = true
+            }
+          }
+          continue
+        }
         for (let j = 1; j <= cnt; j++) {
           const e = arr[base + j]!
           const dd = this.dist(qo, e)
