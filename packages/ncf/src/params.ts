@@ -15,14 +15,13 @@ const layers = param.ints({
 })
 
 /**
- * The training parameters every NCF model has. The learning rate's default differs per model:
- * GMF and NeuMF were tuned on three datasets (README, "Defaults, from tuning"), MLP keeps the
- * paper's 0.001.
+ * The training parameters every NCF model has (the learning rate's default from the README's
+ * "Defaults, from tuning"; the paper used 0.001).
  */
-const trainingParams = (defaultLearningRate: number) => ({
+const TRAINING_PARAMS = {
   epochs: param.int({ default: 20, min: 0, description: 'passes over the training data' }),
   batchSize: param.int({ default: 256, min: 1, description: 'rows (positives and sampled negatives) per mini-batch' }),
-  learningRate: param.float({ default: defaultLearningRate, min: 0, exclusiveMin: true, description: 'Adam step size' }),
+  learningRate: param.float({ default: 0.0005, min: 0, exclusiveMin: true, description: 'Adam step size' }),
   negatives: param.int({ default: 4, min: 0, description: 'sampled unseen items per positive, drawn anew each epoch (implicit objective)' }),
   objective: param.enumOf({
     values: ['implicit', 'explicit'],
@@ -31,19 +30,19 @@ const trainingParams = (defaultLearningRate: number) => ({
   }),
   seed: param.int({ default: 42, description: 'seed of initial weights, negatives and shuffling (fit({ seed }) overrides it)' }),
   l2: param.float({ default: 0, min: 0, description: 'weight decay added to the gradient (l2 × weight) on the batch\'s embedding rows and all dense weights (0 = none)' }),
-})
+}
 
 /** The parameters of {@link GMF} (`gmf`). */
-export const GMF_PARAMS = defineParams({ factors: factorsParam(64), ...trainingParams(0.0005) })
+export const GMF_PARAMS = defineParams({ factors: factorsParam(64), ...TRAINING_PARAMS })
 
 /** The parameters of {@link MLP} (`mlp`). */
-export const MLP_PARAMS = defineParams({ layers, ...trainingParams(0.001) })
+export const MLP_PARAMS = defineParams({ layers, ...TRAINING_PARAMS })
 
 /** The parameters of {@link NeuMF} (`neumf`). */
 export const NEUMF_PARAMS = defineParams({
   factors: factorsParam(16),
   layers,
-  ...trainingParams(0.0005),
+  ...TRAINING_PARAMS,
   pretrainEpochs: param.int({ default: 0, min: 0, description: 'epochs of GMF and of MLP training whose weights initialise NeuMF (He et al. 2017, 3.4.1; 0 = random start)' }),
   alpha: param.float({ default: 0.5, min: 0, max: 1, description: 'weight of the pretrained GMF output layer against the MLP one' }),
 })
@@ -57,7 +56,7 @@ export type NeuMFConfig = ConfigOf<typeof NEUMF_PARAMS>
 /** The configuration of any NCF model. */
 export type NCFConfig = GMFConfig | MLPConfig | NeuMFConfig
 /** The training parameters shared by the three models. */
-export type NCFTrainingConfig = ConfigOf<ReturnType<typeof trainingParams>>
+export type NCFTrainingConfig = ConfigOf<typeof TRAINING_PARAMS>
 
 /** The training parameters of a config (what a pretraining GMF or MLP inherits from NeuMF). */
 export function trainingConfig(c: NCFTrainingConfig): NCFTrainingConfig {

@@ -192,10 +192,10 @@ describe('NCF specifics', () => {
   })
 
 
-  it('defaults GMF and NeuMF to the tuned sizes and step (README "Defaults, from tuning"), MLP to the paper\'s', () => {
+  it('defaults to the tuned sizes and step (README "Defaults, from tuning")', () => {
     expect([new GMF().config.factors, new GMF().config.learningRate]).toEqual([64, 0.0005])
     expect([new NeuMF().config.factors, new NeuMF().config.learningRate]).toEqual([16, 0.0005])
-    expect(new MLP().config.learningRate).toBe(0.001)
+    expect(new MLP().config.learningRate).toBe(0.0005)
     // a pretrained NeuMF's GMF and MLP inherit its step, not their own defaults
     expect(trainingConfig(new NeuMF().config).learningRate).toBe(0.0005)
   })
