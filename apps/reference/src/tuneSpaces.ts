@@ -11,7 +11,7 @@ export const TUNE_SPACES: Readonly<Record<string, readonly string[]>> = {
   bias: ['l2User=1:50:log', 'l2Item=1:50:log'],
   bpr: ['learningRate=0.005:0.2:log', 'l2=0.0001:0.1:log'],
   cfgan: ['learningRate=0.0003:0.01:log', 'zrWeight=0.03:2:log'],
-  content: ['userTextWeight=0:1', 'maxFeatures=1024,4096,16384'],
+  content: ['encoder=tfidf,bm25,hashing', 'profile=rating,binary'],
   dpmf: ['learningRate=0.001:0.02:log', 'l2=1:100:log'],
   dppop: ['maxItemsPerUser=10,25,50,100,200'],
   ease: ['lambda=10:5000:log'],
