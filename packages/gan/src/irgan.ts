@@ -9,7 +9,7 @@ export const IRGAN_PARAMS = defineParams({
   epochs: param.int({ default: 30, min: 0, description: 'adversarial epochs (one discriminator and one generator pass over all users each)' }),
   pretrainEpochs: param.int({ default: 20, min: 0, description: 'maximum-likelihood epochs that warm-start the generator before the adversarial game' }),
   batchSize: param.int({ default: 64, min: 1, description: 'users per mini-batch' }),
-  generatorLearningRate: param.float({ default: 0.005, min: 0, exclusiveMin: true, description: 'Adam step size of the generator' }),
+  generatorLearningRate: param.float({ default: 0.003, min: 0, exclusiveMin: true, description: 'Adam step size of the generator' }),
   discriminatorLearningRate: param.float({ default: 0.005, min: 0, exclusiveMin: true, description: 'Adam step size of the discriminator' }),
   temperature: param.float({ default: 0.5, min: 0, exclusiveMin: true, description: 'softmax temperature of the generator\'s sampling policy' }),
   sampleLambda: param.float({ default: 0.2, min: 0, max: 1, description: 'share of the generator\'s samples drawn from the user\'s positives (importance sampling, as in the IRGAN code)' }),
