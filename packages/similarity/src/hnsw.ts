@@ -451,25 +451,17 @@ export class HnswIndex implements VectorIndex {
         const arr = this.upper[cur]!
         const base = (l - 1) * stride
         const cnt = arr[base]!
-        if (arena.simd && cnt > 1) {
-          // the node's links scored in one WebAssembly call, then walked in order as below
+        // with the SIMD kernels the node's links are scored in one WebAssembly call, then walked in order
+        const batched = arena.simd !== undefined && cnt > 1
+        let o = 0
+        if (batched) {
           const nbr = this.nbr
           for (let j = 0; j < cnt; j++) nbr[j] = arr[base + 1 + j]!
-          const o = arena.distMany(qo, nbr, cnt, this.ip)
-          const buf = arena.buf
-          for (let j = 0; j < cnt; j++) {
-            const dd = buf[o + j]!
-            if (dd < curD) {
-              curD = dd
-              cur = arr[base + 1 + j]!
-              changed = true
-            }
-          }
-          continue
+          o = arena.distMany(qo, nbr, cnt, this.ip)
         }
         for (let j = 1; j <= cnt; j++) {
           const e = arr[base + j]!
-          const dd = this.dist(qo, e)
+          const dd = batched ? arena.buf[o + j - 1]! : this.dist(qo, e)
           if (dd < curD) {
             curD = dd
             cur = e
@@ -673,22 +665,13 @@ export class HnswIndex implements VectorIndex {
       const e = si[j]!
       const de = sd[j]!
       let good = true
-      if (arena.simd && kept > 1) {
-        // e's distances to every kept node in one WebAssembly call
-        const o = arena.distMany(arena.row(e), this.pick, kept, this.ip)
-        const buf = arena.buf
-        for (let r = 0; r < kept; r++) {
-          if (buf[o + r]! < de) {
-            good = false
-            break
-          }
-        }
-      } else {
-        for (let r = 0; r < kept; r++) {
-          if (this.dist(arena.row(e), this.pick[r]!) < de) {
-            good = false
-            break
-          }
+      // with the SIMD kernels, e's distances to every kept node in one WebAssembly call
+      const batched = arena.simd !== undefined && kept > 1
+      const o = batched ? arena.distMany(arena.row(e), this.pick, kept, this.ip) : 0
+      for (let r = 0; r < kept; r++) {
+        if ((batched ? arena.buf[o + r]! : this.dist(arena.row(e), this.pick[r]!)) < de) {
+          good = false
+          break
         }
       }
       if (good) {

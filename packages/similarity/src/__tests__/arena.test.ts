@@ -45,7 +45,7 @@ describe('VectorArena batched SIMD kernels', () => {
       if (simd) {
         // one memory: the regions follow the rows, where the kernels address them by byte offset
         expect(arena.extra.links.buffer).toBe(arena.buf.buffer)
-        expect(arena.byteOffset('links')).toBeGreaterThanOrEqual(arena.row(16) * 4)
+        expect(arena.extra.links.byteOffset).toBeGreaterThanOrEqual(arena.row(16) * 4)
         arena.buf[arena.row(15) + 7] = 2
         expect(arena.dot(arena.row(15), arena.row(15))).toBe(4)
       }

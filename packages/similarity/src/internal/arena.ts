@@ -149,11 +149,6 @@ export class VectorArena<E extends PerRowSpec = Record<never, never>> {
     this.capacity = cap
   }
 
-  /** Byte offset of a per-row region in the kernels' memory. */
-  byteOffset(name: keyof E & string): number {
-    return (this.store.views[name] as Float32Array).byteOffset
-  }
-
   /** Dot product of the vectors at element offsets `a` and `b`. */
   dot(a: number, b: number): number {
     const s = this.simd
